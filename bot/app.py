@@ -1,0 +1,70 @@
+"""The Slack Bolt app factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_bolt.response import BoltResponse
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.render.common import error_message
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def create_app(services: Services, *, token_verification: bool = True) -> App:
+    """A Bolt app wired to `services`, with every handler registered.
+
+    The Web API client talks to `SLACK_API_URL`, so the local console can stand in for Slack.
+    """
+    from handlers import register
+
+    settings = services.settings
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    secret = settings.slack_signing_secret
+    app = App(
+        client=client,
+        signing_secret=secret.get_secret_value() if secret else "",
+        request_verification_enabled=secret is not None,
+        token_verification_enabled=token_verification,
+        process_before_response=False,
+        logger=logging.getLogger("bolt"),
+    )
+
+    @app.middleware
+    def inject_services(context: BoltContext, next: Any) -> Any:
+        context["services"] = services
+        return next()
+
+    app.error(_answer_errors)
+    register(app)
+    return app
+
+
+def _answer_errors(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse:
+    """Log a failed listener and tell the user plainly instead of leaving them waiting."""
+    logger.exception("listener failed: %s", type(error).__name__, exc_info=error)
+    url = body.get("response_url") or next(
+        (a.get("response_url") for a in body.get("response_urls", []) or []), None
+    )
+    message = error_message(
+        "Something went wrong on our side while answering this.",
+        hint="It has been logged. Try again in a minute; if it keeps failing, "
+        "tell the bot's admins.",
+    )
+    if url:
+        try:
+            from slack_sdk.webhook import WebhookClient
+
+            WebhookClient(url, timeout=5).send(
+                text=message["text"], blocks=message["blocks"], response_type="ephemeral"
+            )
+        except Exception:  # pragma: no cover - best effort
+            logger.warning("could not deliver the error message to response_url")
+    return BoltResponse(status=200, body="")

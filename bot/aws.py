@@ -1,0 +1,150 @@
+"""The one place that builds boto3 clients: per account and region, never at import time.
+
+Credentials come from the default chain; accounts configured with a `role_arn` are
+reached by assuming that role (credentials refresh themselves before they expire).
+Endpoints come from boto3's own settings, so `AWS_ENDPOINT_URL` and the per-service
+`AWS_ENDPOINT_URL_<SERVICE>` variables point the bot at moto or another stand-in.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.credentials import RefreshableCredentials
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.session import get_session
+
+from bot.config import AccountConfig, FinopsConfig
+
+CURRENT_ACCOUNT = "current"
+
+#: Standard retries (throttling and 5xx with backoff) and timeouts that fail a scan
+#: rather than hang it.
+DEFAULT_CLIENT_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 5},
+    connect_timeout=5,
+    read_timeout=30,
+    user_agent_extra="finops-bot",
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One account and region to read."""
+
+    account: str
+    region: str
+
+
+class AwsError(Exception):
+    """An AWS call failed; the message is safe to show to a user."""
+
+
+def describe_aws_error(exc: BaseException) -> str:
+    """A one-line, user-facing description of a boto3 error."""
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code = error.get("Code", "Error")
+        message = error.get("Message", "")
+        operation = getattr(exc, "operation_name", "the request")
+        return f"AWS {code} on {operation}: {message}".rstrip(": ")
+    if isinstance(exc, BotoCoreError):
+        return f"AWS could not be reached: {exc}"
+    return f"AWS call failed: {exc}"
+
+
+class AwsClients:
+    """Builds and caches boto3 clients per (account, region, service)."""
+
+    def __init__(
+        self,
+        config: FinopsConfig,
+        *,
+        session: boto3.Session | None = None,
+        client_config: Config = DEFAULT_CLIENT_CONFIG,
+    ) -> None:
+        self._config = config
+        self._base_session = session
+        self._client_config = client_config
+        self._sessions: dict[str, boto3.Session] = {}
+        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def regions(self) -> list[str]:
+        """The configured regions."""
+        return list(self._config.regions)
+
+    def accounts(self) -> list[str]:
+        """Configured account ids, or the current credentials' account when none are set."""
+        return [account.id for account in self._config.accounts] or [CURRENT_ACCOUNT]
+
+    def targets(self) -> Iterator[Target]:
+        """Every configured account and region."""
+        for account in self.accounts():
+            for region in self._config.regions:
+                yield Target(account=account, region=region)
+
+    def client(self, service: str, *, region: str | None = None, account: str | None = None) -> Any:
+        """A (cached, thread-safe) boto3 client for `service` in that account and region."""
+        region = region or self._config.regions[0]
+        account = account or CURRENT_ACCOUNT
+        key = (account, region, service)
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                session = self._session_for(account)
+                client = session.client(service, region_name=region, config=self._client_config)
+                self._clients[key] = client
+            return client
+
+    def _session_for(self, account: str) -> boto3.Session:
+        session = self._sessions.get(account)
+        if session is not None:
+            return session
+        base = self._base_session or boto3.Session()
+        spec = self._account(account)
+        if spec is None or spec.role_arn is None:
+            session = base
+        else:
+            session = _assumed_role_session(base, spec, self._client_config)
+        self._sessions[account] = session
+        return session
+
+    def _account(self, account: str) -> AccountConfig | None:
+        for spec in self._config.accounts:
+            if spec.id == account:
+                return spec
+        return None
+
+
+def _assumed_role_session(
+    base: boto3.Session, spec: AccountConfig, config: Config
+) -> boto3.Session:
+    """A session whose credentials come from assuming `spec.role_arn`, refreshed as they expire."""
+    assert spec.role_arn is not None
+    role_arn = spec.role_arn
+
+    def fetch() -> dict[str, str]:
+        sts = base.client("sts", config=config)
+        creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="finops-bot")["Credentials"]
+        expiry = creds["Expiration"]
+        return {
+            "access_key": creds["AccessKeyId"],
+            "secret_key": creds["SecretAccessKey"],
+            "token": creds["SessionToken"],
+            "expiry_time": expiry.isoformat() if isinstance(expiry, datetime) else str(expiry),
+        }
+
+    credentials = RefreshableCredentials.create_from_metadata(
+        metadata=fetch(), refresh_using=fetch, method="sts-assume-role"
+    )
+    botocore_session = get_session()
+    botocore_session._credentials = credentials  # documented pattern for refreshable creds
+    return boto3.Session(botocore_session=botocore_session, region_name=base.region_name)

@@ -1,0 +1,114 @@
+"""`finops-bot` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from bot.config import ConfigError, Settings, redact_url
+
+log = logging.getLogger("finops-bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="finops-bot",
+        description="Slack ChatOps for AWS spend: visibility, waste, approved cleanup.",
+    )
+    parser.add_argument("--log-level", default=os.environ.get("LOG_LEVEL", "INFO"))
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands.add_parser(
+        "serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN, else HTTP on $PORT)"
+    )
+    commands.add_parser("clock", help="run the scheduler process (scheduled jobs)")
+    run_job = commands.add_parser("run-job", help="run one scheduled job once and exit")
+    run_job.add_argument("name", help="the job's name (see `finops-bot jobs`)")
+    commands.add_parser("jobs", help="list the scheduled jobs and their schedules")
+    demo = commands.add_parser("demo", help="run everything offline: moto, stand-ins, console, bot")
+    demo.add_argument("--port", type=int, default=3030, help="console port (default 3030)")
+    demo.add_argument("--host", default="127.0.0.1", help="console address (default 127.0.0.1)")
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="apply migrations (also done on every start)")
+    commands.add_parser("check-config", help="validate finops.yml and the environment, then exit")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `finops-bot` console script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    try:
+        return _dispatch(args)
+    except ConfigError as exc:
+        print(f"finops-bot: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    from bot.services import build_services
+
+    if args.command == "demo":
+        from bot.demo import run_demo
+
+        return run_demo(host=args.host, port=args.port)
+    settings = Settings.from_env()
+    if args.command == "db":
+        from storage.db import Database
+        from storage.migrate import current_revision, upgrade
+
+        db = Database(settings.database_url)
+        upgrade(db.engine)
+        print(f"database {redact_url(db.url)} is at revision {current_revision(db.engine)}")
+        return 0
+    if args.command == "jobs":
+        from jobs.registry import load_jobs
+
+        for spec in load_jobs().values():
+            when = " ".join(f"{k}={v}" for k, v in spec.schedule.items())
+            print(f"{spec.name:<16} {spec.trigger} {when:<24} {spec.description}")
+        return 0
+    services = build_services(settings)
+    log.info("config %s loaded; database %s", settings.config_path, redact_url(services.db.url))
+    if args.command == "check-config":
+        print(f"{settings.config_path}: ok ({len(services.config.teams)} teams)")
+        return 0
+    if args.command == "serve":
+        from bot.server import serve_http, serve_socket_mode
+
+        socket_mode = settings.slack_app_token is not None
+        settings.require_slack(socket_mode=socket_mode)
+        if socket_mode:
+            serve_socket_mode(services)
+        else:
+            serve_http(services)
+        return 0
+    if args.command == "clock":
+        from jobs.clock import run_clock
+
+        run_clock(services)
+        return 0
+    if args.command == "run-job":
+        from jobs.runner import UnknownJob, run_job
+
+        try:
+            run = run_job(args.name, services)
+        except UnknownJob as exc:
+            print(f"finops-bot: {exc}", file=sys.stderr)
+            return 2
+        print(f"{run.job}: {run.status} {run.detail}".rstrip())
+        return 0 if run.status == "ok" else 1
+    raise AssertionError(f"unhandled command {args.command}")  # argparse prevents this
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,325 @@
+"""Configuration: the `finops.yml` file and the process environment.
+
+Both are validated at start. A problem stops the process with one line that names
+the file and the key (``finops.yml: teams.payments.channel is missing``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///finops-bot.db"
+DEFAULT_CONFIG_PATH = "finops.yml"
+
+_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_ACCOUNT_ID = re.compile(r"^\d{12}$")
+_REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
+
+
+class ConfigError(Exception):
+    """A configuration problem, phrased for the person who has to fix it."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AccountConfig(_Strict):
+    """An AWS account the bot reads, optionally through an assumed role."""
+
+    id: str
+    role_arn: str | None = None
+    name: str | None = None
+
+    @field_validator("id", mode="before")
+    @classmethod
+    def _id(cls, value: Any) -> str:
+        text = str(value)
+        if not _ACCOUNT_ID.match(text):
+            raise ValueError("must be a 12-digit AWS account id, in quotes")
+        return text
+
+    @field_validator("role_arn")
+    @classmethod
+    def _role(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith("arn:aws"):
+            raise ValueError("must be an IAM role ARN (arn:aws:iam::<account>:role/<name>)")
+        return value
+
+
+class TagsConfig(_Strict):
+    """Which resource tags carry ownership, and which tags every resource must have."""
+
+    team: str = "Team"
+    owner: str = "Owner"
+    protect: str = "finops:protect"
+    required: list[str] = Field(default_factory=lambda: ["Environment", "Team", "Project", "Owner"])
+
+
+class TeamConfig(_Strict):
+    """A team: where its alerts go and who may approve its cleanups."""
+
+    channel: str
+    approvers: list[str] = Field(default_factory=list)
+    monthly_budget: Decimal | None = None
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        return _check_channel(value)
+
+    @field_validator("approvers")
+    @classmethod
+    def _approvers(cls, value: list[str]) -> list[str]:
+        for user in value:
+            if not _USER_ID.match(user):
+                raise ValueError(f'"{user}" is not a Slack user id (like U0123ABCD)')
+        return value
+
+    @field_validator("monthly_budget")
+    @classmethod
+    def _budget(cls, value: Decimal | None) -> Decimal | None:
+        if value is not None and value <= 0:
+            raise ValueError("must be a positive amount")
+        return value
+
+
+class DigestConfig(_Strict):
+    """Where the weekly digest goes."""
+
+    channel: str
+
+    @field_validator("channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        return _check_channel(value)
+
+
+class FinopsConfig(_Strict):
+    """The `finops:` block of finops.yml."""
+
+    regions: list[str] = Field(min_length=1)
+    accounts: list[AccountConfig] = Field(default_factory=list)
+    default_channel: str
+    tags: TagsConfig = Field(default_factory=TagsConfig)
+    teams: dict[str, TeamConfig] = Field(default_factory=dict)
+    digest: DigestConfig | None = None
+
+    @field_validator("regions")
+    @classmethod
+    def _regions(cls, value: list[str]) -> list[str]:
+        for region in value:
+            if not _REGION.match(region):
+                raise ValueError(f'"{region}" is not an AWS region name (like us-east-1)')
+        return value
+
+    @field_validator("default_channel")
+    @classmethod
+    def _channel(cls, value: str) -> str:
+        return _check_channel(value)
+
+    @field_validator("teams")
+    @classmethod
+    def _team_names(cls, value: dict[str, TeamConfig]) -> dict[str, TeamConfig]:
+        for name in value:
+            if not re.match(r"^[a-z0-9][a-z0-9_-]*$", name):
+                raise ValueError(f'team name "{name}" must be lower-case letters, digits, - or _')
+        return value
+
+    def team_names(self) -> list[str]:
+        """The configured team names, sorted."""
+        return sorted(self.teams)
+
+
+class _Root(_Strict):
+    finops: FinopsConfig
+
+
+def _check_channel(value: str) -> str:
+    if not _CHANNEL_ID.match(value):
+        raise ValueError(f'"{value}" is not a Slack channel id (like C0123ABCD)')
+    return value
+
+
+def load_config(path: str | os.PathLike[str]) -> FinopsConfig:
+    """Read and validate finops.yml; raise ConfigError with one clear line on any problem."""
+    file = Path(path)
+    name = str(path)
+    try:
+        text = file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{name}: file not found (set FINOPS_CONFIG to its path, "
+            "or copy finops.example.yml to finops.yml)"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(f"{name}: cannot be read ({exc.strerror})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "not valid YAML"
+        raise ConfigError(f"{name}: {where}{problem}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{name}: must be a mapping with a top-level `finops:` key")
+    try:
+        return _Root.model_validate(data).finops
+    except ValidationError as exc:
+        raise ConfigError(f"{name}: {_describe(exc.errors()[0], data)}") from None
+
+
+_TYPE_WORDS = {
+    "list_type": "must be a list",
+    "dict_type": "must be a mapping",
+    "model_type": "must be a mapping",
+    "model_attributes_type": "must be a mapping",
+    "string_type": "must be text",
+    "decimal_parsing": "must be a number",
+    "decimal_type": "must be a number",
+    "int_parsing": "must be a whole number",
+    "int_type": "must be a whole number",
+    "bool_parsing": "must be true or false",
+    "bool_type": "must be true or false",
+    "too_short": "must not be empty",
+}
+
+
+def _describe(error: Any, data: Any) -> str:
+    """Turn one pydantic error into `teams.payments.channel is missing` style text."""
+    full = [str(part) for part in error["loc"] if not _is_validator_tag(part)]
+    loc = list(full)
+    if loc[:1] == ["finops"]:
+        loc = loc[1:]
+    key = _key(loc) or "finops"
+    kind = error["type"]
+    if kind == "missing":
+        return f"{key} is missing"
+    if kind == "extra_forbidden":
+        return f"{key} is not a known key{_did_you_mean(full, data)}"
+    if kind in _TYPE_WORDS:
+        got = error.get("input")
+        shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
+        return f"{key} {_TYPE_WORDS[kind]}{shown}"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{key}: {message}"
+
+
+def _is_validator_tag(part: Any) -> bool:
+    return isinstance(part, str) and (part in {"decimal", "str", "int"} or "[" in part)
+
+
+def _key(loc: list[str]) -> str:
+    text = ""
+    for part in loc:
+        text += f"[{part}]" if part.isdigit() else (f".{part}" if text else part)
+    return text
+
+
+def _did_you_mean(loc: list[str], data: Any) -> str:
+    """Suggest the closest known key for an unknown one."""
+    model: Any = _Root
+    for part in loc[:-1]:
+        model = _step(model, part)
+    names = list(getattr(model, "model_fields", None) or {})
+    close = difflib.get_close_matches(loc[-1], names, n=1)
+    if close:
+        return f" (did you mean {close[0]}?)"
+    return f" (known keys: {', '.join(names)})" if names else ""
+
+
+def _step(model: Any, part: str) -> Any:
+    """Follow one location part from a model (or a container of models) to the next one."""
+    if isinstance(model, type) and issubclass(model, BaseModel):
+        info = model.model_fields.get(part)
+        return _inner(info.annotation) if info is not None else None
+    if isinstance(model, tuple):  # ("container", item model): part is a key or an index
+        return model[1]
+    return None
+
+
+def _inner(annotation: Any) -> Any:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    origin = getattr(annotation, "__origin__", None)
+    args = getattr(annotation, "__args__", ())
+    if origin in (list, dict) and args:
+        return ("container", _inner(args[-1]))
+    for arg in args:  # Optional[X]
+        found = _inner(arg)
+        if found is not None:
+            return found
+    return None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Process settings from the environment. Secrets are SecretStr: `repr` hides them."""
+
+    slack_bot_token: SecretStr | None
+    slack_signing_secret: SecretStr | None
+    slack_app_token: SecretStr | None
+    slack_api_url: str
+    database_url: str
+    config_path: str
+    port: int
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        """Read the settings from `env` (default: os.environ)."""
+        env = dict(os.environ if env is None else env)
+        port_text = env.get("PORT", "3000")
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise ConfigError(f"PORT must be a TCP port number, not {port_text!r}")
+        api_url = env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
+        if not api_url.endswith("/"):
+            api_url += "/"
+        return cls(
+            slack_bot_token=_secret(env, "SLACK_BOT_TOKEN"),
+            slack_signing_secret=_secret(env, "SLACK_SIGNING_SECRET"),
+            slack_app_token=_secret(env, "SLACK_APP_TOKEN"),
+            slack_api_url=api_url,
+            database_url=normalize_database_url(env.get("DATABASE_URL") or DEFAULT_DATABASE_URL),
+            config_path=env.get("FINOPS_CONFIG") or DEFAULT_CONFIG_PATH,
+            port=int(port_text),
+        )
+
+    def require_slack(self, *, socket_mode: bool = False) -> None:
+        """Fail with a clear line when the Slack secrets needed to serve are missing."""
+        needed = ["SLACK_BOT_TOKEN"] + ([] if socket_mode else ["SLACK_SIGNING_SECRET"])
+        missing = [name for name in needed if getattr(self, name.lower()) is None]
+        if missing:
+            raise ConfigError(
+                f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set "
+                "(see README: Connecting a real workspace)"
+            )
+
+
+def _secret(env: dict[str, str], name: str) -> SecretStr | None:
+    value = env.get(name, "").strip()
+    return SecretStr(value) if value else None
+
+
+def normalize_database_url(url: str) -> str:
+    """Accept Heroku-style `postgres://` URLs and pick the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def redact_url(url: str) -> str:
+    """A database URL with any password replaced, safe for logs."""
+    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)

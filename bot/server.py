@@ -1,0 +1,47 @@
+"""Running the bot: HTTP with waitress, or Socket Mode."""
+
+from __future__ import annotations
+
+import logging
+
+from waitress.server import create_server
+
+from bot.app import create_app
+from bot.services import Services
+from bot.web import BotWsgi
+from bot.wsgi_thread import BackgroundServer
+
+log = logging.getLogger(__name__)
+
+HTTP_THREADS = 8
+
+
+def make_wsgi(services: Services, *, token_verification: bool = True) -> BotWsgi:
+    """The bot's WSGI application."""
+    return BotWsgi(create_app(services, token_verification=token_verification), services)
+
+
+def serve_http(services: Services, *, host: str = "0.0.0.0", port: int | None = None) -> None:
+    """Serve `/slack/events` and `/healthz` with waitress until interrupted."""
+    port = services.settings.port if port is None else port
+    server = create_server(make_wsgi(services), host=host, port=port, threads=HTTP_THREADS)
+    log.info("serving HTTP on %s:%s (POST /slack/events, GET /healthz)", host, port)
+    server.run()
+
+
+def serve_socket_mode(services: Services) -> None:
+    """Connect to Slack over Socket Mode (no public URL needed)."""
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    app_token = services.settings.slack_app_token
+    assert app_token is not None
+    log.info("connecting to Slack in Socket Mode")
+    SocketModeHandler(create_app(services), app_token.get_secret_value()).start()
+
+
+def start_http_in_thread(
+    services: Services, *, host: str = "127.0.0.1", port: int = 0, token_verification: bool = True
+) -> BackgroundServer:
+    """Start the HTTP server in a daemon thread (demo and tests); `.url` is its base URL."""
+    wsgi = make_wsgi(services, token_verification=token_verification)
+    return BackgroundServer(wsgi, host=host, port=port, threads=HTTP_THREADS, name="bot-http")

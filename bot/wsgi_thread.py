@@ -1,0 +1,51 @@
+"""Serve a WSGI application with waitress in a daemon thread, and stop it again."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from waitress import wasyncore
+from waitress.server import BaseWSGIServer, create_server
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+class BackgroundServer:
+    """A WSGI app served on ``host:port`` (0 picks a free port) from a daemon thread.
+
+    Used for the bot in the demo and tests, and for the local stand-ins.
+    """
+
+    def __init__(
+        self,
+        app: WsgiApp,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        threads: int = 8,
+        name: str = "wsgi",
+    ) -> None:
+        server = create_server(app, host=host, port=port, threads=threads, ident=name)
+        if not isinstance(server, BaseWSGIServer):  # pragma: no cover - one host, one socket
+            raise RuntimeError("expected a single listening socket")
+        self._server: Any = server  # the stubs miss trigger.pull_trigger and _map
+        self.host = host
+        self.port = int(server.getsockname()[1])
+        self.url = f"http://{host}:{self.port}"
+        self._thread: threading.Thread | None = threading.Thread(
+            target=server.run, name=name, daemon=True
+        )
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Close the listening socket and connections, then end the worker threads."""
+        thread, self._thread = self._thread, None
+        if thread is None:
+            return
+        loop = self._server
+        # close every socket from inside the serving loop, which then returns
+        loop.trigger.pull_trigger(lambda: wasyncore.close_all(loop._map, ignore_all=True))
+        thread.join(timeout=5)
+        loop.task_dispatcher.shutdown(timeout=2)

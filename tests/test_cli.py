@@ -1,0 +1,86 @@
+"""The `finops-bot` command line, run as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from tests.conftest import make_env
+
+BIN = [sys.executable, "-m", "bot.cli"]
+
+
+def run(
+    args: list[str], env: dict[str, str], timeout: float = 60
+) -> subprocess.CompletedProcess[str]:
+    full_env = {**os.environ, **env}
+    return subprocess.run(BIN + args, env=full_env, capture_output=True, text=True, timeout=timeout)
+
+
+def test_help_lists_every_command() -> None:
+    result = run(["--help"], {})
+    assert result.returncode == 0
+    for name in ("serve", "clock", "run-job", "demo", "db"):
+        assert name in result.stdout
+
+
+def test_bad_config_is_one_line_and_no_traceback(tmp_path: Path, sqlite_url: str) -> None:
+    config = tmp_path / "finops.yml"
+    config.write_text(
+        "finops:\n  regions: [us-east-1]\n  default_channel: C0X\n"
+        "  teams:\n    payments: {approvers: [U0LEAD]}\n"
+    )
+    result = run(["serve"], make_env(config, sqlite_url))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"finops-bot: {config}: teams.payments.channel is missing"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_serve_without_slack_secrets_says_what_is_missing(
+    config_file: Path, sqlite_url: str
+) -> None:
+    env = make_env(config_file, sqlite_url, SLACK_BOT_TOKEN="", SLACK_SIGNING_SECRET="")
+    result = run(["serve"], env)
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_db_upgrade_and_run_job(config_file: Path, sqlite_url: str) -> None:
+    env = make_env(config_file, sqlite_url)
+    upgraded = run(["db", "upgrade"], env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert "is at revision 0001" in upgraded.stdout
+    job = run(["run-job", "housekeeping"], env)
+    assert job.returncode == 0, job.stderr
+    assert job.stdout.startswith("housekeeping: ok removed 0 job runs")
+    unknown = run(["run-job", "housekeping"], env)
+    assert unknown.returncode == 2
+    assert 'No job named "housekeping" — did you mean housekeeping?' in unknown.stderr
+
+
+def test_clock_shuts_down_cleanly_on_sigterm(config_file: Path, sqlite_url: str) -> None:
+    env = {**os.environ, **make_env(config_file, sqlite_url)}
+    process = subprocess.Popen([*BIN, "clock"], env=env, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    lines: list[str] = []
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = process.stderr.readline()
+        lines.append(line)
+        if "clock started with jobs: housekeeping (cron" in line:
+            break
+    else:  # pragma: no cover - reported by the assertion below
+        process.kill()
+    assert any("clock started" in line for line in lines), lines
+    process.send_signal(signal.SIGTERM)
+    rest = process.communicate(timeout=20)[1]
+    assert process.wait(timeout=15) == 0, rest
+    assert "received SIGTERM" in rest
+    assert "clock stopped" in rest

@@ -1,0 +1,318 @@
+"""The console's web page, used the way a person uses it, in headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import struct
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_sdk import WebClient
+
+from standins.slack_console import BackgroundServer, SlackConsole
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+SECRET = "browser-test-secret"
+TOKEN = "xoxb-browser-test"
+USERS = {
+    "U0ALICE": {"name": "alice", "email": "alice@example.com"},
+    "U0BOB": {"name": "bob", "email": "bob@example.com"},
+}
+CHANNELS = {"C0PAY": "payments", "C0OPS": "ops"}
+
+
+def _require_browser() -> None:
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not os.path.exists(p)]
+    if missing:
+        message = f"{', '.join(missing)} not found: apt-get install chromium chromium-driver"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def driver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    _require_browser()
+    monkeypatch.setenv("SE_OFFLINE", "true")  # selenium must never download a driver
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1200,900",
+        f"--user-data-dir={tmp_path / 'chromium'}",
+    ):
+        options.add_argument(arg)
+    browser = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    yield browser
+    browser.quit()
+
+
+@pytest.fixture
+def console() -> Iterator[SlackConsole]:
+    c = SlackConsole(
+        bot_url="http://127.0.0.1:9/unused",
+        signing_secret=SECRET,
+        bot_token=TOKEN,
+        channels=CHANNELS,
+        users=USERS,
+    )
+    c.start()
+    yield c
+    c.stop()
+
+
+@pytest.fixture
+def bot(console: SlackConsole) -> Iterator[BackgroundServer]:
+    """A real Bolt app: /echo answers with a button; the button posts into the channel."""
+    app = App(signing_secret=SECRET, client=WebClient(token=TOKEN, base_url=console.api_url))
+
+    @app.command("/echo")
+    def echo(ack: Any, respond: Any, command: dict[str, Any]) -> None:
+        ack()
+        respond(
+            text=f"echo {command['text']}",
+            blocks=[
+                {
+                    "type": "section",
+                    "text": {"type": "mrkdwn", "text": f"*echo* {command['text']}"},
+                },
+                {
+                    "type": "actions",
+                    "elements": [
+                        {
+                            "type": "button",
+                            "action_id": "echo_ok",
+                            "value": command["text"],
+                            "style": "primary",
+                            "text": {"type": "plain_text", "text": "Looks good"},
+                        },
+                    ],
+                },
+            ],
+        )
+
+    @app.action("echo_ok")
+    def ok(ack: Any, body: dict[str, Any], client: WebClient, respond: Any) -> None:
+        ack()
+        value = body["actions"][0]["value"]
+        client.chat_postMessage(
+            channel=body["channel"]["id"], text=f"<@{body['user']['id']}> approved *{value}*"
+        )
+        respond(replace_original=True, text=f"Done: {value}")
+
+    server = BackgroundServer(SlackRequestHandler(app), threads=4, name="bolt-browser-test")
+    console.bot_url = server.url + "/slack/events"
+    yield server
+    server.stop()
+
+
+def _wait(driver: Any, condition: Any, timeout: float = 10) -> Any:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)
+
+
+def _messages(driver: Any, css: str, contains: str) -> Any:
+    from selenium.webdriver.common.by import By
+
+    def found(d: Any) -> Any:
+        hits = [m for m in d.find_elements(By.CSS_SELECTOR, css) if contains in m.text]
+        return hits or False
+
+    return found
+
+
+def test_command_and_click_through_the_page(
+    driver: Any, console: SlackConsole, bot: BackgroundServer
+) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    driver.get(f"{console.base_url}/?user=U0ALICE")
+    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".channel[data-id=C0PAY]"))
+    driver.find_element(By.CSS_SELECTOR, ".channel[data-id=C0PAY]").click()
+    assert "selected" in driver.find_element(
+        By.CSS_SELECTOR, ".channel[data-id=C0PAY]"
+    ).get_attribute("class")
+    assert Select(driver.find_element(By.ID, "user")).first_selected_option.text.startswith("alice")
+
+    driver.find_element(By.ID, "command").send_keys("/echo hi")
+    driver.find_element(By.ID, "send").click()
+
+    [eph] = _wait(driver, _messages(driver, ".message.ephemeral", "echo hi"))
+    assert "Only visible to you" in eph.text
+    assert eph.find_element(By.CSS_SELECTOR, "b").text == "echo"  # mrkdwn *bold*
+    _wait(driver, lambda d: "200" in d.find_element(By.ID, "status").text)
+    assert driver.find_element(By.ID, "command").get_attribute("value") == ""
+
+    button = eph.find_element(By.CSS_SELECTOR, "button.block-button[data-action-id=echo_ok]")
+    assert "primary" in button.get_attribute("class")
+    button.click()
+
+    [post] = _wait(driver, _messages(driver, ".message:not(.ephemeral)", "approved hi"))
+    assert "@alice" in post.find_element(By.CSS_SELECTOR, ".mention").text
+    assert post.find_element(By.CSS_SELECTOR, "b").text == "hi"
+    _wait(driver, _messages(driver, ".message.ephemeral", "Done: hi"))
+    assert not driver.find_elements(By.CSS_SELECTOR, "button.block-button")  # replaced
+
+    # Bob sees the channel post but not Alice's ephemeral.
+    Select(driver.find_element(By.ID, "user")).select_by_value("U0BOB")
+    _wait(driver, lambda d: not d.find_elements(By.CSS_SELECTOR, ".message.ephemeral"))
+    assert _messages(driver, ".message", "approved hi")(driver)
+
+
+def test_failed_delivery_shows_an_error_line(driver: Any, console: SlackConsole) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(f"{console.base_url}/?user=U0BOB&channel=C0OPS")
+    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".channel.selected[data-id=C0OPS]"))
+    driver.find_element(By.ID, "command").send_keys("/cost team=ops")
+    driver.find_element(By.ID, "send").click()  # nothing listens on the bot URL
+    line = _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".error-line"))[0]
+    assert 'failed with the error "dispatch_failed"' in line.text
+    status = driver.find_element(By.ID, "status")
+    assert "dispatch_failed" in status.text and "error" in status.get_attribute("class")
+
+
+def _png(width: int, height: int) -> bytes:
+    """A small gradient PNG, made with the standard library."""
+    rows = b"".join(
+        b"\x00" + b"".join(bytes((x * 255 // width, 120, 200 - y * 4)) for x in range(width))
+        for y in range(height)
+    )
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def test_block_kit_rendering(driver: Any, console: SlackConsole) -> None:
+    from selenium.webdriver.common.by import By
+
+    client = WebClient(token=TOKEN, base_url=console.api_url)
+    upload = client.files_upload_v2(
+        channel="C0PAY",
+        content=_png(120, 40),
+        filename="spend.png",
+        title="Spend by team",
+        initial_comment="Weekly chart",
+    )
+    image_url = upload["file"]["url_private"]
+    client.chat_postMessage(
+        channel="C0PAY",
+        text="Idle resources",
+        blocks=[
+            {"type": "header", "text": {"type": "plain_text", "text": "Idle resources: payments"}},
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": (
+                        "*3 idle volumes* cost _$42.17/month_ ~maybe~ `vol-0abc`\n"
+                        "Owner <@U0BOB>, see <https://example.com/runbook|the runbook> "
+                        "&lt;not-a-tag&gt;"
+                    ),
+                },
+                "accessory": {
+                    "type": "button",
+                    "action_id": "details",
+                    "value": "d",
+                    "text": {"type": "plain_text", "text": "Details"},
+                },
+            },
+            {
+                "type": "section",
+                "fields": [
+                    {"type": "mrkdwn", "text": "*Team*\npayments"},
+                    {"type": "mrkdwn", "text": "*Saving*\n$42.17"},
+                ],
+            },
+            {"type": "divider"},
+            {"type": "image", "image_url": image_url, "alt_text": "spend chart"},
+            {
+                "type": "context",
+                "elements": [{"type": "mrkdwn", "text": "Found by the nightly scan"}],
+            },
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": "approve",
+                        "style": "primary",
+                        "value": "a",
+                        "text": {"type": "plain_text", "text": "Delete them"},
+                    },
+                    {
+                        "type": "button",
+                        "action_id": "reject",
+                        "style": "danger",
+                        "value": "r",
+                        "text": {"type": "plain_text", "text": "Keep"},
+                    },
+                ],
+            },
+        ],
+    )
+
+    driver.get(f"{console.base_url}/?user=U0ALICE&channel=C0PAY")
+    [msg] = _wait(driver, _messages(driver, ".message", "Idle resources: payments"))
+    find = msg.find_element
+    assert find(By.CSS_SELECTOR, ".block.header").text == "Idle resources: payments"
+    assert find(By.CSS_SELECTOR, ".section-text b").text == "3 idle volumes"
+    assert find(By.CSS_SELECTOR, ".section-text i").text == "$42.17/month"
+    assert find(By.CSS_SELECTOR, ".section-text s").text == "maybe"
+    assert find(By.CSS_SELECTOR, ".section-text code").text == "vol-0abc"
+    assert find(By.CSS_SELECTOR, ".section-text .mention").text == "@bob"
+    link = find(By.CSS_SELECTOR, ".section-text a")
+    assert (link.text, link.get_attribute("href")) == ("the runbook", "https://example.com/runbook")
+    assert "<not-a-tag>" in find(By.CSS_SELECTOR, ".section-text").text  # escaped, shown as text
+    assert len(msg.find_elements(By.CSS_SELECTOR, ".fields .field")) == 2
+    assert msg.find_elements(By.CSS_SELECTOR, "hr.divider")
+    assert find(By.CSS_SELECTOR, ".block.context").text == "Found by the nightly scan"
+    assert find(By.CSS_SELECTOR, ".accessory button.block-button").text == "Details"
+    assert "danger" in find(By.CSS_SELECTOR, "button[data-action-id=reject]").get_attribute("class")
+    for img in (
+        find(By.CSS_SELECTOR, ".block.image img"),
+        _wait(driver, _messages(driver, ".message", "Weekly chart"))[0].find_element(
+            By.CSS_SELECTOR, "img.file-image"
+        ),
+    ):
+        _wait(
+            driver,
+            lambda d, img=img: (
+                d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", img)
+                == 120
+            ),
+        )
+
+    shot = os.environ.get("CONSOLE_SCREENSHOT")
+    if shot:
+        driver.save_screenshot(shot)

@@ -1,0 +1,62 @@
+"""manifest.yml creates exactly the app the code needs: its commands and its scopes."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+from handlers import registered_commands
+
+ROOT = Path(__file__).resolve().parent.parent
+MANIFEST = yaml.safe_load((ROOT / "manifest.yml").read_text())
+
+#: Web API method (as slack_sdk names it) -> bot scope it needs (None: no scope).
+METHOD_SCOPES: dict[str, str | None] = {
+    "auth_test": None,
+    "chat_postMessage": "chat:write",
+    "chat_postEphemeral": "chat:write",
+    "chat_update": "chat:write",
+    "chat_delete": "chat:write",
+    "users_info": "users:read",
+    "users_lookupByEmail": "users:read.email",
+    "conversations_info": "channels:read",
+    "conversations_members": "channels:read",
+    "conversations_join": "channels:join",
+    "views_open": None,
+    "views_update": None,
+    "views_publish": None,
+    "files_upload_v2": "files:write",
+}
+
+CALL = re.compile(r"\bclient\.([a-z]+_[A-Za-z0-9_]+)\(")
+
+
+def web_api_calls() -> set[str]:
+    calls: set[str] = set()
+    for package in ("bot", "handlers", "jobs"):
+        for path in (ROOT / package).rglob("*.py"):
+            calls.update(CALL.findall(path.read_text()))
+    return calls
+
+
+def test_manifest_lists_every_registered_command_and_nothing_else() -> None:
+    declared = {c["command"] for c in MANIFEST["features"]["slash_commands"]}
+    assert declared == set(registered_commands())
+    for command in MANIFEST["features"]["slash_commands"]:
+        assert command["url"].endswith("/slack/events")
+
+
+def test_manifest_scopes_are_exactly_the_ones_the_code_uses() -> None:
+    calls = web_api_calls()
+    unknown = calls - METHOD_SCOPES.keys()
+    assert not unknown, f"add the scope these Web API methods need to METHOD_SCOPES: {unknown}"
+    needed = {"commands"} | {METHOD_SCOPES[m] for m in calls if METHOD_SCOPES[m]}
+    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == needed
+
+
+def test_interactivity_points_at_the_events_endpoint() -> None:
+    interactivity = MANIFEST["settings"]["interactivity"]
+    assert interactivity["is_enabled"] is True
+    assert interactivity["request_url"].endswith("/slack/events")
