@@ -65,6 +65,7 @@ def _demo_environment(workdir: str, signing_secret: str) -> dict[str, str]:
         "AWS_SESSION_TOKEN": "testing",
         "AWS_DEFAULT_REGION": "us-east-1",
         "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+        "MOTO_ACCOUNT_ID": "111111111111",  # the demo cost data's production account
         "SLACK_BOT_TOKEN": DEMO_BOT_TOKEN,
         "SLACK_SIGNING_SECRET": signing_secret,
         "DATABASE_URL": f"sqlite:///{Path(workdir) / 'finops-demo.db'}",

@@ -1,0 +1,120 @@
+"""`finops-bot demo`: the whole stack offline, as a new user runs it."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+import requests
+
+from bot.demo import DemoStack, start_demo
+from tests.test_console_browser import _wait, driver  # noqa: F401 - the browser fixture
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[DemoStack]:
+    saved = dict(os.environ)
+    stack = start_demo()
+    yield stack
+    stack.stop()
+    os.environ.clear()
+    os.environ.update(saved)
+
+
+def test_demo_bot_is_healthy_and_wired_to_the_stand_ins(demo: DemoStack) -> None:
+    health = requests.get(f"{demo.bot_url}/healthz", timeout=5).json()
+    assert health["status"] == "ok" and health["teams"] == 3
+    # The bot's environment points boto3 at moto and the Cost Explorer stand-in.
+    ec2 = boto3.client("ec2", region_name="eu-west-1")
+    assert any(v["State"] == "available" for v in ec2.describe_volumes()["Volumes"])
+    ce = boto3.client("ce", region_name="us-east-1")
+    assert ce.meta.endpoint_url == demo.cost_explorer_url
+    yesterday = demo.cost_explorer.today().toordinal() - 1
+    from datetime import date
+
+    start = date.fromordinal(yesterday - 6).isoformat()
+    end = date.fromordinal(yesterday + 1).isoformat()
+    result = ce.get_cost_and_usage(
+        TimePeriod={"Start": start, "End": end}, Granularity="DAILY", Metrics=["UnblendedCost"]
+    )
+    assert len(result["ResultsByTime"]) == 7
+    assert all(float(r["Total"]["UnblendedCost"]["Amount"]) > 0 for r in result["ResultsByTime"])
+
+
+def test_demo_answers_help_through_the_console(demo: DemoStack) -> None:
+    console = demo.console
+    delivery = console.send_command(user_id="U0DEV", channel_id="C0FINOPS", text="/finops help")
+    assert delivery.status == 200
+    answer = console.wait_for(lambda: console.ephemerals("U0DEV"))[-1]
+    assert answer["text"] == "finops-bot commands"
+
+
+def test_a_person_uses_the_demo_page(demo: DemoStack, driver: Any) -> None:  # noqa: F811
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    driver.get(demo.console_url)
+    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".channel[data-id=C0PAY]"))
+    driver.find_element(By.CSS_SELECTOR, ".channel[data-id=C0PAY]").click()
+    Select(driver.find_element(By.ID, "user")).select_by_value("U0PAYDEV")
+    driver.find_element(By.ID, "command").send_keys("/finops help")
+    driver.find_element(By.ID, "send").click()
+    message = _wait(
+        driver,
+        lambda d: [
+            m
+            for m in d.find_elements(By.CSS_SELECTOR, ".message.ephemeral")
+            if "finops-bot: AWS spend" in m.text
+        ],
+    )[0]
+    assert "/finops help" in message.text
+    assert "Only visible to you" in message.text
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_demo_command_starts_prints_its_address_and_stops_on_sigterm(tmp_path: Any) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLACK_"))}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot.cli", "demo", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert process.stdout is not None
+    seen: list[str] = []
+    deadline = time.monotonic() + 90
+    url = None
+    while time.monotonic() < deadline and url is None:
+        line = process.stdout.readline()
+        if not line:
+            break
+        seen.append(line)
+        match = re.search(r"Open (http://\S+)", line)
+        url = match.group(1) if match else None
+    try:
+        assert url == f"http://127.0.0.1:{port}", "".join(seen)
+        page = requests.get(url, timeout=5)
+        assert page.status_code == 200 and "<html" in page.text.lower()
+    finally:
+        process.send_signal(signal.SIGTERM)
+        output = process.communicate(timeout=30)[0]
+    assert process.returncode == 0, output
+    assert "demo stopped" in output
+    assert "Traceback" not in "".join(seen) + output
