@@ -16,6 +16,13 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 
+class _QuietTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that our client's token wins; it does."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
 def create_app(services: Services, *, token_verification: bool = True) -> App:
     """A Bolt app wired to `services`, with every handler registered.
 
@@ -34,7 +41,7 @@ def create_app(services: Services, *, token_verification: bool = True) -> App:
         request_verification_enabled=secret is not None,
         token_verification_enabled=token_verification,
         process_before_response=False,
-        logger=logging.getLogger("bolt"),
+        logger=_bolt_logger(),
     )
 
     @app.middleware
@@ -45,6 +52,13 @@ def create_app(services: Services, *, token_verification: bool = True) -> App:
     app.error(_answer_errors)
     register(app)
     return app
+
+
+def _bolt_logger() -> logging.Logger:
+    logger = logging.getLogger("bolt")
+    if not any(isinstance(f, _QuietTokenWarning) for f in logger.filters):
+        logger.addFilter(_QuietTokenWarning())
+    return logger
 
 
 def _answer_errors(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse:
