@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+from types import FrameType
 
 from waitress.server import create_server
 
@@ -26,7 +28,14 @@ def serve_http(services: Services, *, host: str = "0.0.0.0", port: int | None = 
     port = services.settings.port if port is None else port
     server = create_server(make_wsgi(services), host=host, port=port, threads=HTTP_THREADS)
     log.info("serving HTTP on %s:%s (POST /slack/events, GET /healthz)", host, port)
+    signal.signal(signal.SIGTERM, _exit_quietly)  # waitress finishes in-flight work on exit
     server.run()
+    log.info("HTTP server stopped")
+
+
+def _exit_quietly(signum: int, _frame: FrameType | None) -> None:
+    log.info("received %s, stopping", signal.Signals(signum).name)
+    raise SystemExit(0)
 
 
 def serve_socket_mode(services: Services) -> None:

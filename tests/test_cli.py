@@ -84,3 +84,31 @@ def test_clock_shuts_down_cleanly_on_sigterm(config_file: Path, sqlite_url: str)
     assert process.wait(timeout=15) == 0, rest
     assert "received SIGTERM" in rest
     assert "clock stopped" in rest
+
+
+def test_serve_answers_healthz_and_stops_on_sigterm(config_file: Path, sqlite_url: str) -> None:
+    import socket
+
+    import requests
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, **make_env(config_file, sqlite_url, PORT=str(port))}
+    process = subprocess.Popen([*BIN, "serve"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        health = None
+        while time.monotonic() < deadline and health is None:
+            try:
+                health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+            except requests.ConnectionError:
+                time.sleep(0.2)
+        assert health is not None and health.status_code == 200
+        assert health.json()["database"] == "ok"
+    finally:
+        process.send_signal(signal.SIGTERM)
+        stderr = process.communicate(timeout=20)[1]
+    assert process.returncode == 0, stderr
+    assert "HTTP server stopped" in stderr
+    assert "xoxb-test-token" not in stderr  # secrets never logged
