@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from pydantic import SecretStr
 from slack_bolt import App, BoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
+from bot.config import ConfigError
 from bot.render.common import error_message
 from bot.services import Services
 
@@ -35,7 +37,21 @@ def create_app(services: Services, *, token_verification: bool = True) -> App:
     client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
     secret = settings.slack_signing_secret
-    app = App(
+    try:
+        app = _new_app(client, secret, token_verification)
+    except Exception as exc:  # Bolt checks the token with auth.test when it starts
+        raise ConfigError(
+            f"Slack Web API check (auth.test at {settings.slack_api_url}) failed: "
+            f"{_reason(exc)}. Check SLACK_BOT_TOKEN and SLACK_API_URL."
+        ) from None
+    app.middleware(_services_middleware(services))
+    app.error(_answer_errors)
+    register(app)
+    return app
+
+
+def _new_app(client: WebClient, secret: SecretStr | None, token_verification: bool) -> App:
+    return App(
         client=client,
         signing_secret=secret.get_secret_value() if secret else "",
         request_verification_enabled=secret is not None,
@@ -44,14 +60,18 @@ def create_app(services: Services, *, token_verification: bool = True) -> App:
         logger=_bolt_logger(),
     )
 
-    @app.middleware
-    def inject_services(context: BoltContext, next: Any) -> Any:
+
+def _reason(exc: Exception) -> str:
+    reason = getattr(exc, "reason", None)
+    return str(reason if reason is not None else exc).splitlines()[0]
+
+
+def _services_middleware(services: Services) -> Any:
+    def inject_services(context: BoltContext, next: Any) -> Any:  # noqa: A002 - Bolt's name
         context["services"] = services
         return next()
 
-    app.error(_answer_errors)
-    register(app)
-    return app
+    return inject_services
 
 
 def _bolt_logger() -> logging.Logger:

@@ -86,15 +86,35 @@ def test_clock_shuts_down_cleanly_on_sigterm(config_file: Path, sqlite_url: str)
     assert "clock stopped" in rest
 
 
+def test_serve_with_unreachable_slack_says_so(config_file: Path, sqlite_url: str) -> None:
+    env = make_env(config_file, sqlite_url, SLACK_API_URL="http://127.0.0.1:9/api/")
+    result = run(["serve"], env)
+    assert result.returncode == 2
+    assert "Slack Web API check (auth.test at http://127.0.0.1:9/api/) failed" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_serve_answers_healthz_and_stops_on_sigterm(config_file: Path, sqlite_url: str) -> None:
     import socket
 
     import requests
 
+    from standins.slack_console import SlackConsole
+    from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, **make_env(config_file, sqlite_url, PORT=str(port))}
+    console = SlackConsole(
+        bot_url=f"http://127.0.0.1:{port}/slack/events",
+        signing_secret=SIGNING_SECRET,
+        bot_token=BOT_TOKEN,
+    )
+    console.start()
+    env = {
+        **os.environ,
+        **make_env(config_file, sqlite_url, PORT=str(port), SLACK_API_URL=console.api_url),
+    }
     process = subprocess.Popen([*BIN, "serve"], env=env, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -106,9 +126,17 @@ def test_serve_answers_healthz_and_stops_on_sigterm(config_file: Path, sqlite_ur
                 time.sleep(0.2)
         assert health is not None and health.status_code == 200
         assert health.json()["database"] == "ok"
+        delivery = console.send_command(
+            user_id="U0LOCAL", channel_id="C0GENERAL", text="/finops help"
+        )
+        assert delivery.status == 200
+        assert console.wait_for(lambda: console.ephemerals("U0LOCAL"))[-1]["text"] == (
+            "finops-bot commands"
+        )
     finally:
         process.send_signal(signal.SIGTERM)
         stderr = process.communicate(timeout=20)[1]
+        console.stop()
     assert process.returncode == 0, stderr
     assert "HTTP server stopped" in stderr
     assert "xoxb-test-token" not in stderr  # secrets never logged
