@@ -67,7 +67,7 @@ def _reason(exc: Exception) -> str:
 
 
 def _services_middleware(services: Services) -> Any:
-    def inject_services(context: BoltContext, next: Any) -> Any:  # noqa: A002 - Bolt's name
+    def inject_services(context: BoltContext, next: Any) -> Any:
         context["services"] = services
         return next()
 
