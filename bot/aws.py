@@ -73,7 +73,7 @@ class AwsClients:
         self._base_session = session
         self._client_config = client_config
         self._sessions: dict[str, boto3.Session] = {}
-        self._clients: dict[tuple[str, str, str], Any] = {}
+        self._clients: dict[tuple[str, str, str, int], Any] = {}
         self._lock = threading.Lock()
 
     @property
@@ -91,16 +91,30 @@ class AwsClients:
             for region in self._config.regions:
                 yield Target(account=account, region=region)
 
-    def client(self, service: str, *, region: str | None = None, account: str | None = None) -> Any:
-        """A (cached, thread-safe) boto3 client for `service` in that account and region."""
+    def client(
+        self,
+        service: str,
+        *,
+        region: str | None = None,
+        account: str | None = None,
+        client_config: Config | None = None,
+    ) -> Any:
+        """A (cached, thread-safe) boto3 client for `service` in that account and region.
+
+        `client_config` is merged over the default config (retries, timeouts) for callers
+        that need their own; clients are cached per distinct override.
+        """
         region = region or self._config.regions[0]
         account = account or CURRENT_ACCOUNT
-        key = (account, region, service)
+        key = (account, region, service, id(client_config) if client_config else 0)
         with self._lock:
             client = self._clients.get(key)
             if client is None:
                 session = self._session_for(account)
-                client = session.client(service, region_name=region, config=self._client_config)
+                config = self._client_config
+                if client_config is not None:
+                    config = config.merge(client_config)
+                client = session.client(service, region_name=region, config=config)
                 self._clients[key] = client
             return client
 

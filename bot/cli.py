@@ -34,6 +34,12 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply migrations (also done on every start)")
     commands.add_parser("check-config", help="validate finops.yml and the environment, then exit")
+    from bot.orphans import commands as orphan_commands
+
+    orphan_commands.add_parsers(commands)
+    from bot.anomalies import commands as anomaly_commands
+
+    anomaly_commands.add_parsers(commands)
     return parser
 
 
@@ -77,8 +83,18 @@ def _dispatch(args: argparse.Namespace) -> int:
             when = " ".join(f"{k}={v}" for k, v in spec.schedule.items())
             print(f"{spec.name:<16} {spec.trigger} {when:<24} {spec.description}")
         return 0
+    from bot.anomalies import commands as anomaly_commands
+
+    answer = anomaly_commands.run(args, settings)
+    if answer is not None:
+        return answer
     services = build_services(settings)
     log.info("config %s loaded; database %s", settings.config_path, redact_url(services.db.url))
+    from bot.orphans import commands as orphan_commands
+
+    code = orphan_commands.run(args, services)
+    if code is not None:
+        return code
     if args.command == "check-config":
         print(f"{settings.config_path}: ok ({len(services.config.teams)} teams)")
         return 0

@@ -106,6 +106,115 @@ class DigestConfig(_Strict):
         return _check_channel(value)
 
 
+class RemediationConfig(_Strict):
+    """Waste rules and the cleanup approval policy (`remediation:` in finops.yml)."""
+
+    allow_self_approval: bool = False
+    #: Who decides for resources with no team tag (or a team not configured here).
+    default_approvers: list[str] = Field(default_factory=list)
+    request_ttl_hours: int = Field(default=72, gt=0)
+    restore_window_days: int = Field(default=7, ge=0)
+    snapshot_age_days: int = Field(default=90, ge=0)
+    stopped_instance_days: int = Field(default=30, ge=0)
+
+    @field_validator("default_approvers")
+    @classmethod
+    def _approvers(cls, value: list[str]) -> list[str]:
+        return TeamConfig._approvers(value)
+
+
+class CostBreakerConfig(_Strict):
+    """When to stop calling Cost Explorer and answer from the cache instead."""
+
+    failure_threshold: int = Field(default=3, gt=0)  # consecutive failed calls that open it
+    recovery_seconds: float = Field(default=60, gt=0)  # open this long, then one trial call
+    timeout_seconds: float = Field(default=10, gt=0)  # connect and read timeout of one call
+    max_attempts: int = Field(default=5, gt=0)  # tries per call (throttling, 5xx), with backoff
+
+
+class CostConfig(_Strict):
+    """`/cost`: how long Cost Explorer data is cached and how failures are handled."""
+
+    settle_days: int = Field(default=3, ge=0)  # days older than this are final
+    ttl_hours: float = Field(default=6, gt=0)  # recent days are refetched after this
+    top_lines: int = Field(default=8, gt=0)  # breakdown lines before "Other"
+    breaker: CostBreakerConfig = Field(default_factory=CostBreakerConfig)
+
+
+def _check_crontab(value: str | None) -> str | None:
+    """A five-field crontab line (minute hour day month day-of-week) or "off"."""
+    if value is None or value == "off":
+        return value
+    from apscheduler.triggers.cron import CronTrigger
+
+    fields = value.split()
+    if len(fields) != 5:
+        raise ValueError(f'"{value}" must be 5 crontab fields (like "0 9 * * mon") or "off"')
+    if any(ch.isdigit() for ch in fields[4]):
+        raise ValueError(
+            f'day of week "{fields[4]}": use names like mon or mon-fri '
+            "(cron and APScheduler number the days differently)"
+        )
+    try:
+        CronTrigger.from_crontab(value)
+    except ValueError as exc:
+        raise ValueError(f'"{value}" is not a valid schedule: {exc}') from None
+    return value
+
+
+class ScheduleConfig(_Strict):
+    """When the clock runs the jobs (`schedule:`): crontab lines in `timezone`, or "off"."""
+
+    timezone: str = "UTC"
+    anomalies: str = "5 */6 * * *"
+    budgets: str = "15 7 * * *"
+    digest: str = "0 9 * * mon"
+    #: Schedules of other jobs by name (for example housekeeping).
+    jobs: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f'"{value}" is not a time zone name (like Europe/Paris)') from None
+        return value
+
+    @field_validator("anomalies", "budgets", "digest")
+    @classmethod
+    def _cron(cls, value: str) -> str:
+        return str(_check_crontab(value))
+
+    @field_validator("jobs")
+    @classmethod
+    def _crons(cls, value: dict[str, str]) -> dict[str, str]:
+        for line in value.values():
+            _check_crontab(line)
+        return value
+
+    def for_job(self, name: str) -> str | None:
+        """The configured crontab line (or "off") for job `name`, None when not configured."""
+        if name in ("anomalies", "budgets", "digest"):
+            return str(getattr(self, name))
+        return self.jobs.get(name)
+
+
+class AnomaliesConfig(_Strict):
+    """Anomaly alert thresholds (`anomalies:`): both must be exceeded to alert."""
+
+    min_increase_pct: Decimal = Field(default=Decimal("20"), gt=0)
+    min_impact: Decimal = Field(default=Decimal("100"), ge=0)
+    #: Days of history a series needs before it can alert.
+    min_history_days: int = Field(default=14, ge=7)
+    #: A shift that lasts this many days becomes the new normal.
+    level_shift_days: int = Field(default=3, ge=1)
+    #: Anomalies whose last day is older than this are not reported.
+    report_days: int = Field(default=10, ge=1)
+
+
 class FinopsConfig(_Strict):
     """The `finops:` block of finops.yml."""
 
@@ -115,6 +224,10 @@ class FinopsConfig(_Strict):
     tags: TagsConfig = Field(default_factory=TagsConfig)
     teams: dict[str, TeamConfig] = Field(default_factory=dict)
     digest: DigestConfig | None = None
+    remediation: RemediationConfig = Field(default_factory=RemediationConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    anomalies: AnomaliesConfig = Field(default_factory=AnomaliesConfig)
+    cost: CostConfig = Field(default_factory=CostConfig)
 
     @field_validator("regions")
     @classmethod

@@ -13,8 +13,12 @@ from typing import Any
 
 from slack_bolt import App
 
+from bot.render.anomalies import AnomalyAction
 from bot.render.common import CommandHelp
-from handlers import finops, unknown_command
+from bot.render.cost import CostAction
+from bot.render.orphans import OrphanAction
+from bot.render.remediation import CleanupAction
+from handlers import anomaly_actions, cleanup_actions, cost, finops, orphans, unknown_command
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,20 @@ class CommandSpec:
 
 COMMANDS: list[CommandSpec] = [
     CommandSpec(finops.COMMAND, finops.USAGE, finops.SUMMARY, finops.handle_finops),
+    CommandSpec(orphans.COMMAND, orphans.USAGE, orphans.SUMMARY, orphans.handle_orphans),
+    CommandSpec(cost.COMMAND, cost.USAGE, cost.SUMMARY, cost.handle_cost),
+]
+
+#: Button action ids and their listeners.
+ACTIONS: list[tuple[str, Callable[..., Any]]] = [
+    (OrphanAction.REQUEST, cleanup_actions.handle_request_cleanup),
+    (OrphanAction.SHOW_MORE, cleanup_actions.handle_show_more),
+    (CleanupAction.APPROVE, cleanup_actions.handle_approve),
+    (CleanupAction.REJECT, cleanup_actions.handle_reject),
+    (CleanupAction.RESTORE, cleanup_actions.handle_restore),
+    (CostAction.SHARE, cost.handle_share_cost),
+    (AnomalyAction.EXPECTED, anomaly_actions.handle_anomaly_feedback),
+    (AnomalyAction.INVESTIGATING, anomaly_actions.handle_anomaly_feedback),
 ]
 
 
@@ -46,4 +64,6 @@ def register(app: App) -> None:
     """Attach every listener to `app`. The catch-all for unknown commands goes last."""
     for spec in COMMANDS:
         app.command(spec.name)(spec.handler)
+    for action_id, listener in ACTIONS:
+        app.action(action_id)(listener)
     app.command(re.compile(r"^/.*"))(unknown_command.handle_unknown_command)

@@ -42,7 +42,7 @@ def test_a_failing_job_is_recorded_not_raised(
 
 
 def test_unknown_job_lists_the_real_ones(services: Services) -> None:
-    with pytest.raises(UnknownJob, match="Jobs: housekeeping"):
+    with pytest.raises(UnknownJob, match="Jobs: anomalies, expire-cleanups, housekeeping"):
         run_job("nope", services)
 
 

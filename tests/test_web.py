@@ -10,7 +10,8 @@ import requests
 
 from bot.services import Services
 from bot.web import BotWsgi
-from tests.conftest import SIGNING_SECRET, slack_signature
+from storage.migrate import head_revision
+from tests.conftest import SIGNING_SECRET, SlackStack, slack_signature
 
 
 def command_body(command: str, text: str = "") -> str:
@@ -43,15 +44,15 @@ def post(url: str, body: str, *, secret: str = SIGNING_SECRET, age: int = 0) -> 
     )
 
 
-def test_healthz_reports_database_and_config(bot_server: str) -> None:
-    answer = requests.get(f"{bot_server}/healthz", timeout=5)
+def test_healthz_reports_database_and_config(slack_stack: SlackStack) -> None:
+    answer = requests.get(f"{slack_stack.url}/healthz", timeout=5)
     assert answer.status_code == 200
     assert answer.json() == {
         "status": "ok",
         "database": "ok",
         "config": "loaded",
         "teams": 2,
-        "schema": "0001",
+        "schema": head_revision(slack_stack.services.db.engine),
     }
 
 
