@@ -1,0 +1,155 @@
+"""Benchmark: scanning for orphans in a moto server holding 1,000 tagged volumes and 200
+Elastic IPs in each of two regions (seeded through moto's API, as a client would).
+
+Run: .venv/bin/python benchmarks/orphans_scan.py [--volumes 1000] [--addresses 200]
+Prints seeding time, scan time (three untraced runs) and the scan's peak Python memory
+(one more run under tracemalloc) — the figures the README quotes. The moto server runs in
+its own process so that neither its CPU time (the GIL) nor its memory counts as the bot's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import statistics
+import sys
+import tempfile
+import time
+import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+REGIONS = ("us-east-1", "eu-west-1")
+TEAMS = ("payments", "search", "data")
+CONFIG = """\
+finops:
+  regions: [us-east-1, eu-west-1]
+  default_channel: C0FINOPS
+  teams:
+    payments: {channel: C0PAY}
+    search: {channel: C0SRCH}
+    data: {channel: C0DATA}
+"""
+
+
+def seed(endpoint: str, region: str, volumes: int, addresses: int) -> None:
+    import boto3
+    from botocore.config import Config
+
+    ec2 = boto3.client("ec2", region_name=region, endpoint_url=endpoint,
+                       config=Config(read_timeout=300, max_pool_connections=16))
+
+    def volume(n: int) -> None:
+        team = TEAMS[n % len(TEAMS)]
+        ec2.create_volume(
+            AvailabilityZone=f"{region}a", Size=10 + n % 500,
+            VolumeType=("gp2", "gp3", "st1")[n % 3],
+            TagSpecifications=[{"ResourceType": "volume", "Tags": [
+                {"Key": "Team", "Value": team}, {"Key": "Owner", "Value": f"U0{team.upper()}"},
+                {"Key": "Name", "Value": f"bench-{n}"}]}],
+        )
+
+    def address(n: int) -> None:
+        ec2.allocate_address(Domain="vpc", TagSpecifications=[{
+            "ResourceType": "elastic-ip", "Tags": [{"Key": "Team", "Value": TEAMS[n % 3]}]}])
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(volume, range(volumes)))
+        list(pool.map(address, range(addresses)))
+
+
+def _serve(ready: Any, stop: Any) -> None:
+    """Child process: a ThreadedMotoServer until told to stop."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    ready.put(server.get_host_and_port())
+    stop.wait()
+    server.stop()
+
+
+def _scan_once(config: Any, traced: bool) -> tuple[Any, float, int]:
+    from botocore.config import Config
+
+    from bot.aws import AwsClients
+    from bot.orphans import scan
+
+    aws = AwsClients(config, client_config=Config(
+        read_timeout=300, retries={"mode": "standard", "max_attempts": 3}))
+    if traced:
+        tracemalloc.start()
+    started = time.perf_counter()
+    result = scan(aws, config, now=lambda: datetime.now(UTC))
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1] if traced else 0
+    if traced:
+        tracemalloc.stop()
+    return result, elapsed, peak
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--volumes", type=int, default=1000)
+    parser.add_argument("--addresses", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
+                       "AWS_DEFAULT_REGION": "us-east-1", "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
+    os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
+    spawn = multiprocessing.get_context("spawn")
+    ready, stop = spawn.Queue(), spawn.Event()
+    child = spawn.Process(target=_serve, args=(ready, stop), daemon=True)
+    child.start()
+    host, port = ready.get(timeout=60)
+    endpoint = f"http://{host}:{port}"
+    os.environ["AWS_ENDPOINT_URL"] = endpoint
+    try:
+        started = time.perf_counter()
+        for region in REGIONS:
+            seed(endpoint, region, args.volumes, args.addresses)
+        seeded = time.perf_counter() - started
+        print(f"seeded {args.volumes} tagged volumes + {args.addresses} addresses in each of "
+              f"{len(REGIONS)} regions in {seeded:.1f} s")
+
+        from bot.config import load_config
+
+        with tempfile.TemporaryDirectory() as workdir:
+            path = Path(workdir) / "finops.yml"
+            path.write_text(CONFIG)
+            config = load_config(path)
+        expected = len(REGIONS) * (args.volumes + args.addresses)
+        timings = []
+        for run in range(args.runs + 1):
+            traced = run == args.runs
+            result, elapsed, peak = _scan_once(config, traced)
+            kinds: dict[str, int] = {}
+            for finding in result.findings:
+                kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
+            label = "traced run" if traced else f"run {run + 1}"
+            memory = f", peak {peak / 2**20:.1f} MiB" if traced else ""
+            print(f"{label}: {len(result.findings)} findings {kinds}, "
+                  f"${result.total:,.2f}/month, {len(result.failures)} failures, "
+                  f"{elapsed:.2f} s{memory}")
+            assert len(result.findings) == expected and not result.failures, result.failures
+            if not traced:
+                timings.append(elapsed)
+        print(f"scan time: median {statistics.median(timings):.2f} s "
+              f"(min {min(timings):.2f}, max {max(timings):.2f}); "
+              f"peak traced memory of the scan: {peak / 2**20:.1f} MiB")
+    finally:
+        stop.set()
+        child.join(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""The `finops-bot scan orphans`, `finops-bot audit` and `finops-bot prices refresh` commands."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from botocore.config import Config
+
+from bot.args import ArgumentError
+from bot.aws import AwsClients
+from bot.services import Services
+
+
+def add_parsers(commands: argparse._SubParsersAction) -> None:
+    """Add the three subcommands to the CLI."""
+    scan = commands.add_parser("scan", help="scan for waste and print it (for scripts)")
+    what = scan.add_subparsers(dest="scan_what", metavar="WHAT", required=True)
+    orphans = what.add_parser("orphans", help="orphaned resources, like /orphans")
+    orphans.add_argument("--format", choices=("json", "table"), default="table")
+    orphans.add_argument("--team")
+    orphans.add_argument("--region")
+    orphans.add_argument("--kind")
+    audit = commands.add_parser("audit", help="print the cleanup audit log")
+    audit.add_argument("--format", choices=("json", "csv"), default="json")
+    audit.add_argument("--since", help="only events on or after this date (2026-11-01)")
+    prices = commands.add_parser("prices", help="the price table used for waste estimates")
+    prices_what = prices.add_subparsers(dest="prices_what", metavar="ACTION", required=True)
+    prices_what.add_parser("refresh", help="update prices.json from the AWS Pricing API")
+
+
+def run(args: argparse.Namespace, services: Services) -> int | None:
+    """Run one of these commands; None when `args` is not one of them."""
+    if args.command == "scan":
+        return _scan(args, services)
+    if args.command == "audit":
+        return _audit(args, services)
+    if args.command == "prices":
+        return _prices_refresh(services)
+    return None
+
+
+def _scan(args: argparse.Namespace, services: Services) -> int:
+    from bot.orphans.query import check_scope
+    from bot.orphans.report import as_json, as_table
+    from bot.orphans.scanner import scan
+
+    try:
+        scope = check_scope(services.config, team=args.team, region=args.region, kind=args.kind)
+    except ArgumentError as exc:
+        print(f"finops-bot: {exc}", file=sys.stderr)
+        return 2
+    result = scan(services.aws, services.config, now=services.now, scope=scope)
+    print(as_json(result) if args.format == "json" else as_table(result))
+    for failure in result.failures:
+        print(f"finops-bot: not scanned {failure.where} ({failure.kind}): {failure.message}",
+              file=sys.stderr)
+    return 0
+
+
+def _audit(args: argparse.Namespace, services: Services) -> int:
+    from bot.audit_export import events, parse_since, render
+
+    try:
+        since = parse_since(args.since) if args.since else None
+    except ValueError as exc:
+        print(f"finops-bot: {exc}", file=sys.stderr)
+        return 2
+    print(render(events(services.db, since=since), args.format), end="")
+    if args.format == "json":
+        print()
+    return 0
+
+
+def _prices_refresh(services: Services) -> int:
+    from bot.orphans.prices import PRICES_PATH
+    from bot.orphans.prices_refresh import PricingUnavailable, refresh
+
+    quick = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5,
+                   read_timeout=30)
+    client = AwsClients(services.config, client_config=quick).client("pricing",
+                                                                      region="us-east-1")
+    try:
+        changed = refresh(client)
+    except PricingUnavailable as exc:
+        print(f"finops-bot: {exc}", file=sys.stderr)
+        return 1
+    print(f"{PRICES_PATH.name}: {len(changed)} price(s) changed")
+    for line in changed:
+        print(f"  {line}")
+    return 0

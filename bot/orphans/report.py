@@ -1,0 +1,62 @@
+"""Findings for scripts: `finops-bot scan orphans --format json|table`."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from bot.orphans.prices import format_money
+from bot.orphans.scanner import ScanResult
+
+
+def finding_rows(result: ScanResult) -> list[dict[str, Any]]:
+    """One JSON object per finding (money as a string with two decimals)."""
+    return [
+        {
+            "resource_id": f.resource_id,
+            "resource_type": f.resource_type,
+            "kind": f.kind,
+            "region": f.region,
+            "account": f.account,
+            "name": f.name,
+            "size": f.size,
+            "age_days": f.age_days,
+            "team": f.team,
+            "owner": f.owner,
+            "monthly_cost": str(f.monthly_cost),
+            "approximate": f.approximate,
+            "protected": f.protected,
+            "cleanup": f.action,
+            "reason": f.reason,
+            "tags": f.tags,
+        }
+        for f in result.findings
+    ]
+
+
+def as_json(result: ScanResult) -> str:
+    """A JSON array of findings."""
+    return json.dumps(finding_rows(result), indent=2)
+
+
+def as_table(result: ScanResult) -> str:
+    """A plain-text table, the total, and the parts that could not be scanned."""
+    header = ("COST/MONTH", "KIND", "REGION", "ACCOUNT", "TEAM", "RESOURCE", "SIZE")
+    rows = [
+        (
+            format_money(f.monthly_cost) + ("≈" if f.approximate else ""),
+            f.kind + (" (protected)" if f.protected else ""),
+            f.region,
+            f.account,
+            f.team or "-",
+            f.resource_id,
+            f.size,
+        )
+        for f in result.findings
+    ]
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+             for r in [header, *rows]]
+    lines.append(f"Total: {format_money(result.total)}/month in {len(rows)} finding(s)")
+    lines += [f"NOT SCANNED {f.where} ({f.kind}): {f.message}" for f in result.failures]
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Approved cleanup: requests, authorization, registered actions, expiry and restore."""

@@ -1,0 +1,37 @@
+"""Expiry of cleanup requests: expire undecided requests and show it in Slack.
+
+Scheduled by `jobs/cleanups.py`. Requests are also expired lazily whenever someone clicks
+on one.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+
+from bot.remediation.service import expire_due
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+
+def slack_client(services: Services) -> WebClient | None:
+    """A Web API client from the settings (None when no bot token is set)."""
+    token = services.settings.slack_bot_token
+    if token is None:
+        return None
+    return WebClient(token=token.get_secret_value(), base_url=services.settings.slack_api_url,
+                     timeout=10)
+
+
+def expire_and_refresh(services: Services, client: WebClient | None = None) -> str:
+    """Expire cleanup requests nobody decided in time (default 72 h) and update Slack."""
+    from handlers.cleanup_actions import refresh_messages
+
+    changed = expire_due(services)
+    client = client or slack_client(services)
+    if client is not None:
+        for request in changed:
+            refresh_messages(client, services, request)
+    return f"{len(changed)} cleanup request(s) expired or closed"

@@ -1,0 +1,149 @@
+"""Block Kit for cleanup requests: the approval message, its outcomes, the requester's copy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from bot.orphans.model import Finding
+from bot.orphans.prices import format_money
+from bot.remediation.actions import ACTIONS
+from bot.render.common import Blocks, context, error_message, header, section
+from bot.render.orphans import who
+from storage.models_remediation import CleanupRequest
+
+
+class CleanupAction(StrEnum):
+    """Action ids of the buttons on approval messages."""
+
+    APPROVE = "cleanup_approve"
+    REJECT = "cleanup_reject"
+    RESTORE = "cleanup_restore"
+
+
+def when(moment: datetime | None) -> str:
+    """`2026-11-30 14:00 UTC`."""
+    if moment is None:
+        return "—"
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def what(request: CleanupRequest) -> str:
+    """What the request does, in one line."""
+    finding = Finding.from_json(request.finding)
+    action = ACTIONS.get(request.action)
+    return action.describe(finding) if action else f"{request.action} `{request.resource_id}`"
+
+
+def _facts(request: CleanupRequest) -> str:
+    finding = Finding.from_json(request.finding)
+    age = f" · {finding.age_days} days old" if finding.age_days is not None else ""
+    return "\n".join([
+        f"*What will happen:* {what(request)}",
+        f"*Where:* {request.region} · account {request.account}",
+        f"*Why:* {finding.reason}{age}",
+        f"*Saves:* {format_money(request.monthly_saving)}/month",
+        f"*Team:* {request.team or '—'} · *Owner:* {who(request.owner)} · "
+        f"*Requested by:* {who(request.requested_by)}",
+    ])
+
+
+def _button(action: CleanupAction, text: str, request_id: int, style: str | None) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": "button",
+        "action_id": action.value,
+        "text": {"type": "plain_text", "text": text},
+        "value": str(request_id),
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def status_line(request: CleanupRequest) -> str:
+    """Where the request stands, in one line."""
+    decided = who(request.decided_by)
+    state = request.state
+    if state == "pending":
+        return f":hourglass: Pending approval; expires {when(request.expires_at)}."
+    if state in ("approved", "executing"):
+        return f":gear: Approved by {decided}; working on it…"
+    if state == "executed":
+        line = f":white_check_mark: Approved by {decided}; done: {request.result}"
+        if request.restore_state == "restored":
+            line += f"\n:leftwards_arrow_with_hook: Restored by {who(request.restored_by)}."
+        return line
+    if state == "rejected":
+        return f":no_entry_sign: Rejected by {decided}."
+    if state == "expired":
+        return f":hourglass_flowing_sand: Expired on {when(request.finished_at)}; nothing done."
+    return f":x: Approved by {decided}, but it did not happen: {request.result}"
+
+
+def approval_message(request: CleanupRequest, *, deciders: list[str]) -> dict[str, Any]:
+    """The message in the owner's channel; buttons while pending, the outcome afterwards."""
+    title = f"Cleanup request #{request.id}: save {format_money(request.monthly_saving)}/month"
+    blocks: Blocks = [header(title), section(_facts(request)), section(status_line(request))]
+    if request.state == "pending":
+        names = ", ".join(who(u) for u in deciders) or "nobody (set team approvers or an owner)"
+        blocks.append(context(f"May approve: {names}."))
+        blocks.append({
+            "type": "actions",
+            "block_id": f"cleanup-{request.id}",
+            "elements": [
+                _button(CleanupAction.APPROVE, "Approve", request.id, "primary"),
+                _button(CleanupAction.REJECT, "Reject", request.id, "danger"),
+            ],
+        })
+    elif request.restore_state == "available" and request.restore_until is not None:
+        blocks.append(context(f"Can be restored until {when(request.restore_until)}."))
+        blocks.append({
+            "type": "actions",
+            "block_id": f"restore-{request.id}",
+            "elements": [
+                _button(CleanupAction.RESTORE, "Restore volume", request.id, None),
+            ],
+        })
+    return {"text": f"{title} ({request.state})", "blocks": blocks}
+
+
+def requester_message(request: CleanupRequest) -> dict[str, Any]:
+    """The requester's copy (a DM from the bot), updated as the request moves."""
+    where = f" in <#{request.channel}>" if request.channel else ""
+    text = (f"Your cleanup request #{request.id} ({what(request)}, saves "
+            f"{format_money(request.monthly_saving)}/month){where}:")
+    return {"text": f"Cleanup request #{request.id}: {request.state}",
+            "blocks": [section(text), section(status_line(request))]}
+
+
+def request_posted(request: CleanupRequest) -> dict[str, Any]:
+    """Ephemeral answer to "Request cleanup": where the request went."""
+    where = f"<#{request.channel}>" if request.channel else "the team's channel"
+    return {
+        "text": f"Cleanup request #{request.id} is pending approval in {where}.",
+        "blocks": [section(f":hourglass: Cleanup request #{request.id} ({what(request)}) is "
+                           f"pending approval in {where}.")],
+        "response_type": "ephemeral",
+        "replace_original": False,
+    }
+
+
+def already_open(request: CleanupRequest) -> dict[str, Any]:
+    """Ephemeral: this resource already has an open request."""
+    return {**error_message(f"`{request.resource_id}` already has cleanup request "
+                            f"#{request.id} ({request.state})."),
+            "response_type": "ephemeral", "replace_original": False}
+
+
+def problem(text: str, hint: str | None = None) -> dict[str, Any]:
+    """Ephemeral refusal or problem, leaving the original message alone."""
+    return {**error_message(text, hint=hint), "response_type": "ephemeral",
+            "replace_original": False}
+
+
+def closed(request: CleanupRequest) -> dict[str, Any]:
+    """Ephemeral: the request is no longer pending."""
+    return problem(f"Cleanup request #{request.id} is no longer pending.",
+                   hint=status_line(request))

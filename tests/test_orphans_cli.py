@@ -1,0 +1,77 @@
+"""`finops-bot scan orphans`, `finops-bot audit` and `finops-bot prices refresh`."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import boto3
+import pytest
+
+from bot.cli import main
+from bot.remediation import service
+from tests.conftest import make_env
+from tests.orphans_fixtures import CONFIG, Estate, aws, services_for  # noqa: F401
+from tests.test_remediation_flow import open_request
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, sqlite_url: str, aws: boto3.Session,  # noqa: F811
+            monkeypatch: pytest.MonkeyPatch) -> Path:
+    config = tmp_path / "finops.yml"
+    config.write_text(CONFIG)
+    for key, value in make_env(config, sqlite_url).items():
+        monkeypatch.setenv(key, value)
+    return tmp_path
+
+
+def test_scan_orphans_json_and_table(cli_env: Path, aws: boto3.Session,  # noqa: F811
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    estate = Estate(aws)
+    volume = estate.volume(100, "gp2", "payments")
+    address = estate.address("search", region="eu-west-1")
+    assert main(["scan", "orphans", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    by_id = {r["resource_id"]: r for r in rows}
+    assert set(by_id) == {volume, address}
+    for key, value in {"resource_type": "ebs-volume", "region": "us-east-1",
+                       "account": "123456789012", "team": "payments",
+                       "monthly_cost": "10.00"}.items():
+        assert by_id[volume][key] == value
+    assert by_id[address]["monthly_cost"] == "3.65" and by_id[address]["team"] == "search"
+    assert main(["scan", "orphans", "--format", "table", "--team", "payments"]) == 0
+    table = capsys.readouterr().out
+    assert volume in table and address not in table and "Total: $10.00/month" in table
+    assert main(["scan", "orphans", "--team", "paymnts"]) == 2
+    assert "did you mean payments?" in capsys.readouterr().err
+
+
+def test_audit_json_csv_since(cli_env: Path, sqlite_url: str, aws: boto3.Session,  # noqa: F811
+                              capsys: pytest.CaptureFixture[str]) -> None:
+    services = services_for(cli_env, sqlite_url)
+    request_id = open_request(services, Estate(aws).volume(10, "gp2", "payments"))
+    service.decide(services, request_id, user="U0LEAD", approve=False)
+    assert main(["audit", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [r["status"] for r in rows] == ["requested", "rejected"]
+    assert rows[1]["decided_by"] == "U0LEAD" and rows[0]["decided_by"] is None
+    assert main(["audit", "--format", "csv", "--since", "2000-01-01"]) == 0
+    parsed = list(csv.DictReader(io.StringIO(capsys.readouterr().out)))
+    assert [r["status"] for r in parsed] == ["requested", "rejected"]
+    assert main(["audit", "--since", "2999-01-01"]) == 0
+    assert json.loads(capsys.readouterr().out) == []
+    assert main(["audit", "--since", "yesterday"]) == 2
+    assert "not a date" in capsys.readouterr().err
+
+
+def test_prices_refresh_without_the_pricing_api_exits_1(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = Path("bot/orphans/prices.json").read_text()
+    monkeypatch.setenv("AWS_ENDPOINT_URL_PRICING", "http://127.0.0.1:9")
+    assert main(["prices", "refresh"]) == 1
+    err = capsys.readouterr().err
+    assert "AWS Pricing API could not be used" in err and "left unchanged" in err
+    assert Path("bot/orphans/prices.json").read_text() == before
