@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from bot.args import suggest
 from bot.services import Services
+from jobs.lease import Lease, LeaseBusy
 from jobs.registry import load_jobs
 from storage.models import JobRun
 
 log = logging.getLogger(__name__)
+
+#: A job's own lease: renewed while it runs, lapses this long after a crash.
+JOB_LEASE_TTL = timedelta(minutes=10)
 
 
 class UnknownJob(LookupError):
@@ -30,9 +35,13 @@ def run_job(name: str, services: Services, *, trigger: str = "manual") -> JobRun
         )
         session.add(run)
     log.info("job %s started (%s)", name, trigger)
+    lease = Lease(services.db, f"job:{name}", ttl=JOB_LEASE_TTL, now=services.now)
     try:
-        detail = spec.func(services) or ""
+        with lease.held():
+            detail = spec.func(services) or ""
         status = "ok"
+    except LeaseBusy as busy:
+        detail, status = f"skipped: already running ({busy.holder})", "skipped"
     except Exception as exc:
         log.exception("job %s failed", name)
         detail, status = f"{type(exc).__name__}: {exc}", "failed"

@@ -1,0 +1,81 @@
+"""`finops-bot anomalies backtest --csv FILE`: the days each series would have alerted on."""
+
+from __future__ import annotations
+
+import csv
+from collections import defaultdict
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from bot.anomalies.detector import Thresholds, alert_days
+
+DEFAULT_SERIES = "total"
+
+
+class BacktestError(ValueError):
+    """The CSV cannot be read; the message says where and why, in one line."""
+
+
+def read_series(path: str | Path) -> dict[str, list[tuple[date, Decimal]]]:
+    """Series by name from a `date,cost[,series]` CSV (header required, any column order)."""
+    name = str(path)
+    try:
+        handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115
+    except OSError as exc:
+        raise BacktestError(f"{name}: cannot be read ({exc.strerror})") from None
+    series: dict[str, dict[date, Decimal]] = defaultdict(dict)
+    with handle:
+        reader = csv.DictReader(handle)
+        columns = [c.strip().lower() for c in reader.fieldnames or []]
+        if "date" not in columns or "cost" not in columns:
+            raise BacktestError(f"{name}: needs a header with `date` and `cost` columns")
+        reader.fieldnames = columns
+        try:
+            for row in reader:
+                line = reader.line_num
+                day = _date(row.get("date"), name, line)
+                cost = _cost(row.get("cost"), name, line)
+                key = (row.get("series") or "").strip() or DEFAULT_SERIES
+                if day in series[key]:
+                    raise BacktestError(f"{name}: line {line}: {day} appears twice for {key}")
+                series[key][day] = cost
+        except (csv.Error, UnicodeDecodeError) as exc:
+            raise BacktestError(f"{name}: not a readable CSV ({exc})") from None
+    if not series:
+        raise BacktestError(f"{name}: has no rows")
+    return {key: sorted(days.items()) for key, days in sorted(series.items())}
+
+
+def _date(text: str | None, name: str, line: int) -> date:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError:
+        raise BacktestError(f"{name}: line {line}: date {text!r} is not YYYY-MM-DD") from None
+
+
+def _cost(text: str | None, name: str, line: int) -> Decimal:
+    try:
+        value = Decimal((text or "").strip().replace(",", "").lstrip("$"))
+    except InvalidOperation:
+        raise BacktestError(f"{name}: line {line}: cost {text!r} is not a number") from None
+    if not value.is_finite():
+        raise BacktestError(f"{name}: line {line}: cost {text!r} is not a number")
+    return value
+
+
+def backtest(path: str | Path, thresholds: Thresholds) -> dict[str, object]:
+    """The JSON-ready result: thresholds used and alert days per series."""
+    series = read_series(path)
+    return {
+        "thresholds": {
+            "min_increase_pct": str(thresholds.min_increase_pct),
+            "min_impact": str(thresholds.min_impact),
+            "min_history_days": thresholds.min_history_days,
+            "level_shift_days": thresholds.level_shift_days,
+        },
+        "alerts": {
+            key: [day.isoformat() for day in alert_days(values, thresholds)]
+            for key, values in series.items()
+        },
+    }

@@ -1,0 +1,298 @@
+"""The anomaly detector: pure functions on daily cost series `[(date, Decimal), ...]`.
+
+For each day the baseline is built only from the days before it:
+
+- weekly pattern: a weekday profile, the median over up to 8 weeks of each day's cost
+  relative to its week's median;
+- level and trend: over the last 4 weeks, costs divided by the profile; the trend is the
+  Theil-Sen slope of the weekly medians, the level the median of every day projected to
+  today along it. Medians make the baseline robust: a few odd days do not move it, and
+  days already alerted on are left out of it;
+- month starts (the 1st): the usual day plus the "month-start premium" seen on previous
+  1sts (Support, Tax, monthly fees), extrapolated along their own trend;
+- level shifts: `level_shift_days` consecutive days off the baseline the same way make a
+  new normal; the baseline then starts from the first of them;
+- new series: no alert while a series has less than `min_history_days` of history, except
+  once, on its first day, when it appears from nothing with an impact above the threshold.
+
+A day alerts when its cost is above the baseline by both `min_increase_pct` and
+`min_impact`, and by more than its usual noise (`min_z` robust standard deviations).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from statistics import median
+
+Series = Sequence[tuple[date, Decimal]]
+
+ZERO = Decimal(0)
+CENT = Decimal("0.01")
+_MAD_TO_SIGMA = Decimal("1.4826")
+PROFILE_WEEKS = 8
+LEVEL_WEEKS = 4
+MONTH_STARTS = 3
+#: The trend may move the level by at most this share per week.
+MAX_WEEKLY_TREND = Decimal("0.10")
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """When a deviation is an alert (see AnomaliesConfig for the config file's names)."""
+
+    min_increase_pct: Decimal = Decimal(20)
+    min_impact: Decimal = Decimal(100)
+    min_history_days: int = 14
+    level_shift_days: int = 3
+    min_z: Decimal = Decimal(3)
+
+    @classmethod
+    def from_config(cls, config: object) -> Thresholds:
+        """From an AnomaliesConfig (or anything with the same attributes)."""
+        return cls(
+            min_increase_pct=Decimal(getattr(config, "min_increase_pct", cls.min_increase_pct)),
+            min_impact=Decimal(getattr(config, "min_impact", cls.min_impact)),
+            min_history_days=int(getattr(config, "min_history_days", cls.min_history_days)),
+            level_shift_days=int(getattr(config, "level_shift_days", cls.level_shift_days)),
+        )
+
+
+@dataclass(frozen=True)
+class DayVerdict:
+    """What the detector thinks of one day."""
+
+    day: date
+    actual: Decimal
+    expected: Decimal | None  # None while the series is learning
+    alert: bool
+    reason: str  # normal, spike, new spend, learning, no history
+
+    @property
+    def impact(self) -> Decimal:
+        """Actual minus expected (0 while learning)."""
+        return ZERO if self.expected is None else self.actual - self.expected
+
+    @property
+    def increase_pct(self) -> Decimal | None:
+        """The increase over the baseline in %, None when the baseline is 0 or unknown."""
+        if not self.expected:
+            return None
+        return (self.actual - self.expected) / self.expected * 100
+
+
+def dense(series: Series) -> tuple[date, list[Decimal]]:
+    """The series as (first day, one value per day), missing days counted as 0."""
+    if not series:
+        return date.min, []
+    ordered = sorted(series)
+    first, last = ordered[0][0], ordered[-1][0]
+    values = [ZERO] * ((last - first).days + 1)
+    for day, amount in ordered:
+        values[(day - first).days] += Decimal(amount)
+    return first, values
+
+
+@dataclass
+class _Baseline:
+    expected: Decimal
+    sigma: Decimal
+
+
+class _Detector:
+    """One pass over a series, day by day, carrying the level-shift state."""
+
+    def __init__(self, first: date, xs: list[Decimal], t: Thresholds, accepted: Collection[date]):
+        self.first, self.xs, self.t = first, xs, t
+        self.start = next((i for i, x in enumerate(xs) if x != 0), len(xs))
+        self.month_start = [(first + timedelta(days=i)).day == 1 for i in range(len(xs))]
+        self.accepted = {(d - first).days for d in accepted}
+        self.masked: set[int] = set()
+        self.shift_start = 0
+        self.run_sign, self.run_start, self.run_length = 0, 0, 0
+        #: Per 1st seen: its premium over the usual day in $, and whether it alerted.
+        self.premiums: list[tuple[Decimal, bool]] = []
+
+    def verdicts(self) -> list[DayVerdict]:
+        return [self._judge(i) for i in range(len(self.xs))]
+
+    def _judge(self, i: int) -> DayVerdict:
+        day, x, t = self.first + timedelta(days=i), self.xs[i], self.t
+        if i < self.start:
+            return DayVerdict(day, x, None, False, "no history")
+        if i - self.start < t.min_history_days:
+            new = i == self.start and self.start >= t.min_history_days and x >= t.min_impact
+            reason = "new spend" if new else "learning"
+            return DayVerdict(day, x, ZERO if new else None, new, reason)
+        base = self._regular(i, self._profile(i))
+        if base is None:
+            return DayVerdict(day, x, None, False, "learning")
+        if self.month_start[i]:
+            return self._judge_month_start(i, base)
+        expected = max(base.expected, ZERO)
+        sign = self._direction(x, expected, base.sigma)
+        alert = sign > 0 and x - expected >= t.min_impact and i not in self.accepted
+        if alert:
+            self.masked.add(i)
+        self._track_shift(i, sign)
+        return DayVerdict(day, x, expected.quantize(CENT), alert, "spike" if alert else "normal")
+
+    def _direction(self, x: Decimal, expected: Decimal, sigma: Decimal) -> int:
+        """+1/-1 when x is off the baseline by the relative threshold and beyond noise."""
+        deviation = x - expected
+        if abs(deviation) <= self.t.min_z * sigma:
+            return 0
+        if expected and abs(deviation) * 100 < self.t.min_increase_pct * expected:
+            return 0
+        return 1 if deviation > 0 else -1 if deviation < 0 else 0
+
+    def _judge_month_start(self, i: int, regular: _Baseline) -> DayVerdict:
+        """A 1st: the usual day plus the premium previous 1sts carried."""
+        day, x, usual = self.first + timedelta(days=i), self.xs[i], regular.expected
+        premium = self._projected_premium()
+        alert, expected = False, None
+        if premium is not None:
+            expected = max(usual + premium, ZERO)
+            sign = self._direction(x, expected, regular.sigma)
+            alert = sign > 0 and x - expected >= self.t.min_impact and i not in self.accepted
+        self.premiums.append((x - usual, alert))
+        if expected is None:
+            return DayVerdict(day, x, None, False, "learning")
+        return DayVerdict(day, x, expected.quantize(CENT), alert, "spike" if alert else "normal")
+
+    def _projected_premium(self) -> Decimal | None:
+        """What previous 1sts cost above their usual day, projected to this one.
+
+        In dollars, along their own trend (Support, Tax, monthly fees). 1sts that alerted
+        are left out, unless the last two both did (a new normal).
+        """
+        recent = self.premiums[-MONTH_STARTS:]
+        accepted = len(recent) >= 2 and recent[-1][1] and recent[-2][1]
+        values = [extra for extra, alerted in recent if accepted or not alerted]
+        if not values:
+            return None
+        last = values[-1]
+        if len(values) == 1:
+            return last
+        if len(values) == 2:
+            cap = abs(last) / 4
+            return last + max(-cap, min(cap, values[1] - values[0]))
+        pairs = [(a, b) for a in range(3) for b in range(a + 1, 3)]
+        slope = median([(values[b] - values[a]) / (b - a) for a, b in pairs])
+        cap = abs(median(values)) / 4
+        slope = max(-cap, min(cap, slope))
+        return median([p + slope * (len(values) - n) for n, p in enumerate(values)])
+
+    def _track_shift(self, i: int, sign: int) -> None:
+        if sign == 0:
+            self.run_sign, self.run_length = 0, 0
+            return
+        if sign != self.run_sign:
+            self.run_sign, self.run_start, self.run_length = sign, i, 0
+        self.run_length += 1
+        if self.run_length >= self.t.level_shift_days:
+            self.shift_start = self.run_start
+            self.masked = {m for m in self.masked if m < self.run_start}
+            self.run_sign, self.run_length = 0, 0
+
+    # -- the baseline ------------------------------------------------------------------
+
+    def _usable(self, k: int) -> bool:
+        return k >= self.start and not self.month_start[k]
+
+    def _profile(self, i: int) -> list[Decimal]:
+        """Seven weekday factors averaging 1 (all 1 with less than two full weeks)."""
+        ratios: list[list[Decimal]] = [[] for _ in range(7)]
+        for week in range(PROFILE_WEEKS):
+            lo, hi = i - 7 * (week + 1), i - 7 * week
+            if lo < self.start:
+                break
+            days = [k for k in range(lo, hi) if self._usable(k)]
+            level = median([self.xs[k] for k in days]) if len(days) >= 5 else ZERO
+            if level <= 0:
+                continue
+            for k in days:
+                ratios[(i - k) % 7].append(self.xs[k] / level)
+        if min(len(r) for r in ratios) < 2:
+            return [Decimal(1)] * 7
+        factors = [median(r) for r in ratios]
+        mean = sum(factors, ZERO) / 7
+        return [f / mean for f in factors] if mean > 0 else [Decimal(1)] * 7
+
+    def _regular(self, i: int, profile: list[Decimal]) -> _Baseline | None:
+        """The expected cost of day i from the last weeks, weekday pattern and trend."""
+        lo = max(self.start, self.shift_start, i - 7 * LEVEL_WEEKS)
+        points: list[tuple[int, Decimal]] = []
+        for k in range(lo, i):
+            factor = profile[(i - k) % 7]
+            if self._usable(k) and k not in self.masked and factor >= Decimal("0.1"):
+                points.append((k, self.xs[k] / factor))
+        if not points:
+            return None
+        slope = self._trend(i, points)
+        projected = [y + slope * (i - k) for k, y in points]
+        level = median(projected)
+        spread = median([abs(p - level) for p in projected]) * _MAD_TO_SIGMA
+        factor = profile[0]  # (i - i) % 7: today's weekday
+        return _Baseline(level * factor, spread * factor)
+
+    def _trend(self, i: int, points: list[tuple[int, Decimal]]) -> Decimal:
+        """Theil-Sen slope (per day) of the weekly medians; 0 with fewer than 3 weeks."""
+        weeks: dict[int, list[tuple[int, Decimal]]] = {}
+        for k, y in points:
+            weeks.setdefault((i - 1 - k) // 7, []).append((k, y))
+        blocks = [
+            (Decimal(sum(k for k, _ in pts)) / len(pts), median([y for _, y in pts]))
+            for pts in weeks.values()
+            if len(pts) >= 3
+        ]
+        if len(blocks) < 3:
+            return ZERO
+        slopes = [
+            (y2 - y1) / (c2 - c1)
+            for n, (c1, y1) in enumerate(blocks)
+            for c2, y2 in blocks[n + 1 :]
+            if c2 != c1
+        ]
+        slope = median(slopes)
+        cap = abs(median([y for _, y in blocks])) * MAX_WEEKLY_TREND / 7
+        return max(-cap, min(cap, slope))
+
+
+def evaluate(
+    series: Series, thresholds: Thresholds | None = None, *, accepted: Collection[date] = ()
+) -> list[DayVerdict]:
+    """A verdict for every day from the first to the last of `series`.
+
+    `accepted`: days owners marked as expected; they never alert and count as normal.
+    """
+    first, xs = dense(series)
+    if not xs:
+        return []
+    return _Detector(first, xs, thresholds or Thresholds(), accepted).verdicts()
+
+
+def alert_days(series: Series, thresholds: Thresholds | None = None) -> list[date]:
+    """The days the detector alerts on."""
+    return [v.day for v in evaluate(series, thresholds) if v.alert]
+
+
+def naive_alert_days(series: Series, factor: Decimal = Decimal("1.5")) -> list[date]:
+    """The seed's rule, for comparison: alert when a day costs more than 1.5x the day before."""
+    first, xs = dense(series)
+    return [
+        first + timedelta(days=i) for i in range(1, len(xs)) if xs[i] > xs[i - 1] * factor
+    ]
+
+
+def episodes(days: Sequence[date], *, gap: int = 2) -> list[tuple[date, date]]:
+    """Alert days grouped into (first, last) runs; days at most `gap` apart join a run."""
+    runs: list[tuple[date, date]] = []
+    for day in sorted(days):
+        if runs and (day - runs[-1][1]).days <= gap:
+            runs[-1] = (runs[-1][0], day)
+        else:
+            runs.append((day, day))
+    return runs

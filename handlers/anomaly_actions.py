@@ -1,0 +1,59 @@
+"""Buttons on anomaly alerts: "Expected" and "Investigating".
+
+The answer is stored on the anomaly (an expected one is never alerted again, and its days
+count as normal from then on), audited, and shown in the message itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.anomalies import service as anomalies
+from bot.anomalies.messages import view_of
+from bot.render.anomalies import AnomalyAction, anomaly_message
+from bot.render.common import error_message
+from bot.services import Services
+from jobs.anomalies import anomaly_record
+
+log = logging.getLogger(__name__)
+
+_STATUS = {AnomalyAction.EXPECTED.value: "expected",
+           AnomalyAction.INVESTIGATING.value: "investigating"}
+
+
+def handle_anomaly_feedback(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+    client: WebClient, context: BoltContext,
+) -> None:
+    """Store the clicked answer and redraw the alert with it."""
+    ack()
+    services: Services = context["services"]
+    user = body["user"]["id"]
+    status = _STATUS[action["action_id"]]
+    try:
+        anomaly_id = int(action.get("value", ""))
+    except ValueError:
+        respond(replace_original=False, response_type="ephemeral",
+                **error_message("This button does not point at an anomaly."))
+        return
+    with services.db.session() as session:
+        record = anomalies.set_status(session, anomaly_id, status=status, user=user,
+                                      now=services.now())
+    found = anomaly_record(services, anomaly_id) if record is not None else None
+    if found is None:
+        respond(replace_original=False, response_type="ephemeral",
+                **error_message("That anomaly is no longer known to the bot."))
+        return
+    record, posted = found
+    message = anomaly_message(view_of(record, posted.detail))
+    try:
+        client.chat_update(channel=posted.channel, ts=posted.ts or "", **message)
+    except SlackApiError as exc:
+        log.warning("could not redraw anomaly %s: %s", anomaly_id, exc.response.get("error"))
+        respond(replace_original=False, response_type="ephemeral",
+                text=f"Saved: {status}. (The message could not be updated.)")
