@@ -151,6 +151,8 @@ def run_demo(*, host: str = "127.0.0.1", port: int = 3030) -> int:
         "\nfinops-bot demo is running (offline: moto, a Cost Explorer stand-in, a local Slack).\n"
         f"  Open {stack.console_url} and type a command, e.g. /finops help\n"
         f"  Bot: {stack.bot_url}/slack/events   AWS (moto): {stack.aws_url}\n"
+        f"  Audit log: DATABASE_URL={stack.env['DATABASE_URL']} "
+        f"FINOPS_CONFIG={stack.env['FINOPS_CONFIG']} finops-bot audit --format csv\n"
         "  Press Ctrl-C to stop.\n",
         flush=True,
     )
