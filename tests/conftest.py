@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from bot.config import Settings
+from bot.demo import DemoStack
 from bot.services import Services, build_services
 from standins.slack_console import SlackConsole
 
@@ -163,3 +164,24 @@ def slack_stack(config_file: Path, sqlite_url: str) -> Iterator[SlackStack]:
 def bot_server(slack_stack: SlackStack) -> str:
     """Base URL of the bot's HTTP server."""
     return slack_stack.url
+
+
+@pytest.fixture(scope="module")
+def demo() -> Iterator[DemoStack]:
+    """The whole offline demo (moto server, Cost Explorer stand-in, console, bot), per module.
+
+    It sets the process environment as a user would; the environment is restored and
+    moto's in-process state reset afterwards.
+    """
+    from moto.moto_api._internal.models import moto_api_backend
+
+    from bot.demo import start_demo
+
+    saved = dict(os.environ)
+    moto_api_backend.reset()  # moto keeps its state per process: another demo may have run
+    stack = start_demo()
+    yield stack
+    stack.stop()
+    moto_api_backend.reset()
+    os.environ.clear()
+    os.environ.update(saved)

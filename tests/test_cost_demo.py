@@ -2,31 +2,13 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
-import pytest
-
-from bot.demo import DemoStack, start_demo
+from bot.demo import DemoStack
 from bot.render.cost import money
 from tests.test_e2e_console import all_text
-
-
-@pytest.fixture(scope="module")
-def demo() -> Iterator[DemoStack]:
-    from moto.moto_api._internal.models import moto_api_backend
-
-    saved = dict(os.environ)
-    moto_api_backend.reset()  # moto keeps its state per process: another demo may have run
-    stack = start_demo()
-    yield stack
-    stack.stop()
-    moto_api_backend.reset()  # leave no seeded estate behind for the next demo
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def ask(demo: DemoStack, text: str, channel: str) -> dict[str, Any]:

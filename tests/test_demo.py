@@ -9,25 +9,13 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import pytest
 import requests
 
-from bot.demo import DemoStack, start_demo
+from bot.demo import DemoStack
 from tests.test_console_browser import _wait, driver  # noqa: F401 - the browser fixture
-
-
-@pytest.fixture(scope="module")
-def demo() -> Iterator[DemoStack]:
-    saved = dict(os.environ)
-    stack = start_demo()
-    yield stack
-    stack.stop()
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def test_demo_bot_is_healthy_and_wired_to_the_stand_ins(demo: DemoStack) -> None:

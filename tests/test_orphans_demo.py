@@ -4,24 +4,10 @@ requesting, approving and rejecting work from the console and show up in the aud
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
-
-from bot.demo import DemoStack, start_demo
+from bot.demo import DemoStack
 from standins.slack_console import SlackConsole
-
-
-@pytest.fixture(scope="module")
-def demo() -> Iterator[DemoStack]:
-    saved = dict(os.environ)
-    stack = start_demo()
-    yield stack
-    stack.stop()
-    os.environ.clear()
-    os.environ.update(saved)
 
 
 def text_of(message: dict[str, Any]) -> str:
