@@ -9,11 +9,11 @@ from pydantic import SecretStr
 from slack_bolt import App, BoltContext
 from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.config import ConfigError
 from bot.render.common import error_message
 from bot.services import Services
+from bot.slack_client import make_web_client
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,7 @@ def create_app(services: Services, *, token_verification: bool = True) -> App:
     from handlers import register
 
     settings = services.settings
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    client = WebClient(token=token, base_url=settings.slack_api_url, timeout=10)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    client = make_web_client(settings)
     secret = settings.slack_signing_secret
     try:
         app = _new_app(client, secret, token_verification)

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.config import ConfigError
 from bot.services import Services
+from bot.slack_client import make_web_client
 from storage.models_alerts import PostedAlert
 
 log = logging.getLogger(__name__)
@@ -28,15 +29,7 @@ def web_client(services: Services) -> WebClient:
     settings = services.settings
     if settings.slack_bot_token is None:
         raise ConfigError("SLACK_BOT_TOKEN is not set: jobs cannot post to Slack")
-    from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
-
-    client = WebClient(
-        token=settings.slack_bot_token.get_secret_value(),
-        base_url=settings.slack_api_url,
-        timeout=10,
-    )
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
-    return client
+    return make_web_client(settings)
 
 
 def find_posted(services: Services, key: str) -> PostedAlert | None:

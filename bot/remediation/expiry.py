@@ -12,17 +12,16 @@ from slack_sdk import WebClient
 
 from bot.remediation.service import expire_due
 from bot.services import Services
+from bot.slack_client import make_web_client
 
 log = logging.getLogger(__name__)
 
 
 def slack_client(services: Services) -> WebClient | None:
     """A Web API client from the settings (None when no bot token is set)."""
-    token = services.settings.slack_bot_token
-    if token is None:
+    if services.settings.slack_bot_token is None:
         return None
-    return WebClient(token=token.get_secret_value(), base_url=services.settings.slack_api_url,
-                     timeout=10)
+    return make_web_client(services.settings)
 
 
 def expire_and_refresh(services: Services, client: WebClient | None = None) -> str:
