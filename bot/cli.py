@@ -77,11 +77,14 @@ def _dispatch(args: argparse.Namespace) -> int:
         print(f"database {redact_url(db.url)} is at revision {current_revision(db.engine)}")
         return 0
     if args.command == "jobs":
+        from bot.config import load_config
+        from jobs.clock import describe_schedule
         from jobs.registry import load_jobs
 
+        schedule = load_config(settings.config_path).schedule
         for spec in load_jobs().values():
-            when = " ".join(f"{k}={v}" for k, v in spec.schedule.items())
-            print(f"{spec.name:<16} {spec.trigger} {when:<24} {spec.description}")
+            when = describe_schedule(spec, schedule)
+            print(f"{spec.name:<16} {when:<44} {spec.description}")
         return 0
     from bot.anomalies import commands as anomaly_commands
 

@@ -99,6 +99,8 @@ class DigestConfig(_Strict):
     """Where the weekly digest goes."""
 
     channel: str
+    #: Also post each team's own part to the team's channel.
+    team_channels: bool = False
 
     @field_validator("channel")
     @classmethod
@@ -215,6 +217,43 @@ class AnomaliesConfig(_Strict):
     report_days: int = Field(default=10, ge=1)
 
 
+class BudgetRestriction(_Strict):
+    """What the 90 % step proposes for a team: attach `deny_policy_arn` to `role_arn`."""
+
+    role_arn: str
+    deny_policy_arn: str
+
+    @field_validator("role_arn", "deny_policy_arn")
+    @classmethod
+    def _arn(cls, value: str) -> str:
+        if not value.startswith("arn:aws"):
+            raise ValueError("must be an IAM ARN (arn:aws:iam::<account>:...)")
+        return value
+
+
+class BudgetsConfig(_Strict):
+    """The budget ladder (`budgets:`): notify, propose the restriction, propose stopping."""
+
+    #: Month-to-date use in % of budget: [notify, notify + restriction, stop proposal].
+    thresholds: list[Decimal] = Field(
+        default_factory=lambda: [Decimal(80), Decimal(90), Decimal(100)]
+    )
+    #: Per team: the deny policy to attach to the team's role at the second step.
+    restrictions: dict[str, BudgetRestriction] = Field(default_factory=dict)
+    #: Instances carrying this tag with one of these values are critical: never stopped.
+    critical_tag: str = "Criticality"
+    critical_values: list[str] = Field(default_factory=lambda: ["high"])
+    #: Approve and execute the proposals without a human (off unless set).
+    auto: bool = False
+
+    @field_validator("thresholds")
+    @classmethod
+    def _ladder(cls, value: list[Decimal]) -> list[Decimal]:
+        if len(value) != 3 or sorted(value) != value or value[0] <= 0:
+            raise ValueError("must be three increasing percentages, like [80, 90, 100]")
+        return value
+
+
 class FinopsConfig(_Strict):
     """The `finops:` block of finops.yml."""
 
@@ -228,6 +267,7 @@ class FinopsConfig(_Strict):
     schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
     anomalies: AnomaliesConfig = Field(default_factory=AnomaliesConfig)
     cost: CostConfig = Field(default_factory=CostConfig)
+    budgets: BudgetsConfig = Field(default_factory=BudgetsConfig)
 
     @field_validator("regions")
     @classmethod

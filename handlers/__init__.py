@@ -18,7 +18,15 @@ from bot.render.common import CommandHelp
 from bot.render.cost import CostAction
 from bot.render.orphans import OrphanAction
 from bot.render.remediation import CleanupAction
-from handlers import anomaly_actions, cleanup_actions, cost, finops, orphans, unknown_command
+from handlers import (
+    anomaly_actions,
+    budget,
+    cleanup_actions,
+    cost,
+    finops,
+    orphans,
+    unknown_command,
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +43,7 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec(finops.COMMAND, finops.USAGE, finops.SUMMARY, finops.handle_finops),
     CommandSpec(orphans.COMMAND, orphans.USAGE, orphans.SUMMARY, orphans.handle_orphans),
     CommandSpec(cost.COMMAND, cost.USAGE, cost.SUMMARY, cost.handle_cost),
+    CommandSpec(budget.COMMAND, budget.USAGE, budget.SUMMARY, budget.handle_budget),
 ]
 
 #: Button action ids and their listeners.

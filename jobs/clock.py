@@ -25,7 +25,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from bot.args import suggest
-from bot.config import ConfigError
+from bot.config import ConfigError, ScheduleConfig
 from bot.services import Services
 from jobs.lease import Lease
 from jobs.registry import JobSpec, load_jobs
@@ -91,6 +91,17 @@ def job_trigger(spec: JobSpec, services: Services) -> BaseTrigger | None:
     from apscheduler.triggers.interval import IntervalTrigger
 
     return IntervalTrigger(timezone=timezone, **spec.schedule)
+
+
+def describe_schedule(spec: JobSpec, schedule: ScheduleConfig) -> str:
+    """The schedule the clock uses for `spec`: `cron "5 */6 * * *" (UTC, from config)`."""
+    line = schedule.for_job(spec.name)
+    if line == "off":
+        return "off (schedule: off)"
+    if line is not None:
+        return f'cron "{line}" ({schedule.timezone}, from config)'
+    declared = " ".join(f"{k}={v}" for k, v in spec.schedule.items())
+    return f"{spec.trigger} {declared} ({schedule.timezone}, built in)"
 
 
 def build_scheduler(

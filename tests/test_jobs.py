@@ -42,7 +42,8 @@ def test_a_failing_job_is_recorded_not_raised(
 
 
 def test_unknown_job_lists_the_real_ones(services: Services) -> None:
-    with pytest.raises(UnknownJob, match="Jobs: anomalies, expire-cleanups, housekeeping"):
+    expected = "Jobs: anomalies, budgets, digest, expire-cleanups, housekeeping"
+    with pytest.raises(UnknownJob, match=expected):
         run_job("nope", services)
 
 

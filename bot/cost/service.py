@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -115,6 +117,50 @@ def answer_cost(services: Services, query: CostQuery) -> CostReport:
     if period.start == month_start(today) and period.end == today:
         report.forecast = _forecast(services, query, filters, total, today, now)
     return report
+
+
+@dataclass(frozen=True)
+class DailyCosts:
+    """Cached daily cost rows `(day, group 1 value, group 2 value, amount)` of one slice.
+
+    `problem` says why some days may be stale (Cost Explorer failing; cached data served).
+    """
+
+    rows: list[Row]
+    currency: str
+    problem: str | None = None
+
+
+def daily_costs(
+    services: Services,
+    *,
+    group: tuple[str, str],
+    start: date,
+    end: date,
+    filters: Iterable[tuple[str, str]] = (),
+) -> DailyCosts:
+    """Daily cost over [start, end) grouped by `group`, through the `/cost` cache.
+
+    Args:
+        group: two dimension names (`team`, `service`, `account`, `region`, `usage-type`,
+            `tag:KEY`); untagged spend has the value "".
+        filters: (dimension, value) pairs Cost Explorer applies (team "" = untagged).
+
+    Raises CostUnavailable when days are missing and Cost Explorer cannot give them.
+    """
+    spec = SliceSpec(group, tuple(sorted(filters)))
+    days = [start + timedelta(days=n) for n in range((end - start).days)]
+    cached, problem = _load(services, spec, days, services.now())
+    rows = [row for row in cached.rows if start <= row[0] < end]
+    return DailyCosts(rows=rows, currency=cached.currency(), problem=problem)
+
+
+def month_end_forecast(services: Services, *, team: str | None, so_far: Decimal) -> Forecast:
+    """This month's end for `team` (None: everything): `so_far` plus Cost Explorer's
+    forecast for the rest of the month, cached like `/cost`'s."""
+    now = services.now()
+    filters = {"team": team} if team else {}
+    return _forecast(services, CostQuery(team=team), filters, so_far, now.date(), now)
 
 
 def _matches(row: Row, groups: tuple[str, str], local: dict[str, str]) -> bool:

@@ -9,7 +9,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from bot.orphans.model import CREATED_BY_TAG, RESTORE_UNTIL_TAG, Finding, TargetContext
+from bot.orphans.model import (
+    CREATED_BY_TAG,
+    RESTORE_UNTIL_TAG,
+    Finding,
+    NotEligible,
+    TargetContext,
+)
 
 BOT_NAME = "finops-bot"
 SOURCE_TAG = "finops:source"
@@ -40,6 +46,11 @@ class CleanupAction:
     ) -> Outcome:
         """Do it. AWS errors propagate; the caller records them."""
         raise NotImplementedError
+
+    def recheck(self, ctx: TargetContext, finding: Finding) -> Finding:
+        """For findings no finding kind owns (budget proposals): the target as it is now,
+        or NotEligible. Actions on scanned waste are re-checked by their kind instead."""
+        raise NotEligible(f"{self.name} has no re-check of its own")
 
 
 ACTIONS: dict[str, CleanupAction] = {}
@@ -210,3 +221,6 @@ def restore_volume(ctx: TargetContext, restore: dict[str, Any], *, request_id: i
         {"ResourceType": "volume", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
     ]
     return str(ctx.client("ec2").create_volume(**kwargs)["VolumeId"])
+
+
+from bot.remediation import budget_actions  # noqa: E402, F401 - registers budget actions

@@ -157,10 +157,13 @@ def execute(services: Services, request_id: int) -> Execution:
         request = store.get_request(session, request_id)
     if not claimed or request is None:
         return Execution("not_claimed", request)
-    kind = load_kinds()[request.kind]
+    kind = load_kinds().get(request.kind)
     ctx = _ctx(services, request)
     try:
-        fresh = kind.recheck(ctx, request.resource_id)
+        if kind is not None:
+            fresh = kind.recheck(ctx, request.resource_id)
+        else:  # a budget proposal: its action re-checks the target
+            fresh = ACTIONS[request.action].recheck(ctx, Finding.from_json(request.finding))
         if fresh.protected:
             raise NotEligible(f"`{request.resource_id}` is now tagged "
                               f"`{services.config.tags.protect}`")

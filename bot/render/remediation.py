@@ -32,9 +32,13 @@ def when(moment: datetime | None) -> str:
 
 def what(request: CleanupRequest) -> str:
     """What the request does, in one line."""
-    finding = Finding.from_json(request.finding)
-    action = ACTIONS.get(request.action)
-    return action.describe(finding) if action else f"{request.action} `{request.resource_id}`"
+    return what_finding(Finding.from_json(request.finding))
+
+
+def what_finding(finding: Finding) -> str:
+    """What the cleanup offered for `finding` does, in one line."""
+    action = ACTIONS.get(finding.action or "")
+    return action.describe(finding) if action else f"{finding.action} `{finding.resource_id}`"
 
 
 def _facts(request: CleanupRequest) -> str:
@@ -44,7 +48,8 @@ def _facts(request: CleanupRequest) -> str:
         f"*What will happen:* {what(request)}",
         f"*Where:* {request.region} · account {request.account}",
         f"*Why:* {finding.reason}{age}",
-        f"*Saves:* {format_money(request.monthly_saving)}/month",
+        *([] if request.kind == "budget" else
+          [f"*Saves:* {format_money(request.monthly_saving)}/month"]),
         f"*Team:* {request.team or '—'} · *Owner:* {who(request.owner)} · "
         f"*Requested by:* {who(request.requested_by)}",
     ])
@@ -85,6 +90,8 @@ def status_line(request: CleanupRequest) -> str:
 def approval_message(request: CleanupRequest, *, deciders: list[str]) -> dict[str, Any]:
     """The message in the owner's channel; buttons while pending, the outcome afterwards."""
     title = f"Cleanup request #{request.id}: save {format_money(request.monthly_saving)}/month"
+    if request.kind == "budget":
+        title = f"Budget request #{request.id} for team {request.team}"
     blocks: Blocks = [header(title), section(_facts(request)), section(status_line(request))]
     if request.state == "pending":
         names = ", ".join(who(u) for u in deciders) or "nobody (set team approvers or an owner)"

@@ -1,0 +1,94 @@
+"""Block Kit for the weekly digest (the whole digest, or one team's part)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from bot.render.budgets import money, pct
+from bot.render.common import MAX_SECTION_TEXT, context, header, section, truncate
+
+if TYPE_CHECKING:
+    from bot.digest.report import Digest, TeamWeek
+
+
+def _name(team: str | None) -> str:
+    return f"*{team}*" if team else "_untagged_"
+
+
+def _change(this: Decimal, last: Decimal) -> str:
+    delta = this - last
+    sign = "+" if delta >= 0 else "-"
+    share = f", {sign}{abs(delta * 100 / last):,.1f} %" if last else ""
+    arrow = ":arrow_up:" if delta > 0 else ":arrow_down:" if delta < 0 else ":left_right_arrow:"
+    return f"{arrow} {sign}{money(abs(delta))}{share}"
+
+
+def _team_line(row: TeamWeek, currency: str) -> str:
+    change = _change(row.this_week, row.last_week)
+    return (f"{_name(row.team)}: {money(row.this_week, currency)} "
+            f"(last week {money(row.last_week, currency)}; {change})")
+
+
+def digest_message(
+    digest: Digest, *, team: str | None = None, chart_file_id: str | None = None
+) -> dict[str, Any]:
+    """The digest; with `team`, only that team's part (for its own channel)."""
+    cur = digest.currency
+    scope = f" for {team}" if team else ""
+    title = f"Weekly FinOps digest{scope}, {digest.week}"
+    teams = [r for r in digest.teams if team is None or r.team == team]
+    budgets = [b for b in digest.budgets if team is None or b.team == team]
+    movers = [m for m in digest.movers if team is None or m.team == team]
+    anomalies = [a for a in digest.anomalies if team is None or a.team == team]
+    period = f"{digest.start:%a %d %b} to {digest.end - timedelta(days=1):%a %d %b}"
+    blocks: list[dict[str, Any]] = [header(title), context(f"Spend of {period} "
+                                                          "vs the 7 days before.")]
+    total_this = sum((r.this_week for r in teams), Decimal(0))
+    total_last = sum((r.last_week for r in teams), Decimal(0))
+    lines = [f"*Spend this week:* {money(total_this, cur)} "
+             f"({_change(total_this, total_last)})"]
+    lines += [f"• {_team_line(r, cur)}" for r in teams]
+    blocks.append(section(truncate("\n".join(lines), MAX_SECTION_TEXT)))
+    budget_lines = ["*Month to date vs budget* (month end at the run rate):"]
+    for b in budgets:
+        if b.budget.amount is None:
+            budget_lines.append(f"• {_name(b.team)}: {money(b.month_to_date, cur)}, no budget")
+        else:
+            budget_lines.append(
+                f"• {_name(b.team)}: {money(b.month_to_date, cur)} of "
+                f"{money(b.budget.amount, cur)} ({pct(b.use_pct)}); month end "
+                f"{money(b.forecast, cur)} ({pct(b.forecast_pct)})")
+    blocks.append(section(truncate("\n".join(budget_lines), MAX_SECTION_TEXT)))
+    mover_lines = ["*Top movers* (team x service):"] + [
+        f"• {_name(m.team)} · {m.service}: {money(m.this_week, cur)} "
+        f"({_change(m.this_week, m.last_week)})" for m in movers
+    ] if movers else ["*Top movers:* nothing moved."]
+    blocks.append(section(truncate("\n".join(mover_lines), MAX_SECTION_TEXT)))
+    anomaly_lines = [f"*Anomalies this week:* {len(anomalies)}"] + [
+        f"• {_name(a.team)} · {a.service}: {money(a.actual, cur)} vs "
+        f"{money(a.expected, cur)} expected, impact {money(a.impact, cur)} ({a.status})"
+        for a in anomalies[:10]
+    ]
+    blocks.append(section(truncate("\n".join(anomaly_lines), MAX_SECTION_TEXT)))
+    if team is None:
+        blocks.append(section(
+            f"*Savings realized:* {money(digest.savings, cur)}/month from "
+            f"{digest.executed} executed cleanup(s) this week.\n"
+            f"*Open cleanup requests:* {digest.open_requests} "
+            f"({money(digest.open_savings, cur)}/month waiting for a decision)."))
+        estate = digest.estate
+        waste = (f"{money(estate.waste, cur)}/month in {estate.waste_items} finding(s) "
+                 "(`/orphans`)" if estate.waste is not None else "not scanned")
+        compliance = (f"{pct(estate.compliance_pct)} of {estate.counted} tagged resources carry "
+                      "every required tag" if estate.compliance_pct is not None else "no data")
+        blocks.append(section(f"*Open waste:* {waste}\n*Tagging compliance:* {compliance}"))
+    if chart_file_id:
+        blocks.append({"type": "image", "slack_file": {"id": chart_file_id},
+                       "alt_text": "Daily cost, last 14 days"})
+    notes = list(digest.notes) + ([f"Some days may be stale: {digest.problem}."]
+                                  if digest.problem else [])
+    if notes:
+        blocks.append(context(" ".join(notes)))
+    return {"text": title, "blocks": blocks}
