@@ -147,12 +147,15 @@ def start_demo(*, host: str = "127.0.0.1", port: int = 0, now: datetime | None =
 def run_demo(*, host: str = "127.0.0.1", port: int = 3030) -> int:
     """Start the demo and serve until Ctrl-C (or SIGTERM)."""
     stack = start_demo(host=host, port=port)
+    env_file = Path(stack.workdir) / "demo.env"
+    env_file.write_text("".join(f"{name}={value}\n" for name, value in sorted(stack.env.items())))
     print(
         "\nfinops-bot demo is running (offline: moto, a Cost Explorer stand-in, a local Slack).\n"
         f"  Open {stack.console_url} and type a command, e.g. /finops help\n"
         f"  Bot: {stack.bot_url}/slack/events   AWS (moto): {stack.aws_url}\n"
-        f"  Audit log: DATABASE_URL={stack.env['DATABASE_URL']} "
-        f"FINOPS_CONFIG={stack.env['FINOPS_CONFIG']} finops-bot audit --format csv\n"
+        "  From another terminal, with the demo's environment:\n"
+        f"    env $(cat {env_file}) finops-bot run-job anomalies   # or budgets, digest\n"
+        f"    env $(cat {env_file}) finops-bot audit --format csv\n"
         "  Press Ctrl-C to stop.\n",
         flush=True,
     )
