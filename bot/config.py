@@ -6,29 +6,43 @@ the file and the key (``finops.yml: teams.payments.channel is missing``).
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-DEFAULT_SLACK_API_URL = "https://slack.com/api/"
-DEFAULT_DATABASE_URL = "sqlite:///finops-bot.db"
-DEFAULT_CONFIG_PATH = "finops.yml"
+from bot.config_base import ConfigError
+from bot.config_errors import describe_error
+from bot.settings import (
+    DEFAULT_CONFIG_PATH,
+    DEFAULT_DATABASE_URL,
+    DEFAULT_SLACK_API_URL,
+    Settings,
+    normalize_database_url,
+    redact_url,
+)
+
+__all__ = [
+    "DEFAULT_CONFIG_PATH",
+    "DEFAULT_DATABASE_URL",
+    "DEFAULT_SLACK_API_URL",
+    "ConfigError",
+    "FinopsConfig",
+    "Settings",
+    "load_config",
+    "normalize_database_url",
+    "redact_url",
+]
+
 
 _CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
 _REGION = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$")
-
-
-class ConfigError(Exception):
-    """A configuration problem, phrased for the person who has to fix it."""
 
 
 class _Strict(BaseModel):
@@ -330,149 +344,4 @@ def load_config(path: str | os.PathLike[str]) -> FinopsConfig:
     try:
         return _Root.model_validate(data).finops
     except ValidationError as exc:
-        raise ConfigError(f"{name}: {_describe(exc.errors()[0], data)}") from None
-
-
-_TYPE_WORDS = {
-    "list_type": "must be a list",
-    "dict_type": "must be a mapping",
-    "model_type": "must be a mapping",
-    "model_attributes_type": "must be a mapping",
-    "string_type": "must be text",
-    "decimal_parsing": "must be a number",
-    "decimal_type": "must be a number",
-    "int_parsing": "must be a whole number",
-    "int_type": "must be a whole number",
-    "bool_parsing": "must be true or false",
-    "bool_type": "must be true or false",
-    "too_short": "must not be empty",
-}
-
-
-def _describe(error: Any, data: Any) -> str:
-    """Turn one pydantic error into `teams.payments.channel is missing` style text."""
-    full = [str(part) for part in error["loc"] if not _is_validator_tag(part)]
-    loc = list(full)
-    if loc[:1] == ["finops"]:
-        loc = loc[1:]
-    key = _key(loc) or "finops"
-    kind = error["type"]
-    if kind == "missing":
-        return f"{key} is missing"
-    if kind == "extra_forbidden":
-        return f"{key} is not a known key{_did_you_mean(full, data)}"
-    if kind in _TYPE_WORDS:
-        got = error.get("input")
-        shown = f" (got {got!r})" if isinstance(got, str | int | float) else ""
-        return f"{key} {_TYPE_WORDS[kind]}{shown}"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    return f"{key}: {message}"
-
-
-def _is_validator_tag(part: Any) -> bool:
-    return isinstance(part, str) and (part in {"decimal", "str", "int"} or "[" in part)
-
-
-def _key(loc: list[str]) -> str:
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if part.isdigit() else (f".{part}" if text else part)
-    return text
-
-
-def _did_you_mean(loc: list[str], data: Any) -> str:
-    """Suggest the closest known key for an unknown one."""
-    model: Any = _Root
-    for part in loc[:-1]:
-        model = _step(model, part)
-    names = list(getattr(model, "model_fields", None) or {})
-    close = difflib.get_close_matches(loc[-1], names, n=1)
-    if close:
-        return f" (did you mean {close[0]}?)"
-    return f" (known keys: {', '.join(names)})" if names else ""
-
-
-def _step(model: Any, part: str) -> Any:
-    """Follow one location part from a model (or a container of models) to the next one."""
-    if isinstance(model, type) and issubclass(model, BaseModel):
-        info = model.model_fields.get(part)
-        return _inner(info.annotation) if info is not None else None
-    if isinstance(model, tuple):  # ("container", item model): part is a key or an index
-        return model[1]
-    return None
-
-
-def _inner(annotation: Any) -> Any:
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    origin = getattr(annotation, "__origin__", None)
-    args = getattr(annotation, "__args__", ())
-    if origin in (list, dict) and args:
-        return ("container", _inner(args[-1]))
-    for arg in args:  # Optional[X]
-        found = _inner(arg)
-        if found is not None:
-            return found
-    return None
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Process settings from the environment. Secrets are SecretStr: `repr` hides them."""
-
-    slack_bot_token: SecretStr | None
-    slack_signing_secret: SecretStr | None
-    slack_app_token: SecretStr | None
-    slack_api_url: str
-    database_url: str
-    config_path: str
-    port: int
-    extra: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
-        """Read the settings from `env` (default: os.environ)."""
-        env = dict(os.environ if env is None else env)
-        port_text = env.get("PORT", "3000")
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
-            raise ConfigError(f"PORT must be a TCP port number, not {port_text!r}")
-        api_url = env.get("SLACK_API_URL") or DEFAULT_SLACK_API_URL
-        if not api_url.endswith("/"):
-            api_url += "/"
-        return cls(
-            slack_bot_token=_secret(env, "SLACK_BOT_TOKEN"),
-            slack_signing_secret=_secret(env, "SLACK_SIGNING_SECRET"),
-            slack_app_token=_secret(env, "SLACK_APP_TOKEN"),
-            slack_api_url=api_url,
-            database_url=normalize_database_url(env.get("DATABASE_URL") or DEFAULT_DATABASE_URL),
-            config_path=env.get("FINOPS_CONFIG") or DEFAULT_CONFIG_PATH,
-            port=int(port_text),
-        )
-
-    def require_slack(self, *, socket_mode: bool = False) -> None:
-        """Fail with a clear line when the Slack secrets needed to serve are missing."""
-        needed = ["SLACK_BOT_TOKEN"] + ([] if socket_mode else ["SLACK_SIGNING_SECRET"])
-        missing = [name for name in needed if getattr(self, name.lower()) is None]
-        if missing:
-            raise ConfigError(
-                f"{' and '.join(missing)} {'is' if len(missing) == 1 else 'are'} not set "
-                "(see README: Connecting a real workspace)"
-            )
-
-
-def _secret(env: dict[str, str], name: str) -> SecretStr | None:
-    value = env.get(name, "").strip()
-    return SecretStr(value) if value else None
-
-
-def normalize_database_url(url: str) -> str:
-    """Accept Heroku-style `postgres://` URLs and pick the psycopg 3 driver."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
-
-
-def redact_url(url: str) -> str:
-    """A database URL with any password replaced, safe for logs."""
-    return re.sub(r"(://[^:/@]+:)[^@]*@", r"\1***@", url)
+        raise ConfigError(f"{name}: {describe_error(exc.errors()[0], _Root)}") from None
