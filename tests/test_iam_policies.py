@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from bot.orphans import KINDS, load_kinds
-from bot.remediation.actions import ACTIONS
+from bot.remediation.actions import ACTIONS, RESTORE_PERMISSIONS
 
 IAM = Path(__file__).resolve().parent.parent / "iam"
 
@@ -32,4 +32,5 @@ def test_remediation_policy_covers_every_action_and_only_writes() -> None:
     for name, action in ACTIONS.items():
         missing = set(action.permissions) - remediation - read_only
         assert not missing, f"{name} needs {missing} in iam/finops-bot-remediation.json"
+    assert not set(RESTORE_PERMISSIONS) - remediation, "restore needs ec2:CreateVolume"
     assert not any(a.startswith(("ce:", "cloudwatch:Get")) for a in remediation)

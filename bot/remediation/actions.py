@@ -204,6 +204,10 @@ class ImageAndTerminateInstance(CleanupAction):
         )
 
 
+#: IAM actions `restore_volume` needs (creating a tagged volume from a snapshot).
+RESTORE_PERMISSIONS = ("ec2:CreateVolume", "ec2:CreateTags")
+
+
 def restore_volume(ctx: TargetContext, restore: dict[str, Any], *, request_id: int) -> str:
     """Create a volume from a pre-delete snapshot, with the original's tags; its id."""
     kwargs: dict[str, Any] = {
