@@ -52,6 +52,8 @@ def ce(monkeypatch: pytest.MonkeyPatch) -> Iterator[CostExplorerStandin]:
             ec2.create_volume(AvailabilityZone="us-east-1a", Size=100, VolumeType="gp2",
                               TagSpecifications=[{"ResourceType": "volume", "Tags": [
                                   {"Key": k, "Value": v} for k, v in tags.items()]}])
+        # A bucket with no tags at all: the Tagging API would never list it; /tags does.
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="untagged-logs")
         yield standin
     standin.stop()
 
@@ -110,14 +112,17 @@ def test_the_digest_says_it_all_once_a_week_with_one_cost_explorer_request(
     assert "Anomalies this week:* 1" in body and "$250.00 vs $10.00" in body
     assert "$12.50/month from 1 executed cleanup" in body
     assert "Open cleanup requests:* 1 ($7.00/month" in body
-    # Open waste: two unattached 100 GiB gp2 volumes; one of the two tagged resources has
-    # every required tag. And the chart.
+    # Open waste: two unattached 100 GiB gp2 volumes; one of the three resources (the
+    # untagged bucket counts) has every required tag, and each team's share. And the chart.
     assert "*Open waste:* $20.00/month in 2 finding(s)" in body
-    assert "50.0 % of 2 tagged resources" in body
+    assert "33.3 % of 3 resources carry every required tag" in body
+    assert "*search*: 0.0 % (0 of 1)" in body and "*payments*: 100.0 % (1 of 1)" in body
+    assert "_no team_: 0.0 % (0 of 1)" in body
     assert '"slack_file": {"id": "F' in body and console.calls("files.completeUploadExternal")
     # Each team's own part in its channel, without the others.
     [own] = console.messages("C0PAY")
     assert "$420.00" in json.dumps(own) and "*search*" not in json.dumps(own)
+    assert "*Tagging compliance:* 100.0 % of 1 resource(s)" in json.dumps(own)
     # Once a week: a second run (or a second clock) posts nothing.
     calls = len(console.calls("chat.postMessage"))
     assert run_job("digest", services).detail == "already posted this week"

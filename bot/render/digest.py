@@ -13,6 +13,13 @@ if TYPE_CHECKING:
     from bot.digest.report import Digest, TeamWeek
 
 
+MAX_TEAM_LINES = 20
+
+
+def _tag_team(team: str) -> str:
+    return f"*{team}*" if team else "_no team_"
+
+
 def _name(team: str | None) -> str:
     return f"*{team}*" if team else "_untagged_"
 
@@ -81,9 +88,19 @@ def digest_message(
         estate = digest.estate
         waste = (f"{money(estate.waste, cur)}/month in {estate.waste_items} finding(s) "
                  "(`/orphans`)" if estate.waste is not None else "not scanned")
-        compliance = (f"{pct(estate.compliance_pct)} of {estate.counted} tagged resources carry "
-                      "every required tag" if estate.compliance_pct is not None else "no data")
-        blocks.append(section(f"*Open waste:* {waste}\n*Tagging compliance:* {compliance}"))
+        compliance = (f"{pct(estate.compliance_pct)} of {estate.counted} resources carry "
+                      "every required tag (`/tags`)" if estate.compliance_pct is not None
+                      else "no data")
+        tagging = "".join(f"\n• {_tag_team(t.team)}: {pct(t.pct)} ({t.compliant} of {t.total})"
+                        for t in estate.teams[:MAX_TEAM_LINES])
+        blocks.append(section(truncate(f"*Open waste:* {waste}\n*Tagging compliance:* "
+                                       f"{compliance}{tagging}", MAX_SECTION_TEXT)))
+    else:
+        own = next((t for t in digest.estate.teams if t.team == team), None)
+        if own is not None:
+            blocks.append(section(f"*Tagging compliance:* {pct(own.pct)} of {own.total} "
+                                  "resource(s) carry every required tag (`/tags team="
+                                  f"{team}`)."))
     if chart_file_id:
         blocks.append({"type": "image", "slack_file": {"id": chart_file_id},
                        "alt_text": "Daily cost, last 14 days"})

@@ -1,0 +1,151 @@
+"""Block Kit for `/tags`: compliance overall and per team, untagged spend, and the resources
+missing tags (capped, with an "Ask owner to fix" button where an owner is known).
+
+Stays within Slack's limits: at most MAX_LISTED resource blocks, then a summary line.
+"""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+from typing import Any
+
+from bot.orphans.scanner import ScanFailure
+from bot.render.budgets import money, pct
+from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.tags.compliance import NO_TEAM, Checked, TagReport
+
+MAX_LISTED = 25
+MAX_FAILURE_LINES = 10
+MAX_TEAM_LINES = 30
+
+LABELS = {
+    "ec2-instance": "EC2 instance",
+    "ebs-volume": "EBS volume",
+    "ebs-snapshot": "EBS snapshot",
+    "elastic-ip": "Elastic IP",
+    "load-balancer": "Load balancer",
+    "s3-bucket": "S3 bucket",
+}
+
+
+class TagsAction(StrEnum):
+    """Action ids of the buttons in `/tags` answers."""
+
+    ASK_OWNER = "tags_ask_owner"
+
+
+def team_name(team: str) -> str:
+    """`*payments*`, or `_no team_`."""
+    return f"*{team}*" if team != NO_TEAM else "_no team_"
+
+
+def listed(report: TagReport) -> list[Checked]:
+    """The non-compliant resources shown one by one (the rest are summarized)."""
+    return report.missing[:MAX_LISTED]
+
+
+def ask_value(item: Checked, owner_id: str) -> str:
+    """The "Ask owner to fix" button's value: the resource, what it misses, whom to ask."""
+    r = item.resource
+    return json.dumps({"id": r.resource_id, "n": r.name, "t": r.resource_type, "r": r.region,
+                       "a": r.account, "m": list(item.missing), "o": owner_id},
+                      separators=(",", ":"))
+
+
+def _resource_block(item: Checked, owner_id: str | None) -> dict[str, Any]:
+    r = item.resource
+    label = LABELS.get(r.resource_type, r.resource_type)
+    name = f" `{r.name}`" if r.name and r.name != r.resource_id else ""
+    owner = f"<@{owner_id}>" if owner_id else (item.owner or "—")
+    lines = [
+        f"*{label}* `{truncate(r.resource_id, 200)}`{name}",
+        f"{r.region} · account {r.account} · team {team_name(item.team)} · owner {owner}",
+        "missing: " + ", ".join(f"`{k}`" for k in item.missing),
+    ]
+    block = section("\n".join(lines))
+    block["block_id"] = truncate(f"{r.region}/{r.resource_id}", 255)
+    if owner_id:
+        block["accessory"] = {
+            "type": "button",
+            "action_id": TagsAction.ASK_OWNER.value,
+            "text": {"type": "plain_text", "text": "Ask owner to fix"},
+            "value": ask_value(item, owner_id),
+        }
+    return block
+
+
+def _failures(failures: list[ScanFailure]) -> str:
+    lines = [f"{f.where} {f.kind}: {f.message}" for f in failures[:MAX_FAILURE_LINES]]
+    more = len(failures) - MAX_FAILURE_LINES
+    if more > 0:
+        lines.append(f"and {more} more")
+    return (":warning: Not everything could be read, so the figures leave out: "
+            + "; ".join(lines) + ".")
+
+
+def tags_message(report: TagReport, *, owners: dict[str, str]) -> dict[str, Any]:
+    """The `/tags` answer. `owners` maps an owner tag value to a Slack user id."""
+    scope = f" for team {report.team}" if report.team else ""
+    title = f"Tagging compliance{scope}"
+    required = ", ".join(f"`{k}`" for k in report.required) or "none configured"
+    total = len(report.checked)
+    blocks: Blocks = [header(title)]
+    if total:
+        summary = (f"*{pct(report.pct)}* of {total} resource(s) carry every required tag "
+                   f"({required}); {total - report.compliant} do not.")
+    else:
+        summary = f"No resources found{scope}. Required tags: {required}."
+    spend = (f"*Untagged spend this month:* {money(report.untagged_spend, report.currency)} "
+             "(no team tag, from Cost Explorer)" if report.untagged_spend is not None
+             else "*Untagged spend this month:* unavailable")
+    blocks.append(section(f"{summary}\n{spend}"))
+    teams = report.teams
+    if teams and not report.team:
+        lines = [f"• {team_name(t.team)}: {pct(t.pct)} ({t.compliant} of {t.total})"
+                 for t in teams[:MAX_TEAM_LINES]]
+        blocks.append(section("*By team:*\n" + "\n".join(lines)))
+    missing = report.missing
+    if missing:
+        counts = ", ".join(f"`{k}` {n}" for k, n in report.missing_counts.items() if n)
+        blocks.append(section(f"*Missing tags* ({len(missing)} resource(s)): {counts}"))
+    for item in listed(report):
+        blocks.append(_resource_block(item, owners.get(item.owner or "")))
+    if len(missing) > MAX_LISTED:
+        blocks.append(context(f"…and {len(missing) - MAX_LISTED} more not listed here "
+                              "(the ones missing most tags are shown first)."))
+    notes = [n for n in (report.spend_note,) if n]
+    if report.failures:
+        notes.append(_failures(report.failures))
+    if notes:
+        blocks.append(context(" ".join(notes)))
+    return {"text": f"{title}: {pct(report.pct)}", "blocks": blocks[:MAX_BLOCKS]}
+
+
+def owner_request_message(value: dict[str, Any], *, asked_by: str) -> dict[str, Any]:
+    """The message to a resource's owner asking to add the missing tags."""
+    label = LABELS.get(str(value.get("t")), str(value.get("t")))
+    name = f" (`{value['n']}`)" if value.get("n") and value["n"] != value["id"] else ""
+    missing = ", ".join(f"`{k}`" for k in value.get("m", []))
+    text = (f"<@{asked_by}> asks you to tag {label} `{value['id']}`{name} in {value['r']} "
+            f"(account {value['a']}): it is missing {missing}.")
+    return {"text": text, "blocks": [
+        section(f":label: {text}"),
+        context("Untagged resources cannot be attributed to a team's budget. "
+                "Run `/tags` to see your team's compliance."),
+    ]}
+
+
+def owner_asked(value: dict[str, Any]) -> dict[str, Any]:
+    """Ephemeral confirmation to whoever clicked "Ask owner to fix"."""
+    missing = ", ".join(f"`{k}`" for k in value.get("m", []))
+    text = f"Asked <@{value['o']}> to add {missing} to `{value['id']}`."
+    return {"text": text, "blocks": [section(f":white_check_mark: {text}")],
+            "response_type": "ephemeral", "replace_original": False}
+
+
+def tags_help(command: str, usage: str, summary: str, required: list[str]) -> dict[str, Any]:
+    """`/tags help`."""
+    text = (f"*{command}* — {summary}\n`{usage}`\nRequired tags: "
+            + (", ".join(f"`{k}`" for k in required) or "none") + ".")
+    return {"text": f"{command} help", "blocks": [section(text)]}

@@ -1,0 +1,1 @@
+"""Tagging compliance: every resource listed directly, compared with `tags.required`."""

@@ -1,0 +1,154 @@
+"""Tagging compliance: % of resources carrying every required tag, overall and per team,
+what each non-compliant resource misses, and this month's untagged spend."""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from bot.aws import describe_aws_error
+from bot.config import FinopsConfig
+from bot.cost.periods import month_start
+from bot.cost.service import CostUnavailable, daily_costs
+from bot.orphans.scanner import ScanFailure
+from bot.services import Services
+from bot.tags.inventory import Inventory, TaggedResource, list_resources
+
+log = logging.getLogger(__name__)
+NO_TEAM = ""  # the team of resources without a team tag ("no team")
+
+
+def percent(part: int, whole: int) -> Decimal | None:
+    """`part` of `whole` in % with one decimal (None when `whole` is 0)."""
+    return (Decimal(part) * 100 / whole).quantize(Decimal("0.1")) if whole else None
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A resource with its team, owner and the required tags it lacks."""
+
+    resource: TaggedResource
+    team: str  # NO_TEAM when there is no team tag
+    owner: str | None
+    missing: tuple[str, ...]
+
+    @property
+    def compliant(self) -> bool:
+        """Whether every required tag is there (with a non-empty value)."""
+        return not self.missing
+
+
+@dataclass(frozen=True)
+class TeamCompliance:
+    """One team's resources and how many carry every required tag."""
+
+    team: str
+    total: int
+    compliant: int
+
+    @property
+    def pct(self) -> Decimal | None:
+        """Compliant share in %."""
+        return percent(self.compliant, self.total)
+
+
+@dataclass
+class TagReport:
+    """Everything `/tags` (and the digest) says about tagging."""
+
+    required: list[str]
+    checked: list[Checked]
+    failures: list[ScanFailure] = field(default_factory=list)
+    team: str | None = None  # the filter asked for
+    untagged_spend: Decimal | None = None  # this month so far, no team tag
+    currency: str = "USD"
+    spend_note: str | None = None
+
+    @property
+    def compliant(self) -> int:
+        """How many resources carry every required tag."""
+        return sum(c.compliant for c in self.checked)
+
+    @property
+    def pct(self) -> Decimal | None:
+        """Overall compliance in %."""
+        return percent(self.compliant, len(self.checked))
+
+    @property
+    def teams(self) -> list[TeamCompliance]:
+        """Per team, worst first; "no team" last."""
+        return team_compliance(self.checked)
+
+    @property
+    def missing(self) -> list[Checked]:
+        """The non-compliant resources, the ones missing most first."""
+        return sorted((c for c in self.checked if not c.compliant),
+                      key=lambda c: (-len(c.missing), c.team, c.resource.resource_id))
+
+    @property
+    def missing_counts(self) -> dict[str, int]:
+        """How many resources miss each required tag."""
+        counts = {key: 0 for key in self.required}
+        for c in self.checked:
+            for key in c.missing:
+                counts[key] += 1
+        return counts
+
+
+def check(resource: TaggedResource, config: FinopsConfig) -> Checked:
+    """Compare a resource's tags with `tags.required` (blank values count as missing)."""
+    keys = config.tags
+    present = {k for k, v in resource.tags.items() if v.strip()}
+    return Checked(
+        resource=resource,
+        team=resource.tags.get(keys.team, "").strip() or NO_TEAM,
+        owner=resource.tags.get(keys.owner, "").strip() or None,
+        missing=tuple(k for k in keys.required if k not in present),
+    )
+
+
+def team_compliance(checked: list[Checked]) -> list[TeamCompliance]:
+    """Per-team totals, worst compliance first, "no team" last."""
+    total: dict[str, int] = defaultdict(int)
+    good: dict[str, int] = defaultdict(int)
+    for c in checked:
+        total[c.team] += 1
+        good[c.team] += c.compliant
+    rows = [TeamCompliance(t, total[t], good[t]) for t in total]
+    return sorted(rows, key=lambda r: (r.team == NO_TEAM, r.pct or Decimal(0), r.team))
+
+
+def checked_inventory(inventory: Inventory, config: FinopsConfig) -> list[Checked]:
+    """Every listed resource, checked."""
+    return [check(r, config) for r in inventory.resources]
+
+
+def untagged_spend(services: Services) -> tuple[Decimal | None, str, str | None]:
+    """This month's spend without a team tag so far: (amount, currency, note)."""
+    today = services.now().date()
+    try:
+        data = daily_costs(services, group=("team", "service"), start=month_start(today),
+                           end=today)
+    except CostUnavailable as exc:
+        return None, "USD", str(exc)
+    except Exception as exc:  # the compliance figures still stand without the spend
+        log.warning("untagged spend unavailable: %s", exc)
+        return None, "USD", f"Untagged spend unavailable: {describe_aws_error(exc)}"
+    amount = sum((row[3] for row in data.rows if row[1] == NO_TEAM), Decimal("0.00"))
+    note = f"Spend may be stale: {data.problem}." if data.problem else None
+    return amount, data.currency, note
+
+
+def tag_report(services: Services, *, team: str | None = None) -> TagReport:
+    """Compliance across the estate (only `team`'s resources when given) and untagged spend."""
+    config = services.config
+    inventory = list_resources(services.aws, config)
+    checked = checked_inventory(inventory, config)
+    if team is not None:
+        checked = [c for c in checked if c.team.lower() == team.lower()]
+    amount, currency, note = untagged_spend(services)
+    return TagReport(required=list(config.tags.required), checked=checked,
+                     failures=inventory.failures, team=team, untagged_spend=amount,
+                     currency=currency, spend_note=note)

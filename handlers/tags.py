@@ -1,0 +1,103 @@
+"""`/tags [team=NAME]`: tagging compliance, with "Ask owner to fix" buttons."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from typing import Any
+
+from slack_bolt import Ack, BoltContext, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.args import ArgumentError, parse_args, suggest
+from bot.render.common import error_message, section
+from bot.render.tags import listed, owner_asked, owner_request_message, tags_help, tags_message
+from bot.services import Services
+from bot.tags.compliance import tag_report
+from handlers.cleanup_actions import email_resolver
+from storage.audit import record
+
+COMMAND = "/tags"
+USAGE = "/tags [team=NAME]"
+SUMMARY = "tagging compliance per team, resources missing required tags, untagged spend"
+
+log = logging.getLogger(__name__)
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+
+
+def parse_team(text: str, services: Services) -> tuple[str | None, bool]:
+    """(team or None, wants help); ArgumentError for anything else or an unknown team."""
+    parsed = parse_args(text, keys=("team",), command=COMMAND)
+    team = parsed.options.get("team")
+    if team is not None:
+        known = {name.lower(): name for name in services.config.teams}
+        if team.lower() not in known:
+            choices = sorted(services.config.teams)
+            raise ArgumentError(
+                f'Unknown team "{team}"{suggest(team, choices) or "."} '
+                f"Teams: {', '.join(choices) or 'none configured'}.")
+        team = known[team.lower()]
+    return team, "help" in parsed.words
+
+
+def owner_ids(owners: set[str], client: WebClient) -> dict[str, str]:
+    """Owner tag values (Slack user ids or emails) that map to a Slack user id."""
+    resolve = email_resolver(client)
+    found: dict[str, str] = {}
+    for owner in owners:
+        if _USER_ID.match(owner):
+            found[owner] = owner
+        elif "@" in owner and (user := resolve(owner)):
+            found[owner] = user
+    return found
+
+
+def handle_tags(
+    ack: Ack, command: dict[str, str], respond: Respond, context: BoltContext,
+    client: WebClient, logger: logging.Logger,
+) -> None:
+    """Validate (answering mistakes at once), acknowledge, then list, check and answer."""
+    services: Services = context["services"]
+    try:
+        team, wants_help = parse_team(command.get("text", ""), services)
+    except ArgumentError as exc:
+        ack(**error_message(str(exc), hint=f"Usage: `{USAGE}`"))
+        return
+    if wants_help:
+        ack(**tags_help(COMMAND, USAGE, SUMMARY, list(services.config.tags.required)))
+        return
+    ack(text="Checking tags…", blocks=[section(":label: Checking tags…")])
+    report = tag_report(services, team=team)
+    owners = owner_ids({c.owner for c in listed(report) if c.owner}, client)
+    respond(**tags_message(report, owners=owners), response_type="ephemeral")
+
+
+def handle_ask_owner(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
+    client: WebClient, context: BoltContext,
+) -> None:
+    """Message the resource's owner asking for the missing tags; confirm to the clicker."""
+    ack()
+    services: Services = context["services"]
+    user = body["user"]["id"]
+    try:
+        value = json.loads(action["value"])
+        owner = str(value["o"])
+    except (ValueError, KeyError, TypeError):
+        respond(**error_message("That button is out of date. Run `/tags` again."),
+                response_type="ephemeral", replace_original=False)
+        return
+    try:
+        client.chat_postMessage(channel=owner, **owner_request_message(value, asked_by=user))
+    except SlackApiError as exc:
+        log.warning("could not message %s: %s", owner, exc.response.get("error"))
+        respond(**error_message(f"Could not message <@{owner}> "
+                                f"({exc.response.get('error', 'error')})."),
+                response_type="ephemeral", replace_original=False)
+        return
+    with services.db.session() as session:
+        record(session, actor=user, action="tags.ask-owner", subject=str(value.get("id")),
+               owner=owner, missing=value.get("m", []))
+    respond(**owner_asked(value))
