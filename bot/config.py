@@ -268,6 +268,47 @@ class BudgetsConfig(_Strict):
         return value
 
 
+class StorageAgeShares(_Strict):
+    """Assumed share of a bucket's Standard bytes by object age (must add up to 1)."""
+
+    younger_than_ia: Decimal = Decimal("0.40")
+    ia_to_glacier: Decimal = Decimal("0.20")
+    glacier_to_expiry: Decimal = Decimal("0.25")
+    older_than_expiry: Decimal = Decimal("0.15")
+
+
+class StorageConfig(_Strict):
+    """Storage advice (`storage:`): the lifecycle policy proposed for buckets without one."""
+
+    ia_after_days: int = Field(default=30, ge=30)
+    glacier_after_days: int = Field(default=90, ge=1)
+    expire_after_days: int | None = Field(default=365, ge=1)
+    age_shares: StorageAgeShares = Field(default_factory=StorageAgeShares)
+
+    @field_validator("glacier_after_days")
+    @classmethod
+    def _after_ia(cls, value: int, info: Any) -> int:
+        if value <= info.data.get("ia_after_days", 0):
+            raise ValueError("must be more days than ia_after_days")
+        return value
+
+    @field_validator("expire_after_days")
+    @classmethod
+    def _after_glacier(cls, value: int | None, info: Any) -> int | None:
+        if value is not None and value <= info.data.get("glacier_after_days", 0):
+            raise ValueError("must be more days than glacier_after_days")
+        return value
+
+    @field_validator("age_shares")
+    @classmethod
+    def _shares(cls, value: StorageAgeShares) -> StorageAgeShares:
+        shares = [value.younger_than_ia, value.ia_to_glacier, value.glacier_to_expiry,
+                  value.older_than_expiry]
+        if any(s < 0 for s in shares) or sum(shares) != 1:
+            raise ValueError("must be four non-negative shares adding up to 1")
+        return value
+
+
 class FinopsConfig(_Strict):
     """The `finops:` block of finops.yml."""
 
@@ -282,6 +323,7 @@ class FinopsConfig(_Strict):
     anomalies: AnomaliesConfig = Field(default_factory=AnomaliesConfig)
     cost: CostConfig = Field(default_factory=CostConfig)
     budgets: BudgetsConfig = Field(default_factory=BudgetsConfig)
+    storage: StorageConfig = Field(default_factory=StorageConfig)
 
     @field_validator("regions")
     @classmethod

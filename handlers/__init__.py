@@ -18,6 +18,8 @@ from bot.render.common import CommandHelp
 from bot.render.cost import CostAction
 from bot.render.orphans import OrphanAction
 from bot.render.remediation import CleanupAction
+from bot.render.storage_advice import StorageAction
+from bot.render.tags import TagsAction
 from handlers import (
     anomaly_actions,
     budget,
@@ -25,6 +27,8 @@ from handlers import (
     cost,
     finops,
     orphans,
+    storage_advice,
+    tags,
     unknown_command,
 )
 
@@ -44,6 +48,9 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec(orphans.COMMAND, orphans.USAGE, orphans.SUMMARY, orphans.handle_orphans),
     CommandSpec(cost.COMMAND, cost.USAGE, cost.SUMMARY, cost.handle_cost),
     CommandSpec(budget.COMMAND, budget.USAGE, budget.SUMMARY, budget.handle_budget),
+    CommandSpec(storage_advice.COMMAND, storage_advice.USAGE, storage_advice.SUMMARY,
+                storage_advice.handle_storage),
+    CommandSpec(tags.COMMAND, tags.USAGE, tags.SUMMARY, tags.handle_tags),
 ]
 
 #: Button action ids and their listeners.
@@ -53,9 +60,11 @@ ACTIONS: list[tuple[str, Callable[..., Any]]] = [
     (CleanupAction.APPROVE, cleanup_actions.handle_approve),
     (CleanupAction.REJECT, cleanup_actions.handle_reject),
     (CleanupAction.RESTORE, cleanup_actions.handle_restore),
+    (StorageAction.REQUEST, storage_advice.handle_request_change),
     (CostAction.SHARE, cost.handle_share_cost),
     (AnomalyAction.EXPECTED, anomaly_actions.handle_anomaly_feedback),
     (AnomalyAction.INVESTIGATING, anomaly_actions.handle_anomaly_feedback),
+    (TagsAction.ASK_OWNER, tags.handle_ask_owner),
 ]
 
 

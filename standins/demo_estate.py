@@ -380,11 +380,35 @@ class _RegionSeeder:
             self._note(group, tagged=True)
 
 
+#: Daily S3 storage metrics (BucketSizeBytes, GiB per StorageType) for the demo buckets.
+BUCKET_SIZES_GIB: dict[str, dict[str, int]] = {
+    "payments-logs": {"StandardStorage": 300, "StandardIAStorage": 900},
+    "search-artifacts": {"StandardStorage": 2000, "StandardIAStorage": 150},
+    "data-lake-raw": {"StandardStorage": 5000, "GlacierStorage": 20000},
+}
+
+
+def _put_bucket_sizes(session: boto3.Session, region: str, endpoint_url: str | None,
+                      bucket: str, now: datetime, sizes: dict[str, int]) -> None:
+    """Yesterday's BucketSizeBytes per storage class, as S3 reports it daily."""
+    cloudwatch = session.client("cloudwatch", region_name=region, endpoint_url=endpoint_url,
+                                config=_CLIENT_CONFIG)
+    cloudwatch.put_metric_data(Namespace="AWS/S3", MetricData=[{
+        "MetricName": "BucketSizeBytes",
+        "Dimensions": [{"Name": "BucketName", "Value": bucket},
+                       {"Name": "StorageType", "Value": storage_type}],
+        "Timestamp": now - timedelta(days=1),
+        "Value": float(gib * 1024**3),
+        "Unit": "Bytes",
+    } for storage_type, gib in sizes.items()])
+
+
 def _seed_buckets(
     session: boto3.Session,
     regions: Sequence[str],
     endpoint_url: str | None,
     summary: EstateSummary,
+    now: datetime | None = None,
 ) -> None:
     account = summary.account_id or "demo"
     plans: list[tuple[str, str | None, str, bool, int]] = [
@@ -428,6 +452,9 @@ def _seed_buckets(
         for n in range(objects):
             s3.put_object(Bucket=bucket, Key=f"2026/part-{n:04d}.json", Body=b"{}" * (64 * (n + 1)))
         summary.region_of[bucket] = region
+        if now is not None and suffix in BUCKET_SIZES_GIB:  # "scratch" has no metrics
+            _put_bucket_sizes(session, region, endpoint_url, bucket, now,
+                              BUCKET_SIZES_GIB[suffix])
         if team:
             summary.tagged_resource_count += 1
 
@@ -456,5 +483,5 @@ def seed_demo_estate(
     rng = random.Random(seed)
     for index, region in enumerate(regions):
         _RegionSeeder(session, region, index, now, endpoint_url, rng, summary).seed()
-    _seed_buckets(session, regions, endpoint_url, summary)
+    _seed_buckets(session, regions, endpoint_url, summary, now)
     return summary

@@ -103,6 +103,21 @@ class PriceTable:
         per_hour, approx = self._price(region, "public_ipv4_hour")
         return Estimate(cents(per_hour * self.hours_per_month), approx)
 
+    def s3_gb_month(self, region: str, storage_class: str) -> tuple[Decimal, bool]:
+        """S3 storage per GB-month for a class (standard, standard_ia, glacier,
+        intelligent_tiering, intelligent_tiering_ia); and whether it is approximate."""
+        return self._price(region, "s3_gb_month", storage_class)
+
+    @property
+    def s3_as_of(self) -> str:
+        """When the S3 storage prices were transcribed."""
+        return str(self.document.get("s3_as_of", self.as_of))
+
+    @property
+    def s3_source(self) -> str:
+        """Where the S3 storage prices come from."""
+        return str(self.document.get("s3_source", self.source))
+
     def load_balancer(self, region: str, lb_type: str) -> Estimate:
         """A load balancer's hourly charge for a month (capacity units not included)."""
         per_hour, approx = self._price(region, "load_balancer_hour", lb_type)

@@ -227,4 +227,7 @@ def restore_volume(ctx: TargetContext, restore: dict[str, Any], *, request_id: i
     return str(ctx.client("ec2").create_volume(**kwargs)["VolumeId"])
 
 
-from bot.remediation import budget_actions  # noqa: E402, F401 - registers budget actions
+from bot.remediation import (  # noqa: E402 - registering actions
+    budget_actions,  # noqa: F401
+    storage_actions,  # noqa: F401
+)

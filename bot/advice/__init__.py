@@ -1,0 +1,2 @@
+"""Optimization advice (storage first): recommendations with dollars, each offering an
+action that goes through the cleanup approval flow (bot.remediation)."""

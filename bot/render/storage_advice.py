@@ -1,0 +1,162 @@
+"""Block Kit for `/storage`: gp2 volumes to move to gp3 and S3 buckets without a
+lifecycle policy, each with its monthly saving and a "Request change" button."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from bot.advice.storage import StorageReport
+from bot.advice.storage_buckets import GIB
+from bot.orphans.model import Finding
+from bot.orphans.prices import PriceTable, format_money
+from bot.orphans.scanner import ScanFilter
+from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.render.orphans import describe_scope, who
+
+#: Most items shown per group (the rest are counted).
+MAX_ITEMS = 18
+MAX_FAILURE_LINES = 5
+CLASS_NAMES = {
+    "standard": "Standard",
+    "standard_ia": "Standard-IA",
+    "glacier": "Glacier",
+    "intelligent_tiering": "Int.-Tiering (frequent)",
+    "intelligent_tiering_ia": "Int.-Tiering (infrequent)",
+}
+
+
+class StorageAction(StrEnum):
+    """Action ids of the buttons in `/storage` answers."""
+
+    REQUEST = "storage_request_change"
+
+
+def request_value(finding: Finding) -> str:
+    """The button's value: just enough to find the resource again."""
+    return json.dumps({"k": finding.kind, "r": finding.region, "a": finding.account,
+                       "id": finding.resource_id}, separators=(",", ":"))
+
+
+def gib(size_bytes: int) -> str:
+    """`1,234.5 GiB`."""
+    return f"{Decimal(size_bytes) / GIB:,.1f} GiB"
+
+
+def sizes_line(sizes: dict[str, int]) -> str:
+    """`Standard 500.0 GiB · Glacier 20.0 GiB` (classes with bytes only)."""
+    parts = [f"{CLASS_NAMES.get(c, c)} {gib(b)}" for c, b in sorted(sizes.items()) if b]
+    return " · ".join(parts) or "empty"
+
+
+def _button(finding: Finding, text: str) -> dict[str, Any]:
+    return {"type": "button", "action_id": StorageAction.REQUEST.value,
+            "text": {"type": "plain_text", "text": text}, "value": request_value(finding)}
+
+
+def _item(finding: Finding, lines: list[str], button: str | None,
+          open_request: int | None) -> dict[str, Any]:
+    block = section("\n".join(lines))
+    block["block_id"] = truncate(f"{finding.kind}:{finding.resource_id}", 255)
+    if finding.protected:
+        block["text"]["text"] += "\n:lock: protected: reported, never changed"
+    elif open_request is not None:
+        block["text"]["text"] += f"\n:hourglass: request #{open_request} is open"
+    elif button:
+        block["accessory"] = _button(finding, button)
+    return block
+
+
+def volume_block(finding: Finding, open_request: int | None = None) -> dict[str, Any]:
+    """One gp2 volume and its gp3 saving."""
+    approx = "≈" if finding.approximate else ""
+    where = finding.details.get("attached_to") or finding.details.get("state") or ""
+    lines = [
+        f"*{format_money(finding.monthly_cost)}{approx}/month saved* · `{finding.resource_id}`"
+        + (f" `{finding.name}`" if finding.name else ""),
+        f"{finding.size} ({where}) · {finding.region} · account {finding.account}",
+        f"team {finding.team or '—'} · owner {who(finding.owner)} · {finding.reason}",
+    ]
+    return _item(finding, lines, "Request gp3", open_request)
+
+
+def bucket_block(finding: Finding, open_request: int | None = None) -> dict[str, Any]:
+    """One bucket, its size by class and the policy's estimated saving (or no data)."""
+    sizes = finding.details.get("sizes")
+    team = f"team {finding.team or '—'} · owner {who(finding.owner)}"
+    if sizes is None:
+        lines = [f"*no data* · `{finding.resource_id}` · {finding.region}",
+                 f"{team} · no lifecycle policy; CloudWatch has no size data for it, "
+                 "so no estimate"]
+    else:
+        approx = "≈" if finding.approximate else ""
+        lines = [
+            f"*{format_money(finding.monthly_cost)}{approx}/month estimated* · "
+            f"`{finding.resource_id}` · {finding.region}",
+            f"{sizes_line(sizes)} · now {format_money(Decimal(finding.details['current_monthly']))}"
+            f"/month",
+            team,
+        ]
+        tiering = Decimal(finding.details.get("tiering_saving") or 0)
+        if tiering > 0:
+            lines.append(f"or Intelligent-Tiering instead: about {format_money(tiering)}/month "
+                         "(before its per-object monitoring fee)")
+    return _item(finding, lines, "Request lifecycle policy", open_request)
+
+
+def _group(title: str, findings: list[Finding], render: Any, budget: int,
+           open_requests: dict[str, int]) -> Blocks:
+    blocks: Blocks = [section(title)]
+    shown = findings[:max(0, min(MAX_ITEMS, budget - 2))]
+    blocks += [render(f, open_requests.get(f.resource_id)) for f in shown]
+    if len(findings) > len(shown):
+        blocks.append(context(f"…and {len(findings) - len(shown)} more not shown "
+                              "(narrow with team= or region=)."))
+    return blocks
+
+
+def storage_message(report: StorageReport, *, scope: ScanFilter, prices: PriceTable,
+                    policy: str, open_requests: dict[str, int] | None = None) -> dict[str, Any]:
+    """The `/storage` answer."""
+    pending = open_requests or {}
+    total = format_money(report.total)
+    title = f"Storage savings: {total}/month ({describe_scope(scope)})"
+    blocks: Blocks = [header(title)]
+    blocks.append(context(f"EBS prices as of {prices.as_of} · S3 prices as of "
+                          f"{prices.s3_as_of} · ≈ estimated with us-east-1 prices"))
+    if report.failures:
+        lines = [f"• {f.where} ({f.kind}): {truncate(f.message, 200)}"
+                 for f in report.failures[:MAX_FAILURE_LINES]]
+        blocks.append(section(":warning: *Not scanned, so missing here:*\n" + "\n".join(lines)))
+    if not report.volumes and not report.buckets:
+        blocks.append(section(":tada: No gp2 volumes and no bucket without a lifecycle policy."))
+        return {"text": title, "blocks": blocks}
+    room = (MAX_BLOCKS - len(blocks) - 2) // 2
+    if report.volumes:
+        blocks += _group(f"*gp2 volumes → gp3* — {len(report.volumes)} · "
+                         f"{format_money(report.volume_saving)}/month",
+                         report.volumes, volume_block, room, pending)
+    if report.buckets:
+        blocks += _group(f"*S3 buckets without a lifecycle policy* — {len(report.buckets)} · "
+                         f"{format_money(report.bucket_saving)}/month estimated",
+                         report.buckets, bucket_block, MAX_BLOCKS - len(blocks) - 1, pending)
+        blocks.append(context(
+            f"Proposed policy: {policy}. The saving is an estimate: CloudWatch gives each "
+            "bucket's bytes per storage class, not its objects' ages, so it assumes the "
+            "Standard bytes' age split configured in `storage.age_shares`; transition "
+            "requests, minimum durations and retrievals are not counted."))
+    return {"text": title, "blocks": blocks[:MAX_BLOCKS]}
+
+
+def storage_help(command: str, usage: str, summary: str, policy: str) -> dict[str, Any]:
+    """`/storage help`."""
+    return {
+        "text": f"{command}: {summary}",
+        "blocks": [
+            section(f"*{command}* — {summary}\n`{usage}`"),
+            context(f"Lifecycle policy proposed: {policy}. Anyone may request a change; the "
+                    "team's approvers or the owner decide, and the bot re-checks first."),
+        ],
+    }
