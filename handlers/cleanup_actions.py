@@ -91,7 +91,14 @@ def handle_request_cleanup(
     if result.request is None:
         respond(**render.problem(f"No cleanup requested: {result.problem}"))
         return
-    request = result.request
+    announce_request(client, services, result.request, user=user, respond=respond)
+
+
+
+def announce_request(
+    client: WebClient, services: Services, request: Any, *, user: str, respond: Respond
+) -> None:
+    """Post a new request to its team's channel with Approve/Reject and tell the requester."""
     config = services.config
     team_channel = config.teams[request.team].channel if request.team in config.teams else None
     people = deciders(config, team=request.team, owner=request.owner,
@@ -100,7 +107,7 @@ def handle_request_cleanup(
     posted = _post(client, channels, render.approval_message(request, deciders=people))
     if posted is None:
         respond(**render.problem(
-            f"Cleanup request #{request.id} was recorded but could not be posted to "
+            f"Request #{request.id} was recorded but could not be posted to "
             f"{', '.join(f'<#{c}>' for c in channels)}.",
             hint="Invite the bot to that channel; the request expires if nobody decides."))
         return
@@ -114,7 +121,6 @@ def handle_request_cleanup(
                          requester_channel=request.requester_channel,
                          requester_ts=request.requester_ts)
     respond(**render.request_posted(request))
-
 
 def _decide(
     approve: bool, body: dict[str, Any], action: dict[str, Any], respond: Respond,

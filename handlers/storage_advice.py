@@ -16,13 +16,12 @@ from bot.args import ArgumentError, parse_args
 from bot.orphans.prices import default_prices
 from bot.orphans.query import check_scope
 from bot.remediation import requests as store
-from bot.remediation.authz import deciders
 from bot.remediation.service import ResourceRef
 from bot.render import remediation as render
 from bot.render.common import error_message, section
 from bot.render.storage_advice import storage_help, storage_message
 from bot.services import Services
-from handlers.cleanup_actions import _post, email_resolver
+from handlers.cleanup_actions import announce_request
 
 COMMAND = "/storage"
 USAGE = "/storage [team=NAME] [region=REGION]"
@@ -79,26 +78,4 @@ def handle_request_change(
     if result.request is None:
         respond(**render.problem(f"No change requested: {result.problem}"))
         return
-    request = result.request
-    config = services.config
-    team_channel = config.teams[request.team].channel if request.team in config.teams else None
-    people = deciders(config, team=request.team, owner=request.owner,
-                      resolve_email=email_resolver(client))
-    channels = [c for c in (team_channel, config.default_channel) if c]
-    posted = _post(client, channels, render.approval_message(request, deciders=people))
-    if posted is None:
-        respond(**render.problem(
-            f"Request #{request.id} was recorded but could not be posted to "
-            f"{', '.join(f'<#{c}>' for c in channels)}.",
-            hint="Invite the bot to that channel; the request expires if nobody decides."))
-        return
-    request.channel, request.message_ts = posted["channel"], posted["ts"]
-    mine = _post(client, [user], render.requester_message(request))
-    if mine is not None:
-        request.requester_channel, request.requester_ts = mine["channel"], mine["ts"]
-    with services.db.session() as session:
-        store.set_fields(session, request.id, channel=request.channel,
-                         message_ts=request.message_ts,
-                         requester_channel=request.requester_channel,
-                         requester_ts=request.requester_ts)
-    respond(**render.request_posted(request))
+    announce_request(client, services, result.request, user=user, respond=respond)
