@@ -125,7 +125,7 @@ def bot(console: SlackConsole) -> Iterator[BackgroundServer]:
     server.stop()
 
 
-def _wait(driver: Any, condition: Any, timeout: float = 10) -> Any:
+def _wait(driver: Any, condition: Any, timeout: float = 20) -> Any:
     from selenium.webdriver.support.ui import WebDriverWait
 
     return WebDriverWait(driver, timeout, poll_frequency=0.1).until(condition)
