@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from bot.config_advice import ComputeConfig, RightsizingConfig
 from bot.config_base import ConfigError
 from bot.config_errors import describe_error
 from bot.settings import (
@@ -87,6 +88,8 @@ class TeamConfig(_Strict):
     channel: str
     approvers: list[str] = Field(default_factory=list)
     monthly_budget: Decimal | None = None
+    #: `/rightsize` may propose terminating (after an AMI) instead of stopping idle ones.
+    allow_terminate: bool = False
 
     @field_validator("channel")
     @classmethod
@@ -324,6 +327,8 @@ class FinopsConfig(_Strict):
     cost: CostConfig = Field(default_factory=CostConfig)
     budgets: BudgetsConfig = Field(default_factory=BudgetsConfig)
     storage: StorageConfig = Field(default_factory=StorageConfig)
+    rightsizing: RightsizingConfig = Field(default_factory=RightsizingConfig)
+    compute: ComputeConfig = Field(default_factory=ComputeConfig)
 
     @field_validator("regions")
     @classmethod

@@ -23,6 +23,8 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
+from standins.demo_compute import ComputeEstate, seed_compute_estate
+
 TEAMS = ("payments", "search", "data")
 OWNERS = {"payments": "U0PAYDEV", "search": "dana@example.com", "data": "U0DATAENG"}
 PROJECTS = {"payments": "checkout", "search": "search-api", "data": "lakehouse"}
@@ -86,6 +88,7 @@ class EstateSummary:
     buckets_with_lifecycle: list[str] = field(default_factory=list)
     buckets_without_lifecycle: list[str] = field(default_factory=list)
     region_of: dict[str, str] = field(default_factory=dict)  # resource id/ARN -> region
+    compute: ComputeEstate = field(default_factory=ComputeEstate)  # ASGs, ECS, Fargate
     tagged_resource_count: int = 0
 
     def instance_ids(self, profile: str | None = None, *, region: str | None = None) -> list[str]:
@@ -484,4 +487,6 @@ def seed_demo_estate(
     for index, region in enumerate(regions):
         _RegionSeeder(session, region, index, now, endpoint_url, rng, summary).seed()
     _seed_buckets(session, regions, endpoint_url, summary, now)
+    summary.compute = seed_compute_estate(session=session, regions=regions, now=now,
+                                          endpoint_url=endpoint_url)
     return summary

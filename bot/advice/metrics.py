@@ -1,0 +1,108 @@
+"""CloudWatch series for advice: hourly averages fetched in batches with GetMetricData
+(up to 500 queries per call), and average/p95/max computed here from those hourly
+points — one query per series, and it works against moto, which has no percentiles."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+#: GetMetricData accepts at most this many queries in one call.
+MAX_QUERIES_PER_CALL = 500
+
+
+@dataclass(frozen=True)
+class MetricQuery:
+    """One series to fetch; `key` is the caller's name for it (an instance id, say)."""
+
+    key: str
+    namespace: str
+    metric: str
+    dimensions: dict[str, str] = field(default_factory=dict)
+    stat: str = "Average"
+
+
+@dataclass(frozen=True)
+class Utilization:
+    """Summary of hourly values (percent): mean, 95th percentile, maximum, how many hours."""
+
+    average: float
+    p95: float
+    maximum: float
+    hours: int
+
+
+def _query(index: int, query: MetricQuery, period: int) -> dict[str, Any]:
+    return {
+        "Id": f"q{index}",
+        "MetricStat": {
+            "Metric": {
+                "Namespace": query.namespace,
+                "MetricName": query.metric,
+                "Dimensions": [{"Name": k, "Value": v} for k, v in query.dimensions.items()],
+            },
+            "Period": period,
+            "Stat": query.stat,
+        },
+        "ReturnData": True,
+    }
+
+
+def fetch_hourly(
+    cloudwatch: Any,
+    queries: Sequence[MetricQuery],
+    *,
+    start: datetime,
+    end: datetime,
+    period: int = 3600,
+) -> dict[str, list[float]]:
+    """Values per query key (oldest first; [] when CloudWatch has none), in
+    ceil(len(queries) / 500) calls plus any NextToken pages."""
+    found: dict[str, list[tuple[datetime, float]]] = {q.key: [] for q in queries}
+    for first in range(0, len(queries), MAX_QUERIES_PER_CALL):
+        batch = list(queries[first:first + MAX_QUERIES_PER_CALL])
+        by_id = {f"q{i}": q.key for i, q in enumerate(batch)}
+        request = {
+            "MetricDataQueries": [_query(i, q, period) for i, q in enumerate(batch)],
+            "StartTime": start,
+            "EndTime": end,
+            "ScanBy": "TimestampAscending",
+        }
+        token: str | None = None
+        while True:
+            page = cloudwatch.get_metric_data(**request, **({"NextToken": token} if token else {}))
+            for result in page.get("MetricDataResults", []):
+                key = by_id.get(result.get("Id", ""))
+                if key is not None:
+                    found[key] += zip(result.get("Timestamps", []), result.get("Values", []),
+                                      strict=False)
+            token = page.get("NextToken")
+            if not token:
+                break
+    return {key: [float(v) for _, v in sorted(points, key=lambda p: p[0])]
+            for key, points in found.items()}
+
+
+def percentile(values: Sequence[float], share: float) -> float:
+    """The `share` (0 to 1) percentile with linear interpolation between closest ranks."""
+    ordered = sorted(values)
+    if not ordered:
+        raise ValueError("no values")
+    rank = share * (len(ordered) - 1)
+    low, high = math.floor(rank), math.ceil(rank)
+    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
+
+
+def summarize(values: Sequence[float]) -> Utilization | None:
+    """Average, p95 and maximum of hourly values (None when there are none)."""
+    if not values:
+        return None
+    return Utilization(
+        average=sum(values) / len(values),
+        p95=percentile(values, 0.95),
+        maximum=max(values),
+        hours=len(values),
+    )

@@ -1,0 +1,54 @@
+"""Configuration of the optimization advice: `rightsizing:` and `compute:` in finops.yml."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class RightsizingConfig(_Strict):
+    """`/rightsize`: CPU thresholds over the look-back window (percent of the instance)."""
+
+    lookback_days: int = Field(default=14, ge=1, le=60)
+    #: Average below this and p95 below `idle_p95_pct` → stop (or terminate) candidate.
+    idle_avg_pct: Decimal = Field(default=Decimal("10"), gt=0, le=100)
+    idle_p95_pct: Decimal = Field(default=Decimal("20"), gt=0, le=100)
+    #: Average below this (and not idle) → the next smaller size in the family.
+    downsize_avg_pct: Decimal = Field(default=Decimal("40"), gt=0, le=100)
+    #: Fewer hourly datapoints than this → "not enough data" (not a recommendation).
+    min_hours: int = Field(default=72, ge=1)
+
+    @field_validator("downsize_avg_pct")
+    @classmethod
+    def _above_idle(cls, value: Decimal, info: object) -> Decimal:
+        idle = getattr(info, "data", {}).get("idle_avg_pct", Decimal("0"))
+        if value <= idle:
+            raise ValueError("must be more than idle_avg_pct")
+        return value
+
+
+class ComputeConfig(_Strict):
+    """Compute advice: spot by workload tag, ECS capacity, Fargate vs EC2."""
+
+    workload_tag: str = "Workload"
+    spot_workloads: list[str] = Field(
+        default_factory=lambda: ["batch", "processing", "analytics"])
+    mixed_workloads: list[str] = Field(default_factory=lambda: ["web"])
+    #: Typical spot discount against on-demand.
+    spot_saving_pct: Decimal = Field(default=Decimal("70"), gt=0, lt=100)
+    #: On-demand share of a mixed (web) fleet; the rest runs on spot.
+    mixed_on_demand_pct: Decimal = Field(default=Decimal("20"), ge=0, le=100)
+    #: ECS clusters whose CPU and memory reservation both stay under this → fewer nodes.
+    ecs_reservation_pct: Decimal = Field(default=Decimal("50"), gt=0, le=100)
+    ecs_min_nodes: int = Field(default=2, ge=1)
+    #: Fargate services costing more than this a month are compared with EC2 ...
+    fargate_min_monthly: Decimal = Field(default=Decimal("100"), ge=0)
+    #: ... and moving is recommended when EC2 would cost less than this share of it.
+    fargate_ec2_ratio_pct: Decimal = Field(default=Decimal("70"), gt=0, le=100)
+    #: Instance families an EC2 equivalent of a Fargate service is sized from.
+    ec2_families: list[str] = Field(default_factory=lambda: ["m6i", "c6i", "r6i"])
