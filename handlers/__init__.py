@@ -27,6 +27,7 @@ from handlers import (
     cost,
     finops,
     orphans,
+    savings,
     storage_advice,
     tags,
     unknown_command,
@@ -51,6 +52,7 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec(storage_advice.COMMAND, storage_advice.USAGE, storage_advice.SUMMARY,
                 storage_advice.handle_storage),
     CommandSpec(tags.COMMAND, tags.USAGE, tags.SUMMARY, tags.handle_tags),
+    CommandSpec(savings.COMMAND, savings.USAGE, savings.SUMMARY, savings.handle_savings),
 ]
 
 #: Button action ids and their listeners.

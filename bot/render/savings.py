@@ -1,0 +1,121 @@
+"""Block Kit for `/savings`: every recommendation in one list, largest monthly saving
+first, with the total; each line keeps the button of the command it came from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from decimal import Decimal
+from typing import Any
+
+from bot.advice.savings import Recommendation, SavingsReport
+from bot.orphans.model import Finding
+from bot.orphans.prices import format_money
+from bot.orphans.scanner import ScanFilter
+from bot.render import orphans as orphans_render
+from bot.render import storage_advice as storage_render
+from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.render.orphans import describe_scope, who
+
+MAX_FAILURE_LINES = 5
+#: Lines listed; the rest are summed in one line (Slack allows 50 blocks).
+MAX_ITEMS = 40
+
+ButtonFactory = Callable[[Finding], dict[str, Any] | None]
+
+
+def _button(action_id: str, text: str, value: Callable[[Finding], str]) -> ButtonFactory:
+    def make(finding: Finding) -> dict[str, Any] | None:
+        if finding.action is None:
+            return None
+        return {"type": "button", "action_id": action_id,
+                "text": {"type": "plain_text", "text": text}, "value": value(finding)}
+
+    return make
+
+
+#: The button each source's answer offers, reused here so a click behaves the same.
+BUTTONS: dict[str, ButtonFactory] = {
+    "orphans": _button(orphans_render.OrphanAction.REQUEST.value, "Request cleanup",
+                       orphans_render.request_value),
+    "storage": _button(storage_render.StorageAction.REQUEST.value, "Request change",
+                       storage_render.request_value),
+}
+
+
+def _item(item: Recommendation, open_request: int | None) -> dict[str, Any]:
+    finding = item.finding
+    approx = "≈" if finding.approximate else ""
+    name = f" `{finding.name}`" if finding.name and finding.name != finding.resource_id else ""
+    lines = [
+        f"*{format_money(item.saving)}{approx}/month* · `{finding.resource_id}`{name}",
+        f"{finding.kind.replace('-', ' ')} · {finding.reason}",
+        f"team {finding.team or '—'} · owner {who(finding.owner)} · {finding.region} · "
+        f"from `{item.command}`",
+    ]
+    block = section("\n".join(lines))
+    block["block_id"] = truncate(f"{item.source}:{finding.resource_id}", 255)
+    if open_request is not None:
+        block["text"]["text"] += f"\n:hourglass: request #{open_request} is open"
+        return block
+    factory = BUTTONS.get(item.source)
+    button = factory(finding) if factory else None
+    if button is not None:
+        block["accessory"] = button
+    return block
+
+
+def _failures(report: SavingsReport) -> Blocks:
+    if not report.failures:
+        return []
+    lines = [f"• {f.where} ({f.kind}): {truncate(f.message, 200)}"
+             for f in report.failures[:MAX_FAILURE_LINES]]
+    if len(report.failures) > MAX_FAILURE_LINES:
+        lines.append(f"• …and {len(report.failures) - MAX_FAILURE_LINES} more")
+    return [section(":warning: *Not looked at, so missing from this list:*\n"
+                    + "\n".join(lines))]
+
+
+def savings_message(report: SavingsReport, *, scope: ScanFilter,
+                    open_requests: dict[str, int] | None = None,
+                    max_items: int = MAX_ITEMS) -> dict[str, Any]:
+    """The `/savings` answer."""
+    open_requests = open_requests or {}
+    total = format_money(report.total)
+    title = f"Savings: {total}/month ({describe_scope(scope)})"
+    blocks: Blocks = [header(title)]
+    count = len(report.items)
+    parts = [f"{count} recommendation{'s' if count != 1 else ''}"]
+    parts += [f"{name} {format_money(amount)}" for name, amount in report.by_source().items()]
+    blocks.append(context(" · ".join(parts)))
+    blocks += _failures(report)
+    if not report.items:
+        blocks.append(section(":tada: Nothing to save here right now."))
+        return {"text": f"No savings found ({describe_scope(scope)})", "blocks": blocks}
+    room = MAX_BLOCKS - len(blocks) - 1
+    shown = report.items[:min(max_items, room)]
+    blocks += [_item(i, open_requests.get(i.finding.resource_id)) for i in shown]
+    notes = []
+    rest = report.items[len(shown):]
+    if rest:
+        rest_total = format_money(sum((i.saving for i in rest), Decimal("0.00")))
+        commands = ", ".join(sorted({f"`{i.command}`" for i in rest}))
+        notes.append(f"…and {len(rest)} more worth {rest_total}/month (see {commands}).")
+    if report.overlapping:
+        notes.append(f"{report.overlapping} overlapping recommendation(s) for the same resource "
+                     "counted once, with the larger saving.")
+    if report.protected:
+        notes.append(f"{report.protected} protected resource(s) (`finops:protect`) left out.")
+    notes.append(f"Total {total}/month. Approx. (≈) figures use us-east-1 prices.")
+    blocks.append(context(" ".join(notes)))
+    return {"text": title, "blocks": blocks}
+
+
+def savings_help(command: str, usage: str, summary: str, sources: list[str]) -> dict[str, Any]:
+    """`/savings help`."""
+    blocks: Blocks = [
+        header(f"{command}: {summary}"),
+        section(f"`{usage}`\n\nCollects from: {', '.join(sources)}. Each line keeps its "
+                "own button, so a request goes through the same approval as from its "
+                "command. A resource several commands advise on counts once."),
+    ]
+    return {"text": f"{command} help", "blocks": blocks}

@@ -1,0 +1,47 @@
+"""`/savings [team=NAME] [region=R]`: every open recommendation (orphans, rightsizing,
+storage, compute) in one list, sorted by monthly saving, with the total."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import Ack, BoltContext, Respond
+
+from bot.advice.savings import collect_savings, load_sources
+from bot.args import ArgumentError, parse_args
+from bot.orphans.query import check_scope
+from bot.remediation import requests as store
+from bot.render.common import error_message, section
+from bot.render.savings import savings_help, savings_message
+from bot.services import Services
+
+COMMAND = "/savings"
+USAGE = "/savings [team=NAME] [region=REGION]"
+SUMMARY = "every open recommendation (waste, rightsizing, storage, compute) by saving"
+
+
+def handle_savings(
+    ack: Ack, command: dict[str, str], respond: Respond, context: BoltContext,
+    logger: logging.Logger,
+) -> None:
+    """Validate (answering mistakes at once), acknowledge, then collect and answer."""
+    services: Services = context["services"]
+    try:
+        args = parse_args(command.get("text", ""), keys=("team", "region"), words=("help",),
+                          command=COMMAND)
+        options = {k: v.strip().lower() for k, v in args.options.items()}
+        scope = check_scope(services.config, team=options.get("team") or None,
+                            region=options.get("region") or None, kind=None)
+    except ArgumentError as exc:
+        ack(**error_message(str(exc), hint=f"Usage: `{USAGE}`"))
+        return
+    if "help" in args.words:
+        ack(**savings_help(COMMAND, USAGE, SUMMARY, sorted(load_sources())))
+        return
+    ack(text="Adding up savings…",
+        blocks=[section(":mag: Collecting every recommendation (this takes a few seconds)…")])
+    report = collect_savings(services, scope)
+    with services.db.session() as session:
+        pending = store.open_requests(session, [i.finding.resource_id for i in report.items])
+    respond(**savings_message(report, scope=scope, open_requests=pending),
+            response_type="ephemeral")
