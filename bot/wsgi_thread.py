@@ -46,6 +46,12 @@ class BackgroundServer:
             return
         loop = self._server
         # close every socket from inside the serving loop, which then returns
-        loop.trigger.pull_trigger(lambda: wasyncore.close_all(loop._map, ignore_all=True))
+        try:
+            loop.trigger.pull_trigger(lambda: wasyncore.close_all(loop._map, ignore_all=True))
+        except OSError:
+            # The wake-up pipe is already gone (its descriptor was closed under it, e.g.
+            # a reused fd number closed twice elsewhere): close the sockets from here;
+            # the loop notices on its next poll (at most its 1 s timeout) and returns.
+            wasyncore.close_all(loop._map, ignore_all=True)
         thread.join(timeout=5)
         loop.task_dispatcher.shutdown(timeout=2)
