@@ -1,4 +1,4 @@
-"""`finops-bot scan orphans`, `finops-bot audit` and `finops-bot prices refresh`."""
+"""`finops-bot scan orphans|savings`, `finops-bot audit` and `finops-bot prices refresh`."""
 
 from __future__ import annotations
 
@@ -46,6 +46,22 @@ def test_scan_orphans_json_and_table(cli_env: Path, aws: boto3.Session,  # noqa:
     assert volume in table and address not in table and "Total: $10.00/month" in table
     assert main(["scan", "orphans", "--team", "paymnts"]) == 2
     assert "did you mean payments?" in capsys.readouterr().err
+
+
+def test_scan_savings_json_and_table(cli_env: Path, aws: boto3.Session,  # noqa: F811
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    estate = Estate(aws)
+    orphan = estate.volume(100, "gp2", "payments")  # $10 waste; also a $2 gp3 candidate
+    attached_like = estate.volume(50, "gp2", "search", region="eu-west-1")
+    assert main(["scan", "savings", "--format", "json"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert [(r["resource_id"], r["source"], r["monthly_cost"]) for r in rows] == [
+        (orphan, "orphans", "10.00"), (attached_like, "orphans", "5.50")]
+    assert main(["scan", "savings", "--team", "payments"]) == 0
+    table = capsys.readouterr().out
+    assert orphan in table and attached_like not in table and "Total: $10.00/month" in table
+    assert main(["scan", "savings", "--region", "mars-1"]) == 2
+    assert "not scanned" in capsys.readouterr().err
 
 
 def test_audit_json_csv_since(cli_env: Path, sqlite_url: str, aws: boto3.Session,  # noqa: F811

@@ -1,4 +1,4 @@
-"""The `finops-bot scan orphans`, `finops-bot audit` and `finops-bot prices refresh` commands."""
+"""`finops-bot scan orphans|savings`, `finops-bot audit` and `finops-bot prices refresh`."""
 
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     orphans.add_argument("--team")
     orphans.add_argument("--region")
     orphans.add_argument("--kind")
+    savings = what.add_parser("savings", help="every recommendation by saving, like /savings")
+    savings.add_argument("--format", choices=("json", "table"), default="table")
+    savings.add_argument("--team")
+    savings.add_argument("--region")
     audit = commands.add_parser("audit", help="print the cleanup audit log")
     audit.add_argument("--format", choices=("json", "csv"), default="json")
     audit.add_argument("--since", help="only events on or after this date (2026-11-01)")
@@ -43,15 +47,25 @@ def run(args: argparse.Namespace, services: Services) -> int | None:
 def _scan(args: argparse.Namespace, services: Services) -> int:
     from bot.orphans.query import check_scope
     from bot.orphans.report import as_json, as_table
-    from bot.orphans.scanner import scan
+    from bot.orphans.scanner import ScanResult, scan
 
     try:
-        scope = check_scope(services.config, team=args.team, region=args.region, kind=args.kind)
+        scope = check_scope(services.config, team=args.team, region=args.region,
+                            kind=getattr(args, "kind", None))
     except ArgumentError as exc:
         print(f"finops-bot: {exc}", file=sys.stderr)
         return 2
-    result = scan(services.aws, services.config, now=services.now, scope=scope)
-    print(as_json(result) if args.format == "json" else as_table(result))
+    if args.scan_what == "savings":
+        from bot.advice.savings import collect_savings
+
+        report = collect_savings(services, scope)
+        result = ScanResult(targets=0, findings=[i.finding for i in report.items],
+                            failures=report.failures)
+        sources = {i.finding.resource_id: i.source for i in report.items}
+        print(as_json(result, sources) if args.format == "json" else as_table(result))
+    else:
+        result = scan(services.aws, services.config, now=services.now, scope=scope)
+        print(as_json(result) if args.format == "json" else as_table(result))
     for failure in result.failures:
         print(f"finops-bot: not scanned {failure.where} ({failure.kind}): {failure.message}",
               file=sys.stderr)

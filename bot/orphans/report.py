@@ -1,4 +1,4 @@
-"""Findings for scripts: `finops-bot scan orphans --format json|table`."""
+"""Findings for scripts: `finops-bot scan orphans|savings --format json|table`."""
 
 from __future__ import annotations
 
@@ -34,9 +34,13 @@ def finding_rows(result: ScanResult) -> list[dict[str, Any]]:
     ]
 
 
-def as_json(result: ScanResult) -> str:
-    """A JSON array of findings."""
-    return json.dumps(finding_rows(result), indent=2)
+def as_json(result: ScanResult, sources: dict[str, str] | None = None) -> str:
+    """A JSON array of findings (with the command each came from, when `sources` says)."""
+    rows = finding_rows(result)
+    if sources is not None:
+        for row in rows:
+            row["source"] = sources.get(row["resource_id"])
+    return json.dumps(rows, indent=2)
 
 
 def as_table(result: ScanResult) -> str:
