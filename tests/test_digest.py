@@ -115,6 +115,8 @@ def test_the_digest_says_it_all_once_a_week_with_one_cost_explorer_request(
     # Open waste: two unattached 100 GiB gp2 volumes; one of the three resources (the
     # untagged bucket counts) has every required tag, and each team's share. And the chart.
     assert "*Open waste:* $20.00/month in 2 finding(s)" in body
+    # The same two volumes are gp3 candidates too: counted once, as waste.
+    assert "*Open recommendations:* $20.00/month in 2 (orphans $20.00)" in body
     assert "33.3 % of 3 resources carry every required tag" in body
     assert "*search*: 0.0 % (0 of 1)" in body and "*payments*: 100.0 % (1 of 1)" in body
     assert "_no team_: 0.0 % (0 of 1)" in body

@@ -1,6 +1,8 @@
-"""The estate side of the digest: open waste in $/month and tagging compliance.
+"""The estate side of the digest: open waste and every open recommendation in $/month,
+and tagging compliance.
 
-Both read AWS directly (the `/orphans` scanner; the `/tags` inventory, which lists the
+Both read AWS directly (the `/savings` sources, `/orphans` among them; the `/tags`
+inventory, which lists the
 resources themselves so untagged ones count) and never raise: a part that cannot be read
 becomes a note in the digest.
 """
@@ -10,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bot.advice.savings import collect_savings
 from bot.aws import describe_aws_error
-from bot.orphans.scanner import scan
 from bot.services import Services
 from bot.tags.compliance import TeamCompliance, checked_inventory, team_compliance
 from bot.tags.inventory import list_resources
@@ -23,6 +25,10 @@ class EstateFigures:
 
     waste: Decimal | None = None
     waste_items: int = 0
+    #: Every open recommendation (`/savings`): total and per source.
+    savings: Decimal | None = None
+    savings_items: int = 0
+    savings_by_source: dict[str, Decimal] = field(default_factory=dict)
     tagged: int = 0  # resources carrying every required tag
     counted: int = 0  # resources listed (untagged ones included)
     teams: list[TeamCompliance] = field(default_factory=list)  # per team, "" = no team
@@ -37,16 +43,20 @@ class EstateFigures:
 
 
 def estate_figures(services: Services) -> EstateFigures:
-    """Open waste (every finding, $/month) and tagging compliance across all targets."""
+    """Open waste and recommendations ($/month) and tagging compliance across all targets."""
     figures = EstateFigures()
     try:
-        result = scan(services.aws, services.config, now=services.now)
-        figures.waste, figures.waste_items = result.total, len(result.findings)
-        if result.failures:
-            figures.notes.append(f"Waste: {len(result.failures)} part(s) of the estate could "
+        report = collect_savings(services)
+        waste = [i for i in report.items if i.source == "orphans"]
+        figures.waste = sum((i.saving for i in waste), Decimal("0.00"))
+        figures.waste_items = len(waste)
+        figures.savings, figures.savings_items = report.total, len(report.items)
+        figures.savings_by_source = report.by_source()
+        if report.failures:
+            figures.notes.append(f"Savings: {len(report.failures)} part(s) of the estate could "
                                  "not be scanned.")
     except Exception as exc:
-        figures.notes.append(f"Waste could not be scanned: {describe_aws_error(exc)}.")
+        figures.notes.append(f"Savings could not be scanned: {describe_aws_error(exc)}.")
     try:
         inventory = list_resources(services.aws, services.config)
         checked = checked_inventory(inventory, services.config)

@@ -88,6 +88,12 @@ def digest_message(
         estate = digest.estate
         waste = (f"{money(estate.waste, cur)}/month in {estate.waste_items} finding(s) "
                  "(`/orphans`)" if estate.waste is not None else "not scanned")
+        if estate.savings is not None:
+            parts = " · ".join(f"{name} {money(amount, cur)}"
+                               for name, amount in estate.savings_by_source.items())
+            waste += (f"\n*Open recommendations:* {money(estate.savings, cur)}/month in "
+                      f"{estate.savings_items}" + (f" ({parts})" if parts else "")
+                      + " (`/savings`)")
         compliance = (f"{pct(estate.compliance_pct)} of {estate.counted} resources carry "
                       "every required tag (`/tags`)" if estate.compliance_pct is not None
                       else "no data")
