@@ -9,16 +9,15 @@ from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 from functools import partial
 
 from bot.advice import storage_buckets as buckets
 from bot.advice import storage_volumes as volumes
-from bot.aws import CURRENT_ACCOUNT, describe_aws_error
-from bot.orphans.model import Finding, NotEligible, TargetContext
-from bot.orphans.scanner import ScanFailure, ScanFilter, caller_account, target_context
-from bot.remediation import requests as store
+from bot.advice.common import advice_contexts, open_advice_request
+from bot.aws import describe_aws_error
+from bot.orphans.model import Finding, TargetContext
+from bot.orphans.scanner import ScanFailure, ScanFilter
 from bot.remediation.service import RequestResult, ResourceRef
 from bot.services import Services
 
@@ -86,20 +85,10 @@ def scan_storage(services: Services, scope: ScanFilter | None = None,
                  *, max_workers: int = MAX_WORKERS) -> StorageReport:
     """Storage advice for every (selected) account and region; never raises for AWS errors."""
     scope = scope or ScanFilter()
-    targets = [t for t in services.aws.targets()
-               if scope.region is None or t.region == scope.region]
     report = StorageReport()
-    if not targets:
+    contexts = advice_contexts(services, scope)
+    if not contexts:
         return report
-    moment = services.now()
-    own = (caller_account(services.aws, targets[0].region)
-           if any(t.account == CURRENT_ACCOUNT for t in targets) else CURRENT_ACCOUNT)
-    contexts = {
-        t: target_context(services.aws, services.config, account=t.account, region=t.region,
-                          now=moment, account_id=own if t.account == CURRENT_ACCOUNT
-                          else t.account)
-        for t in targets
-    }
     by_account: dict[str, dict[str, TargetContext]] = defaultdict(dict)
     for t, ctx in contexts.items():
         by_account[t.account][t.region] = ctx
@@ -132,29 +121,5 @@ def scan_storage(services: Services, scope: ScanFilter | None = None,
 
 def request_change(services: Services, ref: ResourceRef, *, user: str) -> RequestResult:
     """Re-check the resource and open a pending request for its storage change."""
-    recheck = RECHECKS.get(ref.kind)
-    if recheck is None:
-        return RequestResult(problem=f"unknown kind of storage advice {ref.kind!r}")
-    if ref.region not in services.config.regions:
-        return RequestResult(problem=f"region {ref.region} is no longer configured")
-    ctx = target_context(services.aws, services.config, account=ref.account,
-                         region=ref.region, now=services.now())
-    try:
-        finding = recheck(ctx, ref.resource_id)
-    except NotEligible as exc:
-        return RequestResult(problem=f"nothing to change: {exc}")
-    except Exception as exc:
-        log.warning("re-check of %s failed", ref.resource_id, exc_info=True)
-        return RequestResult(problem=describe_aws_error(exc))
-    if finding.protected or finding.action is None:
-        tag = services.config.tags.protect
-        return RequestResult(problem=f"`{ref.resource_id}` is tagged `{tag}`: it is reported "
-                                     "but never changed")
-    ttl = timedelta(hours=services.config.remediation.request_ttl_hours)
-    with services.db.session() as session:
-        try:
-            request = store.create_request(session, finding=finding, requested_by=user,
-                                           now=services.now(), ttl=ttl)
-        except store.AlreadyOpen as exc:
-            return RequestResult(existing=exc.existing)
-    return RequestResult(request=request)
+    return open_advice_request(services, ref, RECHECKS.get(ref.kind), user=user,
+                               what="storage advice")
