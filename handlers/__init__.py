@@ -15,18 +15,22 @@ from slack_bolt import App
 
 from bot.render.anomalies import AnomalyAction
 from bot.render.common import CommandHelp
+from bot.render.compute import ComputeAction
 from bot.render.cost import CostAction
 from bot.render.orphans import OrphanAction
 from bot.render.remediation import CleanupAction
+from bot.render.rightsize import RightsizeAction
 from bot.render.storage_advice import StorageAction
 from bot.render.tags import TagsAction
 from handlers import (
     anomaly_actions,
     budget,
     cleanup_actions,
+    compute,
     cost,
     finops,
     orphans,
+    rightsize,
     savings,
     storage_advice,
     tags,
@@ -52,6 +56,9 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec(storage_advice.COMMAND, storage_advice.USAGE, storage_advice.SUMMARY,
                 storage_advice.handle_storage),
     CommandSpec(tags.COMMAND, tags.USAGE, tags.SUMMARY, tags.handle_tags),
+    CommandSpec(compute.COMMAND, compute.USAGE, compute.SUMMARY, compute.handle_compute),
+    CommandSpec(rightsize.COMMAND, rightsize.USAGE, rightsize.SUMMARY,
+                rightsize.handle_rightsize),
     CommandSpec(savings.COMMAND, savings.USAGE, savings.SUMMARY, savings.handle_savings),
 ]
 
@@ -63,6 +70,10 @@ ACTIONS: list[tuple[str, Callable[..., Any]]] = [
     (CleanupAction.REJECT, cleanup_actions.handle_reject),
     (CleanupAction.RESTORE, cleanup_actions.handle_restore),
     (StorageAction.REQUEST, storage_advice.handle_request_change),
+    (ComputeAction.REQUEST, compute.handle_request_compute),
+    (RightsizeAction.STOP, rightsize.handle_request_rightsize),
+    (RightsizeAction.TERMINATE, rightsize.handle_request_rightsize),
+    (RightsizeAction.CHANGE, rightsize.handle_request_rightsize),
     (CostAction.SHARE, cost.handle_share_cost),
     (AnomalyAction.EXPECTED, anomaly_actions.handle_anomaly_feedback),
     (AnomalyAction.INVESTIGATING, anomaly_actions.handle_anomaly_feedback),

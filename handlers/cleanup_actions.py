@@ -174,7 +174,8 @@ def handle_restore(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
     client: WebClient, context: BoltContext,
 ) -> None:
-    """Restore a deleted volume from its pre-delete snapshot (within the window, once)."""
+    """Undo an executed request (within the window, once): restore a deleted volume from
+    its snapshot, start a stopped instance, change a type back, ..."""
     ack()
     services: Services = context["services"]
     try:
@@ -188,10 +189,11 @@ def handle_restore(
         refresh_messages(client, services, outcome.request)
         return
     if outcome.outcome == "failed" and outcome.request is not None:
-        respond(**render.problem(f"Restore failed: {outcome.message}",
-                                 hint="The snapshot is still there; try again."))
+        respond(**render.problem(f"Undo failed: {outcome.message}",
+                                 hint="Nothing was undone and the undo is still available "
+                                      "(a deleted volume's snapshot is kept); try again."))
         return
-    respond(**render.problem(f"Can't restore: {outcome.message}."))
+    respond(**render.problem(f"Can't undo: {outcome.message}."))
 
 
 def handle_show_more(

@@ -1,7 +1,8 @@
 """Seed a small, realistic AWS estate into moto for the demo and the tests.
 
 Per region: a demo VPC; instances of the payments, search and data teams (busy, idle and
-moderately used, one stopped) plus an untagged one, with 14 days of hourly CPUUtilization;
+moderately used, one stopped) plus an untagged one, with 14 days of hourly CPUUtilization,
+and one running instance with no CPU metrics at all (profile "nometrics");
 orphaned EBS volumes; Elastic IPs (two unassociated, one associated); two ALBs (one whose
 only target group is empty); snapshots whose source volume is gone. Plus S3 buckets with
 and without lifecycle rules. `EstateSummary` lists what was created, by category, so tests
@@ -39,7 +40,7 @@ _CLIENT_CONFIG = Config(read_timeout=120, retries={"mode": "standard", "max_atte
 _PROFILES = (
     ("busy", "m5.xlarge", "web", 60.0),
     ("idle", "m5.large", "batch", 2.0),
-    ("moderate", "c5.large", "api", 25.0),
+    ("moderate", "c5.xlarge", "api", 25.0),
 )
 #: Which team's instance is the stopped one, by region index (cycled).
 _STOPPED_TEAMS = ("search", "data", "payments")
@@ -52,7 +53,7 @@ class SeededInstance:
     instance_id: str
     region: str
     team: str | None  # None: untagged
-    profile: str  # "busy", "idle", "moderate" or "stopped"
+    profile: str  # "busy", "idle", "moderate", "stopped" or "nometrics"
     instance_type: str
     cpu_mean: float  # target mean of the seeded hourly CPUUtilization
 
@@ -233,6 +234,9 @@ class _RegionSeeder:
             n += 1
             instance = self._run(team, profile, instance_type, workload, n)
             self._record(instance, team, profile, instance_type, cpu, start, hours)
+        # One running instance CloudWatch knows nothing about (rightsizing: "no data").
+        instance = self._run("data", "nometrics", "t3.medium", "cache", n + 2)
+        self._record(instance, "data", "nometrics", "t3.medium", 0.0, start, 0)
         # One stopped instance: it worked until five days ago.
         stopped_team = _STOPPED_TEAMS[self.index % len(_STOPPED_TEAMS)]
         instance = self._run(stopped_team, "stopped", "m5.large", "worker", n + 1)

@@ -89,7 +89,8 @@ class TestInProcessEstate:
                 for r in ec2(session, region).describe_instances()["Reservations"]
                 for i in r["Instances"]
             }
-            assert set(described) == set(summary.instance_ids(region=region))
+            assert set(described) == (set(summary.instance_ids(region=region))
+                                      | set(summary.compute.instance_ids[region]))
             for profile in ("busy", "idle", "moderate"):
                 ids = summary.instance_ids(profile, region=region)
                 teams = {i.team for i in summary.instances if i.instance_id in ids}
@@ -97,6 +98,11 @@ class TestInProcessEstate:
                 assert all(described[i]["State"]["Name"] == "running" for i in ids)
             (stopped,) = summary.instance_ids("stopped", region=region)
             assert described[stopped]["State"]["Name"] == "stopped"
+            moderate = summary.instance_ids("moderate", region=region)
+            assert {described[i]["InstanceType"] for i in moderate} == {"c5.xlarge"}
+            (quiet,) = summary.instance_ids("nometrics", region=region)
+            assert described[quiet]["State"]["Name"] == "running"
+            assert _cpu(session, region, quiet) == []
             untagged = [i for i in summary.untagged_instance_ids if i in described]
             assert len(untagged) == 1 and tags_of(described[untagged[0]]) == {}
             for instance_id, instance in described.items():
@@ -245,6 +251,7 @@ def test_seeding_a_threaded_moto_server_is_quick(monkeypatch: pytest.MonkeyPatch
             for r in client.describe_instances()["Reservations"]
             for i in r["Instances"]
         }
-        assert found == set(summary.instance_ids(region="eu-west-1"))
+        assert found == (set(summary.instance_ids(region="eu-west-1"))
+                         | set(summary.compute.instance_ids["eu-west-1"]))
     finally:
         server.stop()

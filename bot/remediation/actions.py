@@ -36,10 +36,15 @@ class CleanupAction:
 
     name: ClassVar[str]
     permissions: ClassVar[tuple[str, ...]]
+    undo_label: ClassVar[str] = "Undo"  # the button that undoes it (when it can be undone)
 
     def describe(self, finding: Finding) -> str:
         """What will happen, in one line (shown before anyone approves)."""
         raise NotImplementedError
+
+    def undo(self, ctx: TargetContext, restore: dict[str, Any], *, request_id: int) -> str:
+        """Undo it from its `Outcome.restore`; what was done, in a sentence."""
+        raise NotImplementedError(f"{self.name} cannot be undone")
 
     def execute(
         self, ctx: TargetContext, finding: Finding, *, request_id: int, restore_until: datetime
@@ -78,6 +83,11 @@ class SnapshotAndDeleteVolume(CleanupAction):
 
     name = "snapshot-and-delete-volume"
     permissions = ("ec2:CreateSnapshot", "ec2:CreateTags", "ec2:DeleteVolume")
+    undo_label = "Restore volume"
+
+    def undo(self, ctx: TargetContext, restore: dict[str, Any], *, request_id: int) -> str:
+        volume = restore_volume(ctx, restore, request_id=request_id)
+        return f"volume `{volume}` restored from snapshot `{restore['snapshot_id']}`"
 
     def describe(self, finding: Finding) -> str:
         return f"Snapshot, then delete EBS volume `{finding.resource_id}` ({finding.size})"
@@ -229,5 +239,7 @@ def restore_volume(ctx: TargetContext, restore: dict[str, Any], *, request_id: i
 
 from bot.remediation import (  # noqa: E402 - registering actions
     budget_actions,  # noqa: F401
+    compute_actions,  # noqa: F401
+    rightsize_actions,  # noqa: F401
     storage_actions,  # noqa: F401
 )

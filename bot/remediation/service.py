@@ -15,7 +15,7 @@ from bot.aws import describe_aws_error
 from bot.orphans.model import Finding, NotEligible, TargetContext, load_kinds
 from bot.orphans.scanner import target_context
 from bot.remediation import requests as store
-from bot.remediation.actions import ACTIONS, restore_volume
+from bot.remediation.actions import ACTIONS
 from bot.remediation.authz import EmailResolver, may_decide
 from bot.services import Services
 from storage.models_remediation import CleanupRequest
@@ -215,7 +215,8 @@ def _finish(
 def restore(
     services: Services, request_id: int, *, user: str, resolve_email: EmailResolver | None = None
 ) -> Execution:
-    """Undo a volume cleanup from its pre-delete snapshot, once, within the window."""
+    """Undo an executed request once, within the window, with its action's `undo` (a
+    volume from its pre-delete snapshot, an instance started again or changed back)."""
     now = services.now()
     with services.db.session() as session:
         request = store.get_request(session, request_id)
@@ -236,8 +237,8 @@ def restore(
             return Execution("unavailable", store.get_request(session, request_id),
                              "someone else is restoring it, or the window has closed")
     try:
-        volume = restore_volume(_ctx(services, request), request.restore,
-                                request_id=request.id)
+        done = ACTIONS[request.action].undo(_ctx(services, request), request.restore,
+                                            request_id=request.id)
     except Exception as exc:
         message = describe_aws_error(exc)
         with services.db.session() as session:
@@ -245,14 +246,12 @@ def restore(
             store.append_event(session, request, "restore_failed", actor=user, now=now,
                                result=message)
         return Execution("failed", request, message)
-    message = (f"volume `{volume}` restored from snapshot `{request.restore['snapshot_id']}` "
-               f"by <@{user}>")
+    message = f"{done} by <@{user}>"
     with services.db.session() as session:
         store.set_fields(session, request_id, restore_state="restored")
         fresh = store.get_request(session, request_id)
         assert fresh is not None
-        store.append_event(session, fresh, "restored", actor=user, now=now, result=message,
-                           volume_id=volume)
+        store.append_event(session, fresh, "restored", actor=user, now=now, result=message)
     return Execution("restored", fresh, message)
 
 

@@ -41,6 +41,12 @@ def what_finding(finding: Finding) -> str:
     return action.describe(finding) if action else f"{finding.action} `{finding.resource_id}`"
 
 
+def undo_label(request: CleanupRequest) -> str:
+    """The undo button's text ("Restore volume", "Change back", "Undo")."""
+    action = ACTIONS.get(request.action)
+    return action.undo_label if action else "Undo"
+
+
 def _facts(request: CleanupRequest) -> str:
     finding = Finding.from_json(request.finding)
     age = f" · {finding.age_days} days old" if finding.age_days is not None else ""
@@ -110,7 +116,7 @@ def approval_message(request: CleanupRequest, *, deciders: list[str]) -> dict[st
             "type": "actions",
             "block_id": f"restore-{request.id}",
             "elements": [
-                _button(CleanupAction.RESTORE, "Restore volume", request.id, None),
+                _button(CleanupAction.RESTORE, undo_label(request), request.id, None),
             ],
         })
     return {"text": f"{title} ({request.state})", "blocks": blocks}

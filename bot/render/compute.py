@@ -1,0 +1,158 @@
+"""Block Kit for `/compute`: spot candidates, ECS clusters with too many nodes and Fargate
+services cheaper on EC2, each with its monthly saving; a "Request …" button where the change
+can be made in place, and what stays on-demand (and why)."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from bot.advice.compute import ComputeReport
+from bot.advice.compute_ecs import KIND_ECS, KIND_FARGATE
+from bot.advice.compute_spot import KIND_ASG, KIND_INSTANCE
+from bot.config_advice import ComputeConfig
+from bot.orphans.model import Finding
+from bot.orphans.prices import format_money
+from bot.orphans.scanner import ScanFilter
+from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.render.orphans import describe_scope, who
+
+MAX_ITEMS = 12
+MAX_LINES = 8
+MAX_FAILURE_LINES = 5
+BUTTONS = {KIND_ASG: "Request spot mix", KIND_ECS: "Request fewer nodes"}
+
+
+class ComputeAction(StrEnum):
+    """Action ids of the buttons in `/compute` answers."""
+
+    REQUEST = "compute_request_change"
+
+
+def request_value(finding: Finding) -> str:
+    """The button's value: just enough to find the resource again."""
+    return json.dumps({"k": finding.kind, "r": finding.region, "a": finding.account,
+                       "id": finding.resource_id}, separators=(",", ":"))
+
+
+def finding_block(finding: Finding, open_request: int | None = None) -> dict[str, Any]:
+    """One recommendation: saving, resource, owner, why; a button when it can be applied."""
+    approx = "≈" if finding.approximate else ""
+    label = finding.name if finding.name and finding.name != finding.resource_id else ""
+    ident = finding.resource_id if finding.kind != KIND_FARGATE else label
+    lines = [
+        f"*{format_money(finding.monthly_cost)}{approx}/month saved* · `{ident}`"
+        + (f" {label}" if label and finding.kind != KIND_FARGATE else ""),
+        f"{finding.size} · {finding.region} · team {finding.team or '—'} · "
+        f"owner {who(finding.owner)}",
+        finding.reason,
+    ]
+    block = section("\n".join(lines))
+    block["block_id"] = truncate(f"{finding.kind}:{finding.resource_id}", 255)
+    button = BUTTONS.get(finding.kind)
+    if finding.protected:
+        block["text"]["text"] += "\n:lock: protected: reported, never changed"
+    elif open_request is not None:
+        block["text"]["text"] += f"\n:hourglass: request #{open_request} is open"
+    elif button and finding.action:
+        block["accessory"] = {"type": "button", "action_id": ComputeAction.REQUEST.value,
+                              "text": {"type": "plain_text", "text": button},
+                              "value": request_value(finding)}
+    return block
+
+
+def _group(title: str, findings: list[Finding], room: int,
+           open_requests: dict[str, int]) -> Blocks:
+    if not findings or room < 2:
+        return []
+    total = sum((f.monthly_cost for f in findings), Decimal("0.00"))
+    blocks: Blocks = [section(f"*{title}* — {len(findings)} · {format_money(total)}/month")]
+    shown = findings[:max(0, min(MAX_ITEMS, room - 2))]
+    blocks += [finding_block(f, open_requests.get(f.resource_id)) for f in shown]
+    if len(findings) > len(shown):
+        blocks.append(context(f"…and {len(findings) - len(shown)} more not shown "
+                              "(narrow with team= or region=)."))
+    return blocks
+
+
+def _lines(title: str, lines: list[str]) -> dict[str, Any]:
+    more = f"\n…and {len(lines) - MAX_LINES} more" if len(lines) > MAX_LINES else ""
+    return section(f"{title}\n" + "\n".join(f"• {line}" for line in lines[:MAX_LINES]) + more)
+
+
+def kept_lines(kept: list[Finding], names: int = 4) -> list[str]:
+    """`api: stays on-demand — `i-1` (c5.xlarge, us-east-1), … and 2 more`, per workload."""
+    by_workload: dict[str, list[Finding]] = {}
+    for finding in kept:
+        by_workload.setdefault(str(finding.details.get("workload", "?")), []).append(finding)
+    lines = []
+    for workload, findings in sorted(by_workload.items()):
+        shown = ", ".join(f"`{f.resource_id}` ({f.size}, {f.region})" for f in findings[:names])
+        more = f" and {len(findings) - names} more" if len(findings) > names else ""
+        lines.append(f"{workload}: stays on-demand — {shown}{more}")
+    return lines
+
+
+def compute_message(report: ComputeReport, *, scope: ScanFilter, config: ComputeConfig,
+                    as_of: str, open_requests: dict[str, int] | None = None) -> dict[str, Any]:
+    """The `/compute` answer."""
+    pending = open_requests or {}
+    title = f"Compute savings: {format_money(report.total)}/month ({describe_scope(scope)})"
+    blocks: Blocks = [header(title), context(
+        f"On-demand prices as of {as_of}; spot assumed {config.spot_saving_pct:g} % cheaper. "
+        "≈ estimated with us-east-1 prices. Stand-alone instances and Fargate services are "
+        "advice only (a relaunch or deploy change); the buttons go through approval.")]
+    if report.failures:
+        lines = [f"• {f.where} ({f.kind}): {truncate(f.message, 200)}"
+                 for f in report.failures[:MAX_FAILURE_LINES]]
+        blocks.append(section(":warning: *Not scanned, so missing here:*\n" + "\n".join(lines)))
+    if not report.findings:
+        blocks.append(section(":tada: No compute savings found."))
+    tail: Blocks = []
+    if report.untagged_count:
+        noun = "instance or ASG has" if report.untagged_count == 1 else "instances and ASGs have"
+        tail.append(context(f"{report.untagged_count} {noun} no `{config.workload_tag}` tag, "
+                            "so no spot advice for them: tag them to get it."))
+    if report.on_demand:
+        tail.append(_lines(f"*Kept on-demand* — {len(report.on_demand)}: stateful or "
+                           "latency-sensitive work stays on-demand; only "
+                           f"{', '.join(config.spot_workloads + config.mixed_workloads)} "
+                           "workloads move to spot", kept_lines(report.on_demand)))
+    if report.no_data:
+        tail.append(_lines("*ECS clusters without data*",
+                           [f"`{f.resource_id}` ({f.size}, {f.region}): no data — {f.reason}"
+                            for f in report.no_data]))
+    if report.notes:
+        tail.append(_lines("*Fargate services compared, kept*", report.notes))
+    groups = [
+        ("Auto Scaling groups → spot", [KIND_ASG]),
+        ("ECS clusters with more nodes than they reserve", [KIND_ECS]),
+        ("Stand-alone instances → spot (relaunch; advice only)", [KIND_INSTANCE]),
+        ("Fargate services cheaper on EC2 (advice only)", [KIND_FARGATE]),
+    ]
+    for name, kinds in groups:
+        room = MAX_BLOCKS - len(blocks) - len(tail)
+        blocks += _group(name, report.of_kind(*kinds), room, pending)
+    blocks += tail
+    return {"text": title, "blocks": blocks[:MAX_BLOCKS]}
+
+
+def compute_help(command: str, usage: str, summary: str, config: ComputeConfig) -> dict[str, Any]:
+    """`/compute help`."""
+    spot = ", ".join(config.spot_workloads)
+    mixed = ", ".join(config.mixed_workloads)
+    return {
+        "text": f"{command}: {summary}",
+        "blocks": [
+            section(f"*{command}* — {summary}\n`{usage}`"),
+            context(f"`{config.workload_tag}` tag: {spot} → spot; {mixed} → "
+                    f"{config.mixed_on_demand_pct:g} % on-demand, rest spot; anything else "
+                    f"stays on-demand. ECS clusters reserving under "
+                    f"{config.ecs_reservation_pct:g} % → fewer nodes (at least "
+                    f"{config.ecs_min_nodes}). Fargate services over "
+                    f"{format_money(config.fargate_min_monthly)}/month whose EC2 equivalent "
+                    f"costs under {config.fargate_ec2_ratio_pct:g} % → EC2."),
+        ],
+    }
