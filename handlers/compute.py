@@ -4,7 +4,6 @@ requests for the changes AWS can make in place."""
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -13,15 +12,11 @@ from slack_sdk import WebClient
 
 from bot.advice.catalogue import default_catalogue
 from bot.advice.compute import request_change, scan_compute
-from bot.args import ArgumentError, parse_args
-from bot.orphans.query import check_scope
 from bot.remediation import requests as store
-from bot.remediation.service import ResourceRef
-from bot.render import remediation as render
-from bot.render.common import error_message, section
+from bot.render.common import section
 from bot.render.compute import compute_help, compute_message
 from bot.services import Services
-from handlers.cleanup_actions import announce_request
+from handlers.advice_common import request_from_click, scope_or_answer
 
 COMMAND = "/compute"
 USAGE = "/compute [team=NAME] [region=REGION]"
@@ -35,16 +30,12 @@ def handle_compute(
     """Validate (answering mistakes at once), acknowledge, then scan and answer."""
     services: Services = context["services"]
     config = services.config.compute
-    try:
-        args = parse_args(command.get("text", ""), keys=("team", "region"), words=("help",),
-                          command=COMMAND)
-        options = {k: v.strip().lower() for k, v in args.options.items()}
-        scope = check_scope(services.config, team=options.get("team") or None,
-                            region=options.get("region") or None, kind=None)
-    except ArgumentError as exc:
-        ack(**error_message(str(exc), hint=f"Usage: `{USAGE}`"))
+    parsed = scope_or_answer(ack, command.get("text", ""), services, command=COMMAND,
+                             usage=USAGE)
+    if parsed is None:
         return
-    if "help" in args.words:
+    scope, wants_help = parsed
+    if wants_help:
         ack(**compute_help(COMMAND, USAGE, SUMMARY, config))
         return
     ack(text="Looking at compute…",
@@ -64,19 +55,6 @@ def handle_request_compute(
     """Open a request for a compute change and post it with Approve and Reject."""
     ack()
     services: Services = context["services"]
-    user = body["user"]["id"]
-    try:
-        data = json.loads(action["value"])
-        ref = ResourceRef(kind=data["k"], region=data["r"], account=data["a"],
-                          resource_id=data["id"])
-    except (KeyError, TypeError, ValueError):
-        respond(**render.problem("That button is out of date.", hint="Run `/compute` again."))
-        return
-    result = request_change(services, ref, user=user)
-    if result.existing is not None:
-        respond(**render.already_open(result.existing))
-        return
-    if result.request is None:
-        respond(**render.problem(f"No change requested: {result.problem}"))
-        return
-    announce_request(client, services, result.request, user=user, respond=respond)
+    request_from_click(body, action, respond, client, services, command=COMMAND,
+                       request=lambda ref, user, data, action_id:
+                       request_change(services, ref, user=user))

@@ -4,7 +4,6 @@ buttons open approval requests."""
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -13,15 +12,12 @@ from slack_sdk import WebClient
 
 from bot.advice.catalogue import default_catalogue
 from bot.advice.rightsizing import request_change, scan_rightsizing
-from bot.args import ArgumentError, parse_args
-from bot.orphans.query import check_scope
 from bot.remediation import requests as store
-from bot.remediation.service import ResourceRef
-from bot.render import remediation as render
-from bot.render.common import error_message, section
+from bot.remediation.service import RequestResult, ResourceRef
+from bot.render.common import section
 from bot.render.rightsize import ACTION_OF, rightsize_help, rightsize_message
 from bot.services import Services
-from handlers.cleanup_actions import announce_request
+from handlers.advice_common import request_from_click, scope_or_answer
 
 COMMAND = "/rightsize"
 USAGE = "/rightsize [team=NAME] [region=REGION]"
@@ -35,16 +31,12 @@ def handle_rightsize(
     """Validate (answering mistakes at once), acknowledge, then scan and answer."""
     services: Services = context["services"]
     limits = services.config.rightsizing
-    try:
-        args = parse_args(command.get("text", ""), keys=("team", "region"), words=("help",),
-                          command=COMMAND)
-        options = {k: v.strip().lower() for k, v in args.options.items()}
-        scope = check_scope(services.config, team=options.get("team") or None,
-                            region=options.get("region") or None, kind=None)
-    except ArgumentError as exc:
-        ack(**error_message(str(exc), hint=f"Usage: `{USAGE}`"))
+    parsed = scope_or_answer(ack, command.get("text", ""), services, command=COMMAND,
+                             usage=USAGE)
+    if parsed is None:
         return
-    if "help" in args.words:
+    scope, wants_help = parsed
+    if wants_help:
         ack(**rightsize_help(COMMAND, USAGE, SUMMARY, idle_avg=limits.idle_avg_pct,
                              idle_p95=limits.idle_p95_pct, downsize_avg=limits.downsize_avg_pct,
                              days=limits.lookback_days))
@@ -67,21 +59,14 @@ def handle_request_rightsize(
     Reject (any of the three buttons)."""
     ack()
     services: Services = context["services"]
-    user = body["user"]["id"]
-    try:
-        data = json.loads(action["value"])
-        ref = ResourceRef(kind=data["k"], region=data["r"], account=data["a"],
-                          resource_id=data["id"])
-        wanted = ACTION_OF[action["action_id"]]
-    except (KeyError, TypeError, ValueError):
-        respond(**render.problem("That button is out of date.", hint="Run `/rightsize` again."))
-        return
-    result = request_change(services, ref, user=user, instance_type=data.get("t"),
-                            action=wanted)
-    if result.existing is not None:
-        respond(**render.already_open(result.existing))
-        return
-    if result.request is None:
-        respond(**render.problem(f"No change requested: {result.problem}"))
-        return
-    announce_request(client, services, result.request, user=user, respond=respond)
+
+    def request(ref: ResourceRef, user: str, data: dict[str, Any], action_id: str
+                ) -> RequestResult:
+        wanted = ACTION_OF.get(action_id)
+        if wanted is None:
+            return RequestResult(problem=f"that button is out of date; run `{COMMAND}` again")
+        return request_change(services, ref, user=user, instance_type=data.get("t"),
+                              action=wanted)
+
+    request_from_click(body, action, respond, client, services, command=COMMAND,
+                       request=request)

@@ -8,12 +8,11 @@ import logging
 from slack_bolt import Ack, BoltContext, Respond
 
 from bot.advice.savings import collect_savings, load_sources
-from bot.args import ArgumentError, parse_args
-from bot.orphans.query import check_scope
 from bot.remediation import requests as store
-from bot.render.common import error_message, section
+from bot.render.common import section
 from bot.render.savings import savings_help, savings_message
 from bot.services import Services
+from handlers.advice_common import scope_or_answer
 
 COMMAND = "/savings"
 USAGE = "/savings [team=NAME] [region=REGION]"
@@ -26,16 +25,12 @@ def handle_savings(
 ) -> None:
     """Validate (answering mistakes at once), acknowledge, then collect and answer."""
     services: Services = context["services"]
-    try:
-        args = parse_args(command.get("text", ""), keys=("team", "region"), words=("help",),
-                          command=COMMAND)
-        options = {k: v.strip().lower() for k, v in args.options.items()}
-        scope = check_scope(services.config, team=options.get("team") or None,
-                            region=options.get("region") or None, kind=None)
-    except ArgumentError as exc:
-        ack(**error_message(str(exc), hint=f"Usage: `{USAGE}`"))
+    parsed = scope_or_answer(ack, command.get("text", ""), services, command=COMMAND,
+                             usage=USAGE)
+    if parsed is None:
         return
-    if "help" in args.words:
+    scope, wants_help = parsed
+    if wants_help:
         ack(**savings_help(COMMAND, USAGE, SUMMARY, sorted(load_sources())))
         return
     ack(text="Adding up savings…",

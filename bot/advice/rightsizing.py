@@ -20,10 +20,9 @@ from typing import TYPE_CHECKING, Any
 from bot.advice import rightsizing_rules as rules
 from bot.advice.catalogue import default_catalogue
 from bot.advice.metrics import MetricQuery, Utilization, fetch_hourly, summarize
-from bot.aws import CURRENT_ACCOUNT, describe_aws_error
+from bot.aws import Target, describe_aws_error
 from bot.orphans.model import Finding, FindingKind, NotEligible, TargetContext, tag_dict
-from bot.orphans.scanner import ScanFailure, ScanFilter, caller_account, target_context
-from bot.remediation import requests as store
+from bot.orphans.scanner import ScanFailure, ScanFilter
 from bot.services import Services
 
 if TYPE_CHECKING:  # the service imports the actions, whose module imports this one
@@ -245,21 +244,16 @@ def scan_rightsizing(services: Services, scope: ScanFilter | None = None,
                      *, max_workers: int = MAX_WORKERS) -> RightsizeReport:
     """Rightsizing advice for every (selected) account and region; never raises for AWS
     errors (a failing target becomes a ScanFailure)."""
-    scope = scope or ScanFilter()
-    targets = [t for t in services.aws.targets()
-               if scope.region is None or t.region == scope.region]
-    report = RightsizeReport()
-    if not targets:
-        return report
-    moment = services.now()
-    own = (caller_account(services.aws, targets[0].region)
-           if any(t.account == CURRENT_ACCOUNT for t in targets) else CURRENT_ACCOUNT)
+    from bot.advice.common import advice_contexts
 
-    def run(target: Any) -> tuple[list[Finding], list[NoData], int, ScanFailure | None]:
-        ctx = target_context(services.aws, services.config, account=target.account,
-                             region=target.region, now=moment,
-                             account_id=own if target.account == CURRENT_ACCOUNT
-                             else target.account)
+    scope = scope or ScanFilter()
+    report = RightsizeReport()
+    contexts = advice_contexts(services, scope)
+    if not contexts:
+        return report
+
+    def run(target: Target) -> tuple[list[Finding], list[NoData], int, ScanFailure | None]:
+        ctx = contexts[target]
         try:
             return (*scan_instances(ctx), None)
         except Exception as exc:  # one target failing must not sink the report
@@ -268,8 +262,8 @@ def scan_rightsizing(services: Services, scope: ScanFilter | None = None,
             return [], [], 0, ScanFailure(target.account, target.region, "instances",
                                           describe_aws_error(exc))
 
-    with ThreadPoolExecutor(max_workers=min(max_workers, len(targets))) as pool:
-        for findings, no_data, count, failure in pool.map(run, targets):
+    with ThreadPoolExecutor(max_workers=min(max_workers, len(contexts))) as pool:
+        for findings, no_data, count, failure in pool.map(run, contexts):
             report.findings += [f for f in findings if scope.keeps(f)]
             report.no_data += [n for n in no_data if scope.team is None or n.team == scope.team]
             report.instances += count
@@ -320,35 +314,17 @@ def request_change(services: Services, ref: ResourceRef, *, user: str,
                    ) -> RequestResult:
     """Re-check the instance and open a pending request for the recommended change
     (`action`, when given, must still be what is recommended)."""
-    from bot.remediation.service import RequestResult
+    from bot.advice.common import open_advice_request
 
-    if ref.kind not in KINDS:
-        return RequestResult(problem=f"unknown kind of rightsizing advice {ref.kind!r}")
-    if ref.region not in services.config.regions:
-        return RequestResult(problem=f"region {ref.region} is no longer configured")
-    ctx = target_context(services.aws, services.config, account=ref.account,
-                         region=ref.region, now=services.now())
-    try:
-        finding = recheck_instance(ctx, ref.resource_id, kind=ref.kind,
-                                   instance_type=instance_type)
-    except NotEligible as exc:
-        return RequestResult(problem=f"nothing to change: {exc}")
-    except Exception as exc:
-        log.warning("re-check of %s failed", ref.resource_id, exc_info=True)
-        return RequestResult(problem=describe_aws_error(exc))
-    if finding.protected:
-        tag = services.config.tags.protect
-        return RequestResult(problem=f"`{ref.resource_id}` is tagged `{tag}`: it is reported "
-                                     "but never changed")
-    if finding.action is None:
-        return RequestResult(problem=f"nothing to change: {finding.reason}")
-    if action is not None and finding.action != action:
-        return RequestResult(problem="the advice has changed since; run `/rightsize` again")
-    ttl = timedelta(hours=services.config.remediation.request_ttl_hours)
-    with services.db.session() as session:
-        try:
-            request = store.create_request(session, finding=finding, requested_by=user,
-                                           now=services.now(), ttl=ttl)
-        except store.AlreadyOpen as exc:
-            return RequestResult(existing=exc.existing)
-    return RequestResult(request=request)
+    def recheck(ctx: TargetContext, instance_id: str) -> Finding:
+        return recheck_instance(ctx, instance_id, kind=ref.kind, instance_type=instance_type)
+
+    def still_advised(finding: Finding) -> Finding:
+        if finding.action is None and not finding.protected:
+            raise NotEligible(finding.reason)
+        if action is not None and finding.action not in (None, action):
+            raise NotEligible("the advice has changed since; run `/rightsize` again")
+        return finding
+
+    return open_advice_request(services, ref, recheck if ref.kind in KINDS else None,
+                               user=user, what="rightsizing advice", adjust=still_advised)
