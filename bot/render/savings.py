@@ -11,7 +11,9 @@ from bot.advice.savings import Recommendation, SavingsReport
 from bot.orphans.model import Finding
 from bot.orphans.prices import format_money
 from bot.orphans.scanner import ScanFilter
+from bot.render import compute as compute_render
 from bot.render import orphans as orphans_render
+from bot.render import rightsize as rightsize_render
 from bot.render import storage_advice as storage_render
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
 from bot.render.orphans import describe_scope, who
@@ -33,12 +35,24 @@ def _button(action_id: str, text: str, value: Callable[[Finding], str]) -> Butto
     return make
 
 
+def _rightsize_button(finding: Finding) -> dict[str, Any] | None:
+    button = rightsize_render.BUTTONS.get(finding.action or "")
+    if button is None:
+        return None
+    return {"type": "button", "action_id": button.value,
+            "text": {"type": "plain_text", "text": rightsize_render.button_text(finding)},
+            "value": rightsize_render.request_value(finding)}
+
+
 #: The button each source's answer offers, reused here so a click behaves the same.
 BUTTONS: dict[str, ButtonFactory] = {
     "orphans": _button(orphans_render.OrphanAction.REQUEST.value, "Request cleanup",
                        orphans_render.request_value),
     "storage": _button(storage_render.StorageAction.REQUEST.value, "Request change",
                        storage_render.request_value),
+    "compute": _button(compute_render.ComputeAction.REQUEST.value, "Request change",
+                       compute_render.request_value),
+    "rightsizing": _rightsize_button,
 }
 
 
