@@ -81,3 +81,16 @@ def test_many_findings_stay_within_slack_limits() -> None:
     assert "more not shown" in shown and "20 instances launched by Auto Scaling groups" in shown
     assert "…and 5 more." in shown and "as of 2025-06-01" in shown
     assert "Rightsizing: $7,446.00/month" in message["text"]
+
+
+def test_approximate_prices_are_flagged_only_when_used() -> None:
+    exact = RightsizeReport(findings=[finding(1)], instances=1)
+    shown = json.dumps(rightsize_message(exact, scope=ScanFilter(), catalogue=default_catalogue(),
+                                         lookback_days=14))
+    assert "as of 2025-06-01" in shown and "priced with us-east-1" not in shown
+    guessed = finding(2)
+    guessed.approximate = True
+    rough = RightsizeReport(findings=[guessed], instances=1)
+    shown = json.dumps(rightsize_message(rough, scope=ScanFilter(), catalogue=default_catalogue(),
+                                         lookback_days=14), ensure_ascii=False)
+    assert "≈ priced with us-east-1 prices" in shown and "$62.05≈/month" in shown

@@ -147,10 +147,11 @@ def rightsize_message(report: RightsizeReport, *, scope: ScanFilter,
     pending = open_requests or {}
     title = f"Rightsizing: {format_money(report.total)}/month ({describe_scope(scope)})"
     blocks: Blocks = [header(title)]
-    blocks.append(context(
-        f"{report.instances} running instances · CPU over the last {lookback_days} days "
-        f"(hourly averages) · on-demand prices as of {catalogue.as_of} · ≈ priced with "
-        "us-east-1 prices"))
+    note = (f"{report.instances} running instances · CPU over the last {lookback_days} days "
+            f"(hourly averages) · on-demand prices as of {catalogue.as_of}")
+    if any(f.approximate for f in report.findings):
+        note += " · ≈ priced with us-east-1 prices (region not in the catalogue)"
+    blocks.append(context(note))
     if report.failures:
         lines = [f"• {f.where}: {truncate(f.message, 200)}"
                  for f in report.failures[:MAX_FAILURE_LINES]]
