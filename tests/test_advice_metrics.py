@@ -13,6 +13,7 @@ from moto import mock_aws
 
 from bot.advice.metrics import (
     MAX_QUERIES_PER_CALL,
+    METRIC_USAGE,
     MetricQuery,
     fetch_hourly,
     percentile,
@@ -54,6 +55,7 @@ def put_hours(client: Any, instance: str, values: list[float]) -> None:
 def test_one_call_per_500_queries(cloudwatch: Any, series: int, calls: int) -> None:
     seen = count_calls(cloudwatch)
     put_hours(cloudwatch, "i-0", [5.0, 7.0])
+    before = (METRIC_USAGE.calls, METRIC_USAGE.metrics)
     result = fetch_hourly(cloudwatch, [cpu(f"i-{n}") for n in range(series)],
                           start=NOW - timedelta(days=14), end=NOW)
     assert len(seen) == calls
@@ -61,6 +63,7 @@ def test_one_call_per_500_queries(cloudwatch: Any, series: int, calls: int) -> N
     assert result["i-0"] == [5.0, 7.0]
     assert len(result) == series
     assert all(result[f"i-{n}"] == [] for n in range(1, series))
+    assert (METRIC_USAGE.calls - before[0], METRIC_USAGE.metrics - before[1]) == (calls, series)
 
 
 def test_no_queries_no_calls(cloudwatch: Any) -> None:

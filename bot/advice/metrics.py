@@ -1,17 +1,50 @@
 """CloudWatch series for advice: hourly averages fetched in batches with GetMetricData
 (up to 500 queries per call), and average/p95/max computed here from those hourly
-points — one query per series, and it works against moto, which has no percentiles."""
+points — one query per series, and it works against moto, which has no percentiles.
+
+GetMetricData is billed per metric requested ($0.01 per 1,000): every call is counted and
+logged with the running total, like Cost Explorer requests.
+"""
 
 from __future__ import annotations
 
+import logging
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 #: GetMetricData accepts at most this many queries in one call.
 MAX_QUERIES_PER_CALL = 500
+#: What CloudWatch charges for each metric a GetMetricData call requests.
+PRICE_PER_METRIC = Decimal("0.00001")
+
+
+@dataclass
+class MetricUsage:
+    """A thread-safe count of GetMetricData calls and metrics requested in this process."""
+
+    calls: int = 0
+    metrics: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, metrics: int) -> None:
+        """Count one call requesting `metrics` metrics, and log the running totals."""
+        with self._lock:
+            self.calls += 1
+            self.metrics += metrics
+            calls, total = self.calls, self.metrics
+        log.info("CloudWatch GetMetricData: %d metric(s); %d call(s), %d metric(s) so far in "
+                 "this process ($%s)", metrics, calls, total, PRICE_PER_METRIC * total)
+
+
+#: The process-wide usage (tests read deltas).
+METRIC_USAGE = MetricUsage()
 
 
 @dataclass(frozen=True)
@@ -74,6 +107,7 @@ def fetch_hourly(
         token: str | None = None
         while True:
             page = cloudwatch.get_metric_data(**request, **({"NextToken": token} if token else {}))
+            METRIC_USAGE.add(len(batch))
             for result in page.get("MetricDataResults", []):
                 key = by_id.get(result.get("Id", ""))
                 if key is not None:
