@@ -287,6 +287,8 @@ class StorageConfig(_Strict):
     glacier_after_days: int = Field(default=90, ge=1)
     expire_after_days: int | None = Field(default=365, ge=1)
     age_shares: StorageAgeShares = Field(default_factory=StorageAgeShares)
+    #: gp2 volumes saving less than this a month are summed in one line, not listed.
+    min_monthly_saving: Decimal = Field(default=Decimal("1.00"), ge=0)
 
     @field_validator("glacier_after_days")
     @classmethod

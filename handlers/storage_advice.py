@@ -44,7 +44,9 @@ def handle_storage(
         pending = store.open_requests(
             session, [f.resource_id for f in report.volumes + report.buckets])
     respond(**storage_message(report, scope=scope, prices=default_prices(), policy=policy,
-                              open_requests=pending), response_type="ephemeral")
+                              open_requests=pending,
+                              min_saving=services.config.storage.min_monthly_saving),
+            response_type="ephemeral")
 
 
 def handle_request_change(

@@ -117,15 +117,27 @@ def _group(title: str, findings: list[Finding], render: Any, budget: int,
     return blocks
 
 
+def _small_volumes(small: list[Finding], min_saving: Decimal) -> Blocks:
+    if not small:
+        return []
+    together = sum((f.monthly_cost for f in small), Decimal("0.00"))
+    return [context(f"{len(small)} more gp2 volume(s) would each save less than "
+                    f"{format_money(min_saving)}/month: {format_money(together)}/month "
+                    "together, included in the total (`storage.min_monthly_saving`).")]
+
+
 def storage_message(report: StorageReport, *, scope: ScanFilter, prices: PriceTable,
-                    policy: str, open_requests: dict[str, int] | None = None) -> dict[str, Any]:
-    """The `/storage` answer."""
+                    policy: str, open_requests: dict[str, int] | None = None,
+                    min_saving: Decimal = Decimal("0")) -> dict[str, Any]:
+    """The `/storage` answer; gp2 volumes saving less than `min_saving` are only summed."""
     pending = open_requests or {}
     total = format_money(report.total)
     title = f"Storage savings: {total}/month ({describe_scope(scope)})"
     blocks: Blocks = [header(title)]
-    blocks.append(context(f"EBS prices as of {prices.as_of} · S3 prices as of "
-                          f"{prices.s3_as_of} · ≈ estimated with us-east-1 prices"))
+    note = f"EBS prices as of {prices.as_of} · S3 prices as of {prices.s3_as_of}"
+    if any(f.approximate for f in report.volumes + report.buckets):
+        note += " · ≈ estimated with us-east-1 prices (region not in the price table)"
+    blocks.append(context(note))
     if report.failures:
         lines = [f"• {f.where} ({f.kind}): {truncate(f.message, 200)}"
                  for f in report.failures[:MAX_FAILURE_LINES]]
@@ -135,9 +147,12 @@ def storage_message(report: StorageReport, *, scope: ScanFilter, prices: PriceTa
         return {"text": title, "blocks": blocks}
     room = (MAX_BLOCKS - len(blocks) - 2) // 2
     if report.volumes:
+        listed = [f for f in report.volumes if f.monthly_cost >= min_saving]
+        small = [f for f in report.volumes if f.monthly_cost < min_saving]
         blocks += _group(f"*gp2 volumes → gp3* — {len(report.volumes)} · "
                          f"{format_money(report.volume_saving)}/month",
-                         report.volumes, volume_block, room, pending)
+                         listed, volume_block, room, pending)
+        blocks += _small_volumes(small, min_saving)
     if report.buckets:
         blocks += _group(f"*S3 buckets without a lifecycle policy* — {len(report.buckets)} · "
                          f"{format_money(report.bucket_saving)}/month estimated",
