@@ -15,7 +15,8 @@ from bot.args import ArgumentError, parse_args, suggest
 from bot.render.common import error_message, section
 from bot.render.tags import listed, owner_asked, owner_request_message, tags_help, tags_message
 from bot.services import Services
-from bot.tags.compliance import tag_report
+from bot.tags.compliance import check, tag_report
+from bot.tags.inventory import find_resource
 from handlers.cleanup_actions import email_resolver
 from storage.audit import record
 
@@ -74,6 +75,23 @@ def handle_tags(
     respond(**tags_message(report, owners=owners), response_type="ephemeral")
 
 
+def still_missing(services: Services, value: dict[str, Any]) -> list[str] | str:
+    """The required tags the button's resource misses right now, or why nobody should be
+    asked (it is gone, or has every tag now). AWS errors fall back to the button's list."""
+    try:
+        resource = find_resource(services.aws, services.config, resource_type=str(value["t"]),
+                                 region=str(value["r"]), account=str(value["a"]),
+                                 resource_id=str(value["id"]))
+    except Exception:
+        log.warning("re-check of %s failed; using the listed tags", value.get("id"),
+                    exc_info=True)
+        return list(value.get("m", []))
+    if resource is None:
+        return f"`{value['id']}` no longer exists"
+    missing = list(check(resource, services.config).missing)
+    return missing or f"`{value['id']}` has every required tag now"
+
+
 def handle_ask_owner(
     ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
     client: WebClient, context: BoltContext,
@@ -89,6 +107,12 @@ def handle_ask_owner(
         respond(**error_message("That button is out of date. Run `/tags` again."),
                 response_type="ephemeral", replace_original=False)
         return
+    missing = still_missing(services, value)
+    if isinstance(missing, str):
+        respond(**error_message(f"Nothing sent to <@{owner}>: {missing}."),
+                response_type="ephemeral", replace_original=False)
+        return
+    value["m"] = missing
     try:
         client.chat_postMessage(channel=owner, **owner_request_message(value, asked_by=user))
     except SlackApiError as exc:

@@ -87,6 +87,34 @@ def test_ask_owner_to_fix_messages_the_owner_and_confirms_to_the_clicker(
         assert (event.actor, event.subject) == ("U0DEV", ids["ip"])
 
 
+def test_ask_owner_re_checks_the_tags_first(world: tuple[SlackStack, dict[str, Any]]) -> None:
+    stack, ids = world
+    console = stack.console
+    message = answer(stack, "/tags team=search")
+    ec2 = boto3.client("ec2", region_name="eu-west-1")
+    # Fixed meanwhile: every required tag is there now, so nobody is bothered.
+    ec2.create_tags(Resources=[ids["ip"]], Tags=[{"Key": "Environment", "Value": "prod"},
+                                                 {"Key": "Project", "Value": "search-api"}])
+    console.click(user_id="U0DEV", message_id=message["id"], action_id="tags_ask_owner",
+                  block_id=f"eu-west-1/{ids['ip']}")
+    refused = console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")
+                                        if "Nothing sent" in m["text"]])[-1]
+    assert "has every required tag now" in refused["text"]
+    # Half fixed: only what is still missing is asked for.
+    ec2.delete_tags(Resources=[ids["ip"]], Tags=[{"Key": "Project"}])
+    console.click(user_id="U0DEV", message_id=message["id"], action_id="tags_ask_owner",
+                  block_id=f"eu-west-1/{ids['ip']}")
+    dm = console.wait_for(lambda: console.messages("D0SLEAD"))[-1]
+    assert "missing `Project`." in dm["text"] and "Environment" not in dm["text"]
+    # Gone: nothing sent either.
+    ec2.release_address(AllocationId=ids["ip"])
+    console.click(user_id="U0DEV", message_id=message["id"], action_id="tags_ask_owner",
+                  block_id=f"eu-west-1/{ids['ip']}")
+    console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")
+                              if "no longer exists" in m["text"]])
+    assert len(console.messages("D0SLEAD")) == 1
+
+
 @pytest.mark.parametrize("text, expected", [
     ("/tags team=paymnts", "did you mean payments?"),
     ("/tags teem=payments", "did you mean team?"),

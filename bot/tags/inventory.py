@@ -16,7 +16,7 @@ from typing import Any
 from bot.aws import CURRENT_ACCOUNT, AwsClients, Target, describe_aws_error
 from bot.config import FinopsConfig
 from bot.orphans.model import tag_dict
-from bot.orphans.scanner import ScanFailure, caller_account
+from bot.orphans.scanner import ScanFailure, caller_account, client_account
 
 log = logging.getLogger(__name__)
 MAX_WORKERS = 16
@@ -173,3 +173,18 @@ def list_resources(
                 inventory.failures.append(failure)
     inventory.resources.sort(key=lambda r: (r.region, r.resource_type, r.resource_id))
     return inventory
+
+
+def find_resource(aws: AwsClients, config: FinopsConfig, *, resource_type: str, region: str,
+                  account: str, resource_id: str) -> TaggedResource | None:
+    """One resource as it is now (None when it is gone), by listing its kind in its target."""
+    lister = LISTERS.get(resource_type)
+    if lister is None:
+        return None
+    key = client_account(config, account)
+
+    def client(service: str) -> Any:
+        return aws.client(service, region=region, account=key)
+
+    return next((r for r in lister(client, region, account) if r.resource_id == resource_id),
+                None)
