@@ -180,6 +180,39 @@ def test_command_and_click_through_the_page(
     assert _messages(driver, ".message", "approved hi")(driver)
 
 
+def test_switching_user_never_shows_a_late_answer_for_the_previous_one(
+    driver: Any, console: SlackConsole, bot: BackgroundServer
+) -> None:
+    """A poll for Alice still in flight when the page switches to Bob must not draw
+    Alice's ephemeral messages for Bob (and stay drawn: its version is the current one)."""
+    import time
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    driver.get(f"{console.base_url}/?user=U0ALICE&channel=C0PAY")
+    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, ".channel.selected[data-id=C0PAY]"))
+    driver.find_element(By.ID, "command").send_keys("/echo secret")
+    driver.find_element(By.ID, "send").click()
+    _wait(driver, _messages(driver, ".message.ephemeral", "echo secret"))
+    # For the next 3 s, Alice's state answers arrive after 1 s and Bob's after 2.5 s; one
+    # for Alice is asked for, then Bob is chosen: Alice's answer lands first.
+    driver.execute_script("""
+        const fast = window.fetch, until = Date.now() + 3000;
+        const later = (ms, url, options) =>
+          new Promise((ok) => setTimeout(ok, ms)).then(() => fast(url, options));
+        window.fetch = (url, options) => Date.now() > until ? fast(url, options)
+          : String(url).includes("user=U0ALICE") ? later(1000, url, options)
+          : String(url).includes("user=U0BOB") ? later(2500, url, options)
+          : fast(url, options);
+        poll();
+    """)
+    Select(driver.find_element(By.ID, "user")).select_by_value("U0BOB")
+    time.sleep(6)  # the late answers have all come back, and Bob's regular polls since
+    assert not driver.find_elements(By.CSS_SELECTOR, ".message.ephemeral")
+    assert _messages(driver, ".message", "echo secret")(driver) is False
+
+
 def test_failed_delivery_shows_an_error_line(driver: Any, console: SlackConsole) -> None:
     from selenium.webdriver.common.by import By
 
