@@ -88,6 +88,10 @@ def test_approximate_prices_are_flagged_only_when_used() -> None:
     shown = json.dumps(rightsize_message(exact, scope=ScanFilter(), catalogue=default_catalogue(),
                                          lookback_days=14))
     assert "as of 2025-06-01" in shown and "priced with us-east-1" not in shown
+    assert "check memory before a downsize" in shown
+    idle_only = RightsizeReport(findings=[finding(3, KIND_IDLE, ACTION_STOP)], instances=1)
+    assert "check memory" not in json.dumps(rightsize_message(
+        idle_only, scope=ScanFilter(), catalogue=default_catalogue(), lookback_days=14))
     guessed = finding(2)
     guessed.approximate = True
     rough = RightsizeReport(findings=[guessed], instances=1)

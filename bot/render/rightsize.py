@@ -15,6 +15,7 @@ from bot.advice.rightsizing import (
     ACTION_STOP,
     ACTION_TERMINATE,
     KIND_IDLE,
+    KIND_OVERSIZED,
     NoData,
     RightsizeReport,
 )
@@ -151,6 +152,9 @@ def rightsize_message(report: RightsizeReport, *, scope: ScanFilter,
             f"(hourly averages) · on-demand prices as of {catalogue.as_of}")
     if any(f.approximate for f in report.findings):
         note += " · ≈ priced with us-east-1 prices (region not in the catalogue)"
+    if any(f.kind == KIND_OVERSIZED for f in report.findings):
+        note += (" · CPU only: check memory before a downsize (CloudWatch has no memory "
+                 "metric without its agent)")
     blocks.append(context(note))
     if report.failures:
         lines = [f"• {f.where}: {truncate(f.message, 200)}"
