@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from botocore.config import Config
-
 from bot.args import ArgumentError
 from bot.aws import AwsClients
 from bot.services import Services
@@ -30,7 +28,8 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     audit.add_argument("--since", help="only events on or after this date (2026-11-01)")
     prices = commands.add_parser("prices", help="the price table used for waste estimates")
     prices_what = prices.add_subparsers(dest="prices_what", metavar="ACTION", required=True)
-    prices_what.add_parser("refresh", help="update prices.json from the AWS Pricing API")
+    prices_what.add_parser("refresh", help="update prices.json and instances.json "
+                                           "from the AWS Pricing API")
 
 
 def run(args: argparse.Namespace, services: Services) -> int | None:
@@ -87,19 +86,25 @@ def _audit(args: argparse.Namespace, services: Services) -> int:
 
 
 def _prices_refresh(services: Services) -> int:
+    from bot.advice.catalogue import CATALOGUE_PATH
+    from bot.advice.catalogue_refresh import PRICING_CONFIG, prepare
     from bot.orphans.prices import PRICES_PATH
     from bot.orphans.prices_refresh import PricingUnavailable, refresh
 
-    quick = Config(retries={"mode": "standard", "max_attempts": 2}, connect_timeout=5,
-                   read_timeout=30)
-    client = AwsClients(services.config, client_config=quick).client("pricing",
-                                                                      region="us-east-1")
+    client = AwsClients(services.config, client_config=PRICING_CONFIG).client(
+        "pricing", region="us-east-1")
     try:
+        # The catalogue is read first and written last: when the API fails, neither changes.
+        catalogue = prepare(client)
         changed = refresh(client)
     except PricingUnavailable as exc:
         print(f"finops-bot: {exc}", file=sys.stderr)
+        print(f"finops-bot: neither {PRICES_PATH.name} nor {CATALOGUE_PATH.name} was changed",
+              file=sys.stderr)
         return 1
-    print(f"{PRICES_PATH.name}: {len(changed)} price(s) changed")
-    for line in changed:
-        print(f"  {line}")
+    catalogue.save()
+    for name, lines in ((PRICES_PATH.name, changed), (CATALOGUE_PATH.name, catalogue.changed)):
+        print(f"{name}: {len(lines)} figure(s) changed")
+        for line in lines:
+            print(f"  {line}")
     return 0
