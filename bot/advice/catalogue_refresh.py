@@ -72,7 +72,7 @@ def _text(value: Decimal) -> str:
     return format(value.normalize(), "f")
 
 
-def _products(client: Any, service: str, fields: dict[str, str]) -> Iterator[dict[str, Any]]:
+def _products(pricing: Any, service: str, fields: dict[str, str]) -> Iterator[dict[str, Any]]:
     """Every product matching `fields` (all pages); unparseable entries are skipped."""
     filters = [{"Type": "TERM_MATCH", "Field": k, "Value": v} for k, v in fields.items()]
     token: str | None = None
@@ -80,7 +80,7 @@ def _products(client: Any, service: str, fields: dict[str, str]) -> Iterator[dic
         kwargs: dict[str, Any] = {"ServiceCode": service, "Filters": filters, "MaxResults": 100}
         if token:
             kwargs["NextToken"] = token
-        answer = client.get_products(**kwargs)
+        answer = pricing.get_products(**kwargs)
         for text in answer.get("PriceList", []):
             try:
                 product = json.loads(text) if isinstance(text, str) else text
