@@ -7,6 +7,7 @@ or concurrently: the database state machine (bot.remediation.requests) decides w
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -76,24 +77,32 @@ def _ctx(services: Services, request: CleanupRequest | ResourceRef) -> TargetCon
     )
 
 
-def request_cleanup(services: Services, ref: ResourceRef, *, user: str) -> RequestResult:
-    """Re-check the resource and open a pending request for it."""
-    kind = load_kinds().get(ref.kind)
-    if kind is None:
-        return RequestResult(problem=f"unknown kind of finding {ref.kind!r}")
+#: Looks at one resource again right now: the finding, or NotEligible.
+Recheck = Callable[[TargetContext, str], Finding]
+
+
+def open_request(services: Services, ref: ResourceRef, recheck: Recheck | None, *, user: str,
+                 what: str = "finding", verb: str = "clean up",
+                 adjust: Callable[[Finding], Finding] | None = None) -> RequestResult:
+    """Re-check the resource (`recheck`; None: unknown kind) and open a pending request for
+    its action. `adjust` may refuse or change the fresh finding (NotEligible says why)."""
+    if recheck is None:
+        return RequestResult(problem=f"unknown kind of {what} {ref.kind!r}")
     if ref.region not in services.config.regions:
         return RequestResult(problem=f"region {ref.region} is no longer configured")
     try:
-        finding = kind.recheck(_ctx(services, ref), ref.resource_id)
+        finding = recheck(_ctx(services, ref), ref.resource_id)
+        if adjust is not None:
+            finding = adjust(finding)
     except NotEligible as exc:
-        return RequestResult(problem=f"nothing to clean up: {exc}")
+        return RequestResult(problem=f"nothing to {verb}: {exc}")
     except Exception as exc:
         log.warning("re-check of %s failed", ref.resource_id, exc_info=True)
         return RequestResult(problem=describe_aws_error(exc))
     if finding.protected or finding.action is None:
         tag = services.config.tags.protect
         return RequestResult(problem=f"`{ref.resource_id}` is tagged `{tag}`: it is reported "
-                                     "but never cleaned up")
+                                     "but never changed")
     ttl = timedelta(hours=services.config.remediation.request_ttl_hours)
     with services.db.session() as session:
         try:
@@ -103,6 +112,12 @@ def request_cleanup(services: Services, ref: ResourceRef, *, user: str) -> Reque
         except store.AlreadyOpen as exc:
             return RequestResult(existing=exc.existing)
     return RequestResult(request=request)
+
+
+def request_cleanup(services: Services, ref: ResourceRef, *, user: str) -> RequestResult:
+    """Re-check a piece of waste and open a pending request for its cleanup."""
+    kind = load_kinds().get(ref.kind)
+    return open_request(services, ref, kind.recheck if kind else None, user=user)
 
 
 def decide(
