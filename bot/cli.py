@@ -51,6 +51,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    # The demo's moto server logs every AWS request it serves; keep the console readable.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     try:
         return _dispatch(args)
     except ConfigError as exc:
