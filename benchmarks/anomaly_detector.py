@@ -86,9 +86,7 @@ def generate(rng: random.Random, n: int, days: int, thresholds: Thresholds) -> L
             event.add(START + timedelta(days=i))
         label.positives |= event
         label.events.append(event)
-    label.values = [
-        (START + timedelta(days=i), Decimal(f"{v:.2f}")) for i, v in enumerate(values)
-    ]
+    label.values = [(START + timedelta(days=i), Decimal(f"{v:.2f}")) for i, v in enumerate(values)]
     return label
 
 

@@ -75,9 +75,13 @@ def main() -> None:
     from standins.slack_console import SlackConsole
 
     secret = "bench-signing-secret"
-    console = SlackConsole(bot_url="http://127.0.0.1:9/unset", signing_secret=secret,
-                           bot_token="xoxb-bench", channels={"C0FINOPS": "finops"},
-                           users={"U0DEV": {"name": "sam", "email": "sam@example.com"}})
+    console = SlackConsole(
+        bot_url="http://127.0.0.1:9/unset",
+        signing_secret=secret,
+        bot_token="xoxb-bench",
+        channels={"C0FINOPS": "finops"},
+        users={"U0DEV": {"name": "sam", "email": "sam@example.com"}},
+    )
     console.start()
     context = multiprocessing.get_context("spawn")
     ready, stop = context.Queue(), context.Event()
@@ -117,10 +121,14 @@ def main() -> None:
     bot.join(timeout=30)
     console.stop()
     ms = [v * 1000 for v in latencies]
-    print(f"/cost ack latency, {REQUESTS} signed requests over HTTP, {CONCURRENCY} at a time "
-          "(bot in its own process):")
-    print(f"  p50 {statistics.median(ms):.1f} ms   p95 {percentile(ms, 95):.1f} ms   "
-          f"max {max(ms):.1f} ms   (target: p95 < 50 ms)")
+    print(
+        f"/cost ack latency, {REQUESTS} signed requests over HTTP, {CONCURRENCY} at a time "
+        "(bot in its own process):"
+    )
+    print(
+        f"  p50 {statistics.median(ms):.1f} ms   p95 {percentile(ms, 95):.1f} ms   "
+        f"max {max(ms):.1f} ms   (target: p95 < 50 ms)"
+    )
     print(f"  all acked in {acked:.2f} s; all {REQUESTS} answers delivered in {answered:.2f} s")
     print(f"  Cost Explorer requests in the whole run, warm-up included: {requests_made}")
 

@@ -81,14 +81,20 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     questions = script()
     distinct = len({text for _, text in questions})
-    print(f"A scripted day: {QUESTIONS} /cost questions from {len(TEAMS)} teams, "
-          f"{distinct} distinct, 08:00-18:00 (TTL 6 h, settle 3 days)")
+    print(
+        f"A scripted day: {QUESTIONS} /cost questions from {len(TEAMS)} teams, "
+        f"{distinct} distinct, 08:00-18:00 (TTL 6 h, settle 3 days)"
+    )
     with_cache, ops_cached, t_cached = run(cached=True)
     without, ops_plain, t_plain = run(cached=False)
-    print(f"  with the cache:    {with_cache:4d} requests  ${with_cache / 100:.2f}  {ops_cached}"
-          f"  ({t_cached:.1f} s)")
-    print(f"  without a cache:   {without:4d} requests  ${without / 100:.2f}  {ops_plain}"
-          f"  ({t_plain:.1f} s)")
+    print(
+        f"  with the cache:    {with_cache:4d} requests  ${with_cache / 100:.2f}  {ops_cached}"
+        f"  ({t_cached:.1f} s)"
+    )
+    print(
+        f"  without a cache:   {without:4d} requests  ${without / 100:.2f}  {ops_plain}"
+        f"  ({t_plain:.1f} s)"
+    )
     print(f"  saved: {without - with_cache} requests ({(1 - with_cache / without) * 100:.0f} %)")
 
 

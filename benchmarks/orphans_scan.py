@@ -41,22 +41,38 @@ def seed(endpoint: str, region: str, volumes: int, addresses: int) -> None:
     import boto3
     from botocore.config import Config
 
-    ec2 = boto3.client("ec2", region_name=region, endpoint_url=endpoint,
-                       config=Config(read_timeout=300, max_pool_connections=16))
+    ec2 = boto3.client(
+        "ec2",
+        region_name=region,
+        endpoint_url=endpoint,
+        config=Config(read_timeout=300, max_pool_connections=16),
+    )
 
     def volume(n: int) -> None:
         team = TEAMS[n % len(TEAMS)]
         ec2.create_volume(
-            AvailabilityZone=f"{region}a", Size=10 + n % 500,
+            AvailabilityZone=f"{region}a",
+            Size=10 + n % 500,
             VolumeType=("gp2", "gp3", "st1")[n % 3],
-            TagSpecifications=[{"ResourceType": "volume", "Tags": [
-                {"Key": "Team", "Value": team}, {"Key": "Owner", "Value": f"U0{team.upper()}"},
-                {"Key": "Name", "Value": f"bench-{n}"}]}],
+            TagSpecifications=[
+                {
+                    "ResourceType": "volume",
+                    "Tags": [
+                        {"Key": "Team", "Value": team},
+                        {"Key": "Owner", "Value": f"U0{team.upper()}"},
+                        {"Key": "Name", "Value": f"bench-{n}"},
+                    ],
+                }
+            ],
         )
 
     def address(n: int) -> None:
-        ec2.allocate_address(Domain="vpc", TagSpecifications=[{
-            "ResourceType": "elastic-ip", "Tags": [{"Key": "Team", "Value": TEAMS[n % 3]}]}])
+        ec2.allocate_address(
+            Domain="vpc",
+            TagSpecifications=[
+                {"ResourceType": "elastic-ip", "Tags": [{"Key": "Team", "Value": TEAMS[n % 3]}]}
+            ],
+        )
 
     with ThreadPoolExecutor(8) as pool:
         list(pool.map(volume, range(volumes)))
@@ -83,8 +99,10 @@ def _scan_once(config: Any, traced: bool) -> tuple[Any, float, int]:
     from bot.aws import AwsClients
     from bot.orphans import scan
 
-    aws = AwsClients(config, client_config=Config(
-        read_timeout=300, retries={"mode": "standard", "max_attempts": 3}))
+    aws = AwsClients(
+        config,
+        client_config=Config(read_timeout=300, retries={"mode": "standard", "max_attempts": 3}),
+    )
     if traced:
         tracemalloc.start()
     started = time.perf_counter()
@@ -102,8 +120,14 @@ def main() -> int:
     parser.add_argument("--addresses", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                       "AWS_DEFAULT_REGION": "us-east-1", "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+        }
+    )
     os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
     spawn = multiprocessing.get_context("spawn")
     ready, stop = spawn.Queue(), spawn.Event()
@@ -117,8 +141,10 @@ def main() -> int:
         for region in REGIONS:
             seed(endpoint, region, args.volumes, args.addresses)
         seeded = time.perf_counter() - started
-        print(f"seeded {args.volumes} tagged volumes + {args.addresses} addresses in each of "
-              f"{len(REGIONS)} regions in {seeded:.1f} s")
+        print(
+            f"seeded {args.volumes} tagged volumes + {args.addresses} addresses in each of "
+            f"{len(REGIONS)} regions in {seeded:.1f} s"
+        )
 
         from bot.config import load_config
 
@@ -136,15 +162,19 @@ def main() -> int:
                 kinds[finding.kind] = kinds.get(finding.kind, 0) + 1
             label = "traced run" if traced else f"run {run + 1}"
             memory = f", peak {peak / 2**20:.1f} MiB" if traced else ""
-            print(f"{label}: {len(result.findings)} findings {kinds}, "
-                  f"${result.total:,.2f}/month, {len(result.failures)} failures, "
-                  f"{elapsed:.2f} s{memory}")
+            print(
+                f"{label}: {len(result.findings)} findings {kinds}, "
+                f"${result.total:,.2f}/month, {len(result.failures)} failures, "
+                f"{elapsed:.2f} s{memory}"
+            )
             assert len(result.findings) == expected and not result.failures, result.failures
             if not traced:
                 timings.append(elapsed)
-        print(f"scan time: median {statistics.median(timings):.2f} s "
-              f"(min {min(timings):.2f}, max {max(timings):.2f}); "
-              f"peak traced memory of the scan: {peak / 2**20:.1f} MiB")
+        print(
+            f"scan time: median {statistics.median(timings):.2f} s "
+            f"(min {min(timings):.2f}, max {max(timings):.2f}); "
+            f"peak traced memory of the scan: {peak / 2**20:.1f} MiB"
+        )
     finally:
         stop.set()
         child.join(timeout=30)

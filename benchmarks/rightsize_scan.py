@@ -68,10 +68,13 @@ def seed(endpoint: str, region: str, instances: int) -> tuple[dict[str, str], in
 
     config = Config(read_timeout=300, max_pool_connections=16)
     ec2 = boto3.client("ec2", region_name=region, endpoint_url=endpoint, config=config)
-    cloudwatch = boto3.client("cloudwatch", region_name=region, endpoint_url=endpoint,
-                              config=config)
+    cloudwatch = boto3.client(
+        "cloudwatch", region_name=region, endpoint_url=endpoint, config=config
+    )
     image = ec2.register_image(
-        Name="bench", Architecture="x86_64", RootDeviceName="/dev/xvda",
+        Name="bench",
+        Architecture="x86_64",
+        RootDeviceName="/dev/xvda",
         VirtualizationType="hvm",
         BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}],
     )["ImageId"]
@@ -80,15 +83,24 @@ def seed(endpoint: str, region: str, instances: int) -> tuple[dict[str, str], in
         team = TEAMS[batch % len(TEAMS)]
         count = min(BATCH, instances - batch * BATCH)
         launched = ec2.run_instances(
-            ImageId=image, InstanceType=TYPES[batch % len(TYPES)], MinCount=count,
-            MaxCount=count, TagSpecifications=[{"ResourceType": "instance", "Tags": [
-                {"Key": "Team", "Value": team}, {"Key": "Owner", "Value": f"U0{team.upper()}"}]}],
+            ImageId=image,
+            InstanceType=TYPES[batch % len(TYPES)],
+            MinCount=count,
+            MaxCount=count,
+            TagSpecifications=[
+                {
+                    "ResourceType": "instance",
+                    "Tags": [
+                        {"Key": "Team", "Value": team},
+                        {"Key": "Owner", "Value": f"U0{team.upper()}"},
+                    ],
+                }
+            ],
         )["Instances"]
         return [str(i["InstanceId"]) for i in launched]
 
     with ThreadPoolExecutor(4) as pool:
-        ids = [i for batch in pool.map(launch, range(math.ceil(instances / BATCH)))
-               for i in batch]
+        ids = [i for batch in pool.map(launch, range(math.ceil(instances / BATCH))) for i in batch]
     profiles = {instance_id: PROFILES[n % len(PROFILES)] for n, instance_id in enumerate(ids)}
 
     end = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
@@ -97,16 +109,19 @@ def seed(endpoint: str, region: str, instances: int) -> tuple[dict[str, str], in
         if profile == "no-data":
             continue
         rng, (low, high) = random.Random(f"{region}-{n}"), CPU_RANGE[profile]
-        points += [{
-            "MetricName": "CPUUtilization",
-            "Dimensions": [{"Name": "InstanceId", "Value": instance_id}],
-            "Timestamp": end - timedelta(hours=HOURS - hour),
-            "Value": round(rng.uniform(low, high), 2),
-            "Unit": "Percent",
-        } for hour in range(HOURS)]
+        points += [
+            {
+                "MetricName": "CPUUtilization",
+                "Dimensions": [{"Name": "InstanceId", "Value": instance_id}],
+                "Timestamp": end - timedelta(hours=HOURS - hour),
+                "Value": round(rng.uniform(low, high), 2),
+                "Unit": "Percent",
+            }
+            for hour in range(HOURS)
+        ]
 
     def put(first: int) -> None:
-        cloudwatch.put_metric_data(Namespace="AWS/EC2", MetricData=points[first:first + 1000])
+        cloudwatch.put_metric_data(Namespace="AWS/EC2", MetricData=points[first : first + 1000])
 
     with ThreadPoolExecutor(4) as pool:
         list(pool.map(put, range(0, len(points), 1000)))
@@ -127,25 +142,42 @@ def _install_indexed_get_metric_data() -> None:
         with lock:  # metric_data is only ever appended to: index what is new
             size, table = indexes.get(id(backend), (0, {}))
             for datum in backend.metric_data[size:]:
-                table.setdefault((datum.namespace, datum.name, tuple(sorted(
-                    (d.name, d.value) for d in datum.dimensions))), []).append(datum)
+                table.setdefault(
+                    (
+                        datum.namespace,
+                        datum.name,
+                        tuple(sorted((d.name, d.value) for d in datum.dimensions)),
+                    ),
+                    [],
+                ).append(datum)
             indexes[id(backend)] = (len(backend.metric_data), table)
             return list(table.get(key, []))
 
-    def get_metric_data(self: Any, queries: list[dict[str, Any]], start_time: datetime,
-                        end_time: datetime, scan_by: str = "TimestampAscending"
-                        ) -> list[dict[str, Any]]:
+    def get_metric_data(
+        self: Any,
+        queries: list[dict[str, Any]],
+        start_time: datetime,
+        end_time: datetime,
+        scan_by: str = "TimestampAscending",
+    ) -> list[dict[str, Any]]:
         start, end = start_time.replace(microsecond=0), end_time.replace(microsecond=0)
-        simple = all("MetricStat" in q and "Unit" not in q["MetricStat"]
-                     and q["MetricStat"]["Metric"].get("Dimensions") for q in queries)
+        simple = all(
+            "MetricStat" in q
+            and "Unit" not in q["MetricStat"]
+            and q["MetricStat"]["Metric"].get("Dimensions")
+            for q in queries
+        )
         if not simple or start >= end or self.aws_metric_data:
             return original(self, queries, start_time, end_time, scan_by)
         results = []
         for query in queries:
             metric_stat, metric = query["MetricStat"], query["MetricStat"]["Metric"]
             stat, period = metric_stat["Stat"], timedelta(seconds=int(metric_stat["Period"]))
-            key = (metric["Namespace"], metric["MetricName"],
-                   tuple(sorted((d["Name"], d["Value"]) for d in metric["Dimensions"])))
+            key = (
+                metric["Namespace"],
+                metric["MetricName"],
+                tuple(sorted((d["Name"], d["Value"]) for d in metric["Dimensions"])),
+            )
             buckets: dict[int, list[Any]] = {}
             for datum in series(self, key):
                 if start <= datum.timestamp < end:
@@ -160,10 +192,15 @@ def _install_indexed_get_metric_data() -> None:
                 values.reverse()
                 timestamps.reverse()
             if query.get("ReturnData", True):
-                results.append({"id": query["Id"],
-                                "label": query.get("Label") or f"{metric['MetricName']} {stat}",
-                                "values": values, "timestamps": timestamps,
-                                "status_code": "Complete"})
+                results.append(
+                    {
+                        "id": query["Id"],
+                        "label": query.get("Label") or f"{metric['MetricName']} {stat}",
+                        "values": values,
+                        "timestamps": timestamps,
+                        "status_code": "Complete",
+                    }
+                )
         return results
 
     CloudWatchBackend.get_metric_data = get_metric_data  # type: ignore[method-assign]
@@ -207,8 +244,10 @@ def _counting_clients(config: Any, calls: Counter[str]) -> Any:
                 client._bench_counted = True
             return client
 
-    return CountingClients(config, client_config=Config(
-        read_timeout=300, retries={"mode": "standard", "max_attempts": 3}))
+    return CountingClients(
+        config,
+        client_config=Config(read_timeout=300, retries={"mode": "standard", "max_attempts": 3}),
+    )
 
 
 def _scan_once(services: Any, traced: bool) -> tuple[Any, Counter[str], float, int]:
@@ -227,8 +266,7 @@ def _scan_once(services: Any, traced: bool) -> tuple[Any, Counter[str], float, i
     return report, calls, elapsed, peak
 
 
-def check(report: Any, calls: Counter[str], profiles: dict[str, str], instances: int
-          ) -> list[str]:
+def check(report: Any, calls: Counter[str], profiles: dict[str, str], instances: int) -> list[str]:
     """What differs from the seeded profiles and from batched GetMetricData calls."""
     from bot.advice.rightsizing import KIND_IDLE, KIND_OVERSIZED
 
@@ -241,8 +279,10 @@ def check(report: Any, calls: Counter[str], profiles: dict[str, str], instances:
     }
     for verdict, ids in found.items():
         if ids != expected[verdict]:
-            problems.append(f"{verdict}: {len(ids - expected[verdict])} unexpected, "
-                            f"{len(expected[verdict] - ids)} missing")
+            problems.append(
+                f"{verdict}: {len(ids - expected[verdict])} unexpected, "
+                f"{len(expected[verdict] - ids)} missing"
+            )
     if len(report.findings) + len(report.no_data) != sum(len(ids) for ids in found.values()):
         problems.append("other findings or not-enough-data entries")
     if report.instances != len(profiles) or report.failures:
@@ -257,11 +297,20 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--instances", type=int, default=300, help="running instances per region")
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--stock-moto", action="store_true",
-                        help="moto's own GetMetricData (slow: use a small --instances)")
+    parser.add_argument(
+        "--stock-moto",
+        action="store_true",
+        help="moto's own GetMetricData (slow: use a small --instances)",
+    )
     args = parser.parse_args()
-    os.environ.update({"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-                       "AWS_DEFAULT_REGION": "us-east-1", "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"})
+    os.environ.update(
+        {
+            "AWS_ACCESS_KEY_ID": "bench",
+            "AWS_SECRET_ACCESS_KEY": "bench",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",
+        }
+    )
     spawn = multiprocessing.get_context("spawn")
     ready, stop = spawn.Queue(), spawn.Event()
     child = spawn.Process(target=_serve, args=(ready, stop, not args.stock_moto), daemon=True)
@@ -279,10 +328,12 @@ def main() -> int:
             profiles.update(seeded_profiles)
             points += seeded_points
         seeded = time.perf_counter() - started
-        print(f"seeded {args.instances} running instances ({', '.join(TYPES)}; "
-              f"{' / '.join(PROFILES)}) in each of {len(REGIONS)} regions, {points:,} hourly "
-              f"CPU points in all, in {seeded:.1f} s "
-              f"({'stock' if args.stock_moto else 'indexed'} GetMetricData)")
+        print(
+            f"seeded {args.instances} running instances ({', '.join(TYPES)}; "
+            f"{' / '.join(PROFILES)}) in each of {len(REGIONS)} regions, {points:,} hourly "
+            f"CPU points in all, in {seeded:.1f} s "
+            f"({'stock' if args.stock_moto else 'indexed'} GetMetricData)"
+        )
 
         from bot.config import load_config
         from bot.services import Services
@@ -295,11 +346,14 @@ def main() -> int:
             path = Path(workdir) / "finops.yml"
             path.write_text(CONFIG)
             database = Database(f"sqlite:///{workdir}/bench.db")  # the scan never touches it
-            settings = Settings.from_env({"FINOPS_CONFIG": str(path),
-                                          "DATABASE_URL": database.url})
+            settings = Settings.from_env({"FINOPS_CONFIG": str(path), "DATABASE_URL": database.url})
             config = load_config(path)
-            services = Services(settings=settings, config=config, db=database,
-                                aws=_counting_clients(config, Counter()))
+            services = Services(
+                settings=settings,
+                config=config,
+                db=database,
+                aws=_counting_clients(config, Counter()),
+            )
             for run in range(args.runs + 1):
                 traced = run == args.runs
                 report, calls, elapsed, run_peak = _scan_once(services, traced)
@@ -307,25 +361,30 @@ def main() -> int:
                 busy = report.instances - len(report.findings) - len(report.no_data)
                 label = "traced run" if traced else f"run {run + 1}"
                 memory = f", peak {run_peak / 2**20:.1f} MiB" if traced else ""
-                print(f"{label}: {kinds['idle-instance']} idle, "
-                      f"{kinds['oversized-instance']} oversized, {len(report.no_data)} no data, "
-                      f"{busy} busy of {report.instances}; ${report.total:,.2f}/month; "
-                      f"GetMetricData calls {sum(calls.values())} {dict(calls)}; "
-                      f"{len(report.failures)} failures; {elapsed:.2f} s{memory}")
-                problems += [f"{label}: {p}" for p in check(report, calls, profiles,
-                                                            args.instances)]
+                print(
+                    f"{label}: {kinds['idle-instance']} idle, "
+                    f"{kinds['oversized-instance']} oversized, {len(report.no_data)} no data, "
+                    f"{busy} busy of {report.instances}; ${report.total:,.2f}/month; "
+                    f"GetMetricData calls {sum(calls.values())} {dict(calls)}; "
+                    f"{len(report.failures)} failures; {elapsed:.2f} s{memory}"
+                )
+                problems += [
+                    f"{label}: {p}" for p in check(report, calls, profiles, args.instances)
+                ]
                 if traced:
                     peak = run_peak
                 else:
                     timings.append(elapsed)
             database.engine.dispose()
         per_region = math.ceil(args.instances / QUERIES_PER_CALL)
-        print(f"scan time: median {statistics.median(timings):.2f} s "
-              f"(min {min(timings):.2f}, max {max(timings):.2f}); "
-              f"peak traced memory of the scan: {peak / 2**20:.1f} MiB; GetMetricData calls per "
-              f"scan: {per_region * len(REGIONS)} (ceil({args.instances}/{QUERIES_PER_CALL}) "
-              f"per region); findings {'match' if not problems else 'DO NOT match'} the seeded "
-              "profiles")
+        print(
+            f"scan time: median {statistics.median(timings):.2f} s "
+            f"(min {min(timings):.2f}, max {max(timings):.2f}); "
+            f"peak traced memory of the scan: {peak / 2**20:.1f} MiB; GetMetricData calls per "
+            f"scan: {per_region * len(REGIONS)} (ceil({args.instances}/{QUERIES_PER_CALL}) "
+            f"per region); findings {'match' if not problems else 'DO NOT match'} the seeded "
+            "profiles"
+        )
     finally:
         stop.set()
         child.join(timeout=30)

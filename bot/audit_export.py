@@ -14,8 +14,20 @@ from storage.db import Database
 from storage.models_remediation import RemediationEvent
 
 COLUMNS = (
-    "at", "status", "request_id", "resource_id", "resource_type", "action", "region",
-    "account", "actor", "requested_by", "decided_by", "monthly_saving", "result", "detail",
+    "at",
+    "status",
+    "request_id",
+    "resource_id",
+    "resource_type",
+    "action",
+    "region",
+    "account",
+    "actor",
+    "requested_by",
+    "decided_by",
+    "monthly_saving",
+    "result",
+    "detail",
 )
 
 

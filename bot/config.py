@@ -307,8 +307,12 @@ class StorageConfig(_Strict):
     @field_validator("age_shares")
     @classmethod
     def _shares(cls, value: StorageAgeShares) -> StorageAgeShares:
-        shares = [value.younger_than_ia, value.ia_to_glacier, value.glacier_to_expiry,
-                  value.older_than_expiry]
+        shares = [
+            value.younger_than_ia,
+            value.ia_to_glacier,
+            value.glacier_to_expiry,
+            value.older_than_expiry,
+        ]
         if any(s < 0 for s in shares) or sum(shares) != 1:
             raise ValueError("must be four non-negative shares adding up to 1")
         return value

@@ -36,8 +36,7 @@ class ComputeConfig(_Strict):
     """Compute advice: spot by workload tag, ECS capacity, Fargate vs EC2."""
 
     workload_tag: str = "Workload"
-    spot_workloads: list[str] = Field(
-        default_factory=lambda: ["batch", "processing", "analytics"])
+    spot_workloads: list[str] = Field(default_factory=lambda: ["batch", "processing", "analytics"])
     mixed_workloads: list[str] = Field(default_factory=lambda: ["web"])
     #: Typical spot discount against on-demand.
     spot_saving_pct: Decimal = Field(default=Decimal("70"), gt=0, lt=100)

@@ -53,12 +53,15 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec(orphans.COMMAND, orphans.USAGE, orphans.SUMMARY, orphans.handle_orphans),
     CommandSpec(cost.COMMAND, cost.USAGE, cost.SUMMARY, cost.handle_cost),
     CommandSpec(budget.COMMAND, budget.USAGE, budget.SUMMARY, budget.handle_budget),
-    CommandSpec(storage_advice.COMMAND, storage_advice.USAGE, storage_advice.SUMMARY,
-                storage_advice.handle_storage),
+    CommandSpec(
+        storage_advice.COMMAND,
+        storage_advice.USAGE,
+        storage_advice.SUMMARY,
+        storage_advice.handle_storage,
+    ),
     CommandSpec(tags.COMMAND, tags.USAGE, tags.SUMMARY, tags.handle_tags),
     CommandSpec(compute.COMMAND, compute.USAGE, compute.SUMMARY, compute.handle_compute),
-    CommandSpec(rightsize.COMMAND, rightsize.USAGE, rightsize.SUMMARY,
-                rightsize.handle_rightsize),
+    CommandSpec(rightsize.COMMAND, rightsize.USAGE, rightsize.SUMMARY, rightsize.handle_rightsize),
     CommandSpec(savings.COMMAND, savings.USAGE, savings.SUMMARY, savings.handle_savings),
 ]
 

@@ -20,15 +20,20 @@ from bot.services import Services
 from handlers.cleanup_actions import announce_request
 
 
-def scope_or_answer(ack: Ack, text: str, services: Services, *, command: str,
-                    usage: str) -> tuple[ScanFilter, bool] | None:
+def scope_or_answer(
+    ack: Ack, text: str, services: Services, *, command: str, usage: str
+) -> tuple[ScanFilter, bool] | None:
     """`(scope, wants_help)` from `team=NAME region=R [help]`; on a mistake, ack with what
     was wrong and what would work, and return None."""
     try:
         args = parse_args(text, keys=("team", "region"), words=("help",), command=command)
         options = {k: v.strip().lower() for k, v in args.options.items()}
-        scope = check_scope(services.config, team=options.get("team") or None,
-                            region=options.get("region") or None, kind=None)
+        scope = check_scope(
+            services.config,
+            team=options.get("team") or None,
+            region=options.get("region") or None,
+            kind=None,
+        )
     except ArgumentError as exc:
         ack(**error_message(str(exc), hint=f"Usage: `{usage}`"))
         return None
@@ -36,8 +41,13 @@ def scope_or_answer(ack: Ack, text: str, services: Services, *, command: str,
 
 
 def request_from_click(
-    body: dict[str, Any], action: dict[str, Any], respond: Respond, client: WebClient,
-    services: Services, *, command: str,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    services: Services,
+    *,
+    command: str,
     request: Callable[[ResourceRef, str, dict[str, Any], str], RequestResult],
 ) -> None:
     """Read the button's resource, open the request (`request(ref, user, value, action_id)`)
@@ -45,8 +55,9 @@ def request_from_click(
     user = body["user"]["id"]
     try:
         data = json.loads(action["value"])
-        ref = ResourceRef(kind=data["k"], region=data["r"], account=data["a"],
-                          resource_id=data["id"])
+        ref = ResourceRef(
+            kind=data["k"], region=data["r"], account=data["a"], resource_id=data["id"]
+        )
     except (KeyError, TypeError, ValueError):
         respond(**render.problem("That button is out of date.", hint=f"Run `{command}` again."))
         return

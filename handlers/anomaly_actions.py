@@ -22,13 +22,19 @@ from jobs.anomalies import anomaly_record
 
 log = logging.getLogger(__name__)
 
-_STATUS = {AnomalyAction.EXPECTED.value: "expected",
-           AnomalyAction.INVESTIGATING.value: "investigating"}
+_STATUS = {
+    AnomalyAction.EXPECTED.value: "expected",
+    AnomalyAction.INVESTIGATING.value: "investigating",
+}
 
 
 def handle_anomaly_feedback(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-    client: WebClient, context: BoltContext,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
 ) -> None:
     """Store the clicked answer and redraw the alert with it."""
     ack()
@@ -38,16 +44,23 @@ def handle_anomaly_feedback(
     try:
         anomaly_id = int(action.get("value", ""))
     except ValueError:
-        respond(replace_original=False, response_type="ephemeral",
-                **error_message("This button does not point at an anomaly."))
+        respond(
+            replace_original=False,
+            response_type="ephemeral",
+            **error_message("This button does not point at an anomaly."),
+        )
         return
     with services.db.session() as session:
-        record = anomalies.set_status(session, anomaly_id, status=status, user=user,
-                                      now=services.now())
+        record = anomalies.set_status(
+            session, anomaly_id, status=status, user=user, now=services.now()
+        )
     found = anomaly_record(services, anomaly_id) if record is not None else None
     if found is None:
-        respond(replace_original=False, response_type="ephemeral",
-                **error_message("That anomaly is no longer known to the bot."))
+        respond(
+            replace_original=False,
+            response_type="ephemeral",
+            **error_message("That anomaly is no longer known to the bot."),
+        )
         return
     record, posted = found
     message = anomaly_message(view_of(record, posted.detail))
@@ -55,5 +68,8 @@ def handle_anomaly_feedback(
         client.chat_update(channel=posted.channel, ts=posted.ts or "", **message)
     except SlackApiError as exc:
         log.warning("could not redraw anomaly %s: %s", anomaly_id, exc.response.get("error"))
-        respond(replace_original=False, response_type="ephemeral",
-                text=f"Saved: {status}. (The message could not be updated.)")
+        respond(
+            replace_original=False,
+            response_type="ephemeral",
+            text=f"Saved: {status}. (The message could not be updated.)",
+        )

@@ -21,14 +21,18 @@ SUMMARY = "every team's monthly budget, spend so far, forecast and use; approver
 
 
 def handle_budget(
-    ack: Ack, command: dict[str, str], respond: Respond, context: BoltContext,
+    ack: Ack,
+    command: dict[str, str],
+    respond: Respond,
+    context: BoltContext,
     logger: logging.Logger,
 ) -> None:
     """Show the table (after acking), or set a budget (answered in the ack)."""
     services: Services = context["services"]
     try:
-        args = parse_args(command.get("text", ""), keys=("team", "amount"),
-                          words=("help", "set"), command=COMMAND)
+        args = parse_args(
+            command.get("text", ""), keys=("team", "amount"), words=("help", "set"), command=COMMAND
+        )
     except ArgumentError as exc:
         ack(**error_message(str(exc), hint=f"Usage: `{USAGE}`"))
         return
@@ -52,8 +56,10 @@ def _set(services: Services, options: dict[str, str], *, user: str) -> dict[str,
     config = services.config
     missing = [k for k in ("team", "amount") if k not in options]
     if missing:
-        return error_message(f"`/budget set` needs {' and '.join(f'{k}=…' for k in missing)}.",
-                             hint="Example: `/budget set team=payments amount=12000`")
+        return error_message(
+            f"`/budget set` needs {' and '.join(f'{k}=…' for k in missing)}.",
+            hint="Example: `/budget set team=payments amount=12000`",
+        )
     try:
         team = check_team(config, options["team"])
         amount = parse_amount(options["amount"])
@@ -62,10 +68,13 @@ def _set(services: Services, options: dict[str, str], *, user: str) -> dict[str,
     approvers = config.teams[team].approvers
     if user not in approvers:
         who = ", ".join(f"<@{u}>" for u in approvers) or "nobody (no approvers configured)"
-        return error_message(f"Only the approvers of team *{team}* may set its budget: {who}.",
-                             hint="Nothing was changed.")
+        return error_message(
+            f"Only the approvers of team *{team}* may set its budget: {who}.",
+            hint="Nothing was changed.",
+        )
     with services.db.session() as session:
         previous = budgets(session, config)[team].amount
-        set_budget(session, team=team, amount=amount, user=user, now=services.now(),
-                   previous=previous)
+        set_budget(
+            session, team=team, amount=amount, user=user, now=services.now(), previous=previous
+        )
     return budget_set_message(team, amount, previous)

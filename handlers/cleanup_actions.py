@@ -42,9 +42,14 @@ def email_resolver(client: WebClient) -> EmailResolver:
 def refresh_messages(client: WebClient, services: Services, request: CleanupRequest) -> None:
     """Show the request's current state in the approval message and the requester's copy."""
     people = (
-        deciders(services.config, team=request.team, owner=request.owner,
-                 resolve_email=email_resolver(client))
-        if request.state == "pending" else []
+        deciders(
+            services.config,
+            team=request.team,
+            owner=request.owner,
+            resolve_email=email_resolver(client),
+        )
+        if request.state == "pending"
+        else []
     )
     updates = [
         (request.channel, request.message_ts, render.approval_message(request, deciders=people)),
@@ -70,8 +75,12 @@ def _post(client: WebClient, channels: list[str], message: dict[str, Any]) -> An
 
 
 def handle_request_cleanup(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-    client: WebClient, context: BoltContext,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
 ) -> None:
     """Open a request and post it to the owner's channel with Approve and Reject."""
     ack()
@@ -79,8 +88,9 @@ def handle_request_cleanup(
     user = body["user"]["id"]
     try:
         data = json.loads(action["value"])
-        ref = service.ResourceRef(kind=data["k"], region=data["r"], account=data["a"],
-                                  resource_id=data["id"])
+        ref = service.ResourceRef(
+            kind=data["k"], region=data["r"], account=data["a"], resource_id=data["id"]
+        )
     except (KeyError, TypeError, ValueError):
         respond(**render.problem("That button is out of date.", hint="Run `/orphans` again."))
         return
@@ -94,37 +104,49 @@ def handle_request_cleanup(
     announce_request(client, services, result.request, user=user, respond=respond)
 
 
-
 def announce_request(
     client: WebClient, services: Services, request: Any, *, user: str, respond: Respond
 ) -> None:
     """Post a new request to its team's channel with Approve/Reject and tell the requester."""
     config = services.config
     team_channel = config.teams[request.team].channel if request.team in config.teams else None
-    people = deciders(config, team=request.team, owner=request.owner,
-                      resolve_email=email_resolver(client))
+    people = deciders(
+        config, team=request.team, owner=request.owner, resolve_email=email_resolver(client)
+    )
     channels = [c for c in (team_channel, config.default_channel) if c]
     posted = _post(client, channels, render.approval_message(request, deciders=people))
     if posted is None:
-        respond(**render.problem(
-            f"Request #{request.id} was recorded but could not be posted to "
-            f"{', '.join(f'<#{c}>' for c in channels)}.",
-            hint="Invite the bot to that channel; the request expires if nobody decides."))
+        respond(
+            **render.problem(
+                f"Request #{request.id} was recorded but could not be posted to "
+                f"{', '.join(f'<#{c}>' for c in channels)}.",
+                hint="Invite the bot to that channel; the request expires if nobody decides.",
+            )
+        )
         return
     request.channel, request.message_ts = posted["channel"], posted["ts"]
     mine = _post(client, [user], render.requester_message(request))
     if mine is not None:
         request.requester_channel, request.requester_ts = mine["channel"], mine["ts"]
     with services.db.session() as session:
-        store.set_fields(session, request.id, channel=request.channel,
-                         message_ts=request.message_ts,
-                         requester_channel=request.requester_channel,
-                         requester_ts=request.requester_ts)
+        store.set_fields(
+            session,
+            request.id,
+            channel=request.channel,
+            message_ts=request.message_ts,
+            requester_channel=request.requester_channel,
+            requester_ts=request.requester_ts,
+        )
     respond(**render.request_posted(request))
 
+
 def _decide(
-    approve: bool, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-    client: WebClient, services: Services,
+    approve: bool,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    services: Services,
 ) -> None:
     user = body["user"]["id"]
     try:
@@ -132,15 +154,20 @@ def _decide(
     except (KeyError, ValueError):
         respond(**render.problem("That button is out of date."))
         return
-    decision = service.decide(services, request_id, user=user, approve=approve,
-                              resolve_email=email_resolver(client))
+    decision = service.decide(
+        services, request_id, user=user, approve=approve, resolve_email=email_resolver(client)
+    )
     verb = "approve" if approve else "reject"
     if decision.request is None or decision.outcome == "missing":
         respond(**render.problem(decision.reason or f"No cleanup request #{request_id}."))
         return
     if decision.outcome == "refused":
-        respond(**render.problem(f"You can't {verb} cleanup request #{request_id}: "
-                                 f"{decision.reason}.", hint="Nothing was changed."))
+        respond(
+            **render.problem(
+                f"You can't {verb} cleanup request #{request_id}: {decision.reason}.",
+                hint="Nothing was changed.",
+            )
+        )
         return
     if decision.outcome == "closed":
         respond(**render.closed(decision.request))
@@ -153,8 +180,12 @@ def _decide(
 
 
 def handle_approve(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-    client: WebClient, context: BoltContext,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
 ) -> None:
     """Approve (if allowed) and execute once."""
     ack()
@@ -162,8 +193,12 @@ def handle_approve(
 
 
 def handle_reject(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-    client: WebClient, context: BoltContext,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
 ) -> None:
     """Reject (if allowed)."""
     ack()
@@ -171,8 +206,12 @@ def handle_reject(
 
 
 def handle_restore(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-    client: WebClient, context: BoltContext,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
 ) -> None:
     """Undo an executed request (within the window, once): restore a deleted volume from
     its snapshot, start a stopped instance, change a type back, ..."""
@@ -183,32 +222,42 @@ def handle_restore(
     except (KeyError, ValueError):
         respond(**render.problem("That button is out of date."))
         return
-    outcome = service.restore(services, request_id, user=body["user"]["id"],
-                              resolve_email=email_resolver(client))
+    outcome = service.restore(
+        services, request_id, user=body["user"]["id"], resolve_email=email_resolver(client)
+    )
     if outcome.outcome == "restored" and outcome.request is not None:
         refresh_messages(client, services, outcome.request)
         return
     if outcome.outcome == "failed" and outcome.request is not None:
-        respond(**render.problem(f"Undo failed: {outcome.message}",
-                                 hint="Nothing was undone and the undo is still available "
-                                      "(a deleted volume's snapshot is kept); try again."))
+        respond(
+            **render.problem(
+                f"Undo failed: {outcome.message}",
+                hint="Nothing was undone and the undo is still available "
+                "(a deleted volume's snapshot is kept); try again.",
+            )
+        )
         return
     respond(**render.problem(f"Can't undo: {outcome.message}."))
 
 
 def handle_show_more(
-    ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext,
+    ack: Ack,
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
 ) -> None:
     """Replace the `/orphans` answer with its next page."""
     ack()
     services: Services = context["services"]
     try:
         data = json.loads(action["value"])
-        scope = ScanFilter(team=data.get("team"), region=data.get("region"),
-                           kind=data.get("kind"))
+        scope = ScanFilter(team=data.get("team"), region=data.get("region"), kind=data.get("kind"))
         offset = int(data["offset"])
     except (KeyError, TypeError, ValueError):
         respond(**render.problem("That button is out of date.", hint="Run `/orphans` again."))
         return
-    respond(**orphans_answer(services, scope, offset=offset), replace_original=True,
-            response_type="ephemeral")
+    respond(
+        **orphans_answer(services, scope, offset=offset),
+        replace_original=True,
+        response_type="ephemeral",
+    )

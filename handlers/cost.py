@@ -76,8 +76,11 @@ def handle_share_cost(
         query, chart_id = share_value(str(body["actions"][0]["value"]))
         report = answer_cost(services, query)
     except (ArgumentError, CostUnavailable, ValueError, KeyError) as exc:
-        respond(**error_message(f"Could not share this answer: {exc}"), response_type="ephemeral",
-                replace_original=False)
+        respond(
+            **error_message(f"Could not share this answer: {exc}"),
+            response_type="ephemeral",
+            replace_original=False,
+        )
         return
     user = str(body.get("user", {}).get("id", "")) or None
     message = cost_message(
@@ -94,8 +97,10 @@ def _answer(
     except ArgumentError as exc:
         return error_message(str(exc), hint=f"Usage: `{USAGE}`")
     except CostUnavailable as exc:
-        return error_message(str(exc), hint="Cost Explorer data is cached; answers resume "
-                             "as soon as it responds again.")
+        return error_message(
+            str(exc),
+            hint="Cost Explorer data is cached; answers resume as soon as it responds again.",
+        )
     chart_id = upload_chart(services, client, report, logger)
     return cost_message(report, command=COMMAND, chart_file_id=chart_id)
 
@@ -141,7 +146,12 @@ def upload_chart(
 def chart_fingerprint(report: CostReport) -> str:
     """What the chart shows, as a hash: equal fingerprints mean an identical image."""
     text = json.dumps(
-        [report.period.start.isoformat(), report.period.end.isoformat(), report.currency,
-         str(report.provisional_from), [str(amount) for _, amount in report.daily]]
+        [
+            report.period.start.isoformat(),
+            report.period.end.isoformat(),
+            report.currency,
+            str(report.provisional_from),
+            [str(amount) for _, amount in report.daily],
+        ]
     )
     return hashlib.sha1(text.encode()).hexdigest()

@@ -27,19 +27,22 @@ def orphans_answer(services: Services, scope: ScanFilter, *, offset: int = 0) ->
     result = scan(services.aws, services.config, now=services.now, scope=scope)
     with services.db.session() as session:
         pending = open_requests(session, [f.resource_id for f in result.findings])
-    return orphans_message(result, scope=scope, prices=default_prices(), offset=offset,
-                           open_requests=pending)
+    return orphans_message(
+        result, scope=scope, prices=default_prices(), offset=offset, open_requests=pending
+    )
 
 
 def handle_orphans(
-    ack: Ack, command: dict[str, str], respond: Respond, context: BoltContext,
+    ack: Ack,
+    command: dict[str, str],
+    respond: Respond,
+    context: BoltContext,
     logger: logging.Logger,
 ) -> None:
     """Validate (answering mistakes at once), acknowledge, then scan and answer."""
     services: Services = context["services"]
     try:
-        scope, wants_help = parse_scope(command.get("text", ""), services.config,
-                                        command=COMMAND)
+        scope, wants_help = parse_scope(command.get("text", ""), services.config, command=COMMAND)
     except ArgumentError as exc:
         ack(**error_message(str(exc), hint=f"Usage: `{USAGE}`"))
         return

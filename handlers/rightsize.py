@@ -25,48 +25,68 @@ SUMMARY = "idle and oversized EC2 instances from their CPU: stop or downsize, wi
 
 
 def handle_rightsize(
-    ack: Ack, command: dict[str, str], respond: Respond, context: BoltContext,
+    ack: Ack,
+    command: dict[str, str],
+    respond: Respond,
+    context: BoltContext,
     logger: logging.Logger,
 ) -> None:
     """Validate (answering mistakes at once), acknowledge, then scan and answer."""
     services: Services = context["services"]
     limits = services.config.rightsizing
-    parsed = scope_or_answer(ack, command.get("text", ""), services, command=COMMAND,
-                             usage=USAGE)
+    parsed = scope_or_answer(ack, command.get("text", ""), services, command=COMMAND, usage=USAGE)
     if parsed is None:
         return
     scope, wants_help = parsed
     if wants_help:
-        ack(**rightsize_help(COMMAND, USAGE, SUMMARY, idle_avg=limits.idle_avg_pct,
-                             idle_p95=limits.idle_p95_pct, downsize_avg=limits.downsize_avg_pct,
-                             days=limits.lookback_days))
+        ack(
+            **rightsize_help(
+                COMMAND,
+                USAGE,
+                SUMMARY,
+                idle_avg=limits.idle_avg_pct,
+                idle_p95=limits.idle_p95_pct,
+                downsize_avg=limits.downsize_avg_pct,
+                days=limits.lookback_days,
+            )
+        )
         return
-    ack(text="Looking at instances…",
-        blocks=[section(":mag: Looking at running instances and their CPU…")])
+    ack(
+        text="Looking at instances…",
+        blocks=[section(":mag: Looking at running instances and their CPU…")],
+    )
     report = scan_rightsizing(services, scope)
     with services.db.session() as session:
         pending = store.open_requests(session, [f.resource_id for f in report.findings])
-    respond(**rightsize_message(report, scope=scope, catalogue=default_catalogue(),
-                                lookback_days=limits.lookback_days, open_requests=pending),
-            response_type="ephemeral")
+    respond(
+        **rightsize_message(
+            report,
+            scope=scope,
+            catalogue=default_catalogue(),
+            lookback_days=limits.lookback_days,
+            open_requests=pending,
+        ),
+        response_type="ephemeral",
+    )
 
 
 def handle_request_rightsize(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-    client: WebClient, context: BoltContext,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
 ) -> None:
     """Open a request for a stop / terminate / type change and post it with Approve and
     Reject (any of the three buttons)."""
     ack()
     services: Services = context["services"]
 
-    def request(ref: ResourceRef, user: str, data: dict[str, Any], action_id: str
-                ) -> RequestResult:
+    def request(ref: ResourceRef, user: str, data: dict[str, Any], action_id: str) -> RequestResult:
         wanted = ACTION_OF.get(action_id)
         if wanted is None:
             return RequestResult(problem=f"that button is out of date; run `{COMMAND}` again")
-        return request_change(services, ref, user=user, instance_type=data.get("t"),
-                              action=wanted)
+        return request_change(services, ref, user=user, instance_type=data.get("t"), action=wanted)
 
-    request_from_click(body, action, respond, client, services, command=COMMAND,
-                       request=request)
+    request_from_click(body, action, respond, client, services, command=COMMAND, request=request)

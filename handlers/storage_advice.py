@@ -24,14 +24,16 @@ SUMMARY = "storage savings: gp2 volumes to gp3, S3 buckets without a lifecycle p
 
 
 def handle_storage(
-    ack: Ack, command: dict[str, str], respond: Respond, context: BoltContext,
+    ack: Ack,
+    command: dict[str, str],
+    respond: Respond,
+    context: BoltContext,
     logger: logging.Logger,
 ) -> None:
     """Validate (answering mistakes at once), acknowledge, then scan and answer."""
     services: Services = context["services"]
     policy = policy_text(services.config.storage)
-    parsed = scope_or_answer(ack, command.get("text", ""), services, command=COMMAND,
-                             usage=USAGE)
+    parsed = scope_or_answer(ack, command.get("text", ""), services, command=COMMAND, usage=USAGE)
     if parsed is None:
         return
     scope, wants_help = parsed
@@ -42,20 +44,38 @@ def handle_storage(
     report = scan_storage(services, scope)
     with services.db.session() as session:
         pending = store.open_requests(
-            session, [f.resource_id for f in report.volumes + report.buckets])
-    respond(**storage_message(report, scope=scope, prices=default_prices(), policy=policy,
-                              open_requests=pending,
-                              min_saving=services.config.storage.min_monthly_saving),
-            response_type="ephemeral")
+            session, [f.resource_id for f in report.volumes + report.buckets]
+        )
+    respond(
+        **storage_message(
+            report,
+            scope=scope,
+            prices=default_prices(),
+            policy=policy,
+            open_requests=pending,
+            min_saving=services.config.storage.min_monthly_saving,
+        ),
+        response_type="ephemeral",
+    )
 
 
 def handle_request_change(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-    client: WebClient, context: BoltContext,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
 ) -> None:
     """Open a request for a storage change and post it with Approve and Reject."""
     ack()
     services: Services = context["services"]
-    request_from_click(body, action, respond, client, services, command=COMMAND,
-                       request=lambda ref, user, data, action_id:
-                       request_change(services, ref, user=user))
+    request_from_click(
+        body,
+        action,
+        respond,
+        client,
+        services,
+        command=COMMAND,
+        request=lambda ref, user, data, action_id: request_change(services, ref, user=user),
+    )

@@ -38,7 +38,8 @@ def parse_team(text: str, services: Services) -> tuple[str | None, bool]:
             choices = sorted(services.config.teams)
             raise ArgumentError(
                 f'Unknown team "{team}"{suggest(team, choices) or "."} '
-                f"Teams: {', '.join(choices) or 'none configured'}.")
+                f"Teams: {', '.join(choices) or 'none configured'}."
+            )
         team = known[team.lower()]
     return team, "help" in parsed.words
 
@@ -56,8 +57,12 @@ def owner_ids(owners: set[str], client: WebClient) -> dict[str, str]:
 
 
 def handle_tags(
-    ack: Ack, command: dict[str, str], respond: Respond, context: BoltContext,
-    client: WebClient, logger: logging.Logger,
+    ack: Ack,
+    command: dict[str, str],
+    respond: Respond,
+    context: BoltContext,
+    client: WebClient,
+    logger: logging.Logger,
 ) -> None:
     """Validate (answering mistakes at once), acknowledge, then list, check and answer."""
     services: Services = context["services"]
@@ -79,12 +84,16 @@ def still_missing(services: Services, value: dict[str, Any]) -> list[str] | str:
     """The required tags the button's resource misses right now, or why nobody should be
     asked (it is gone, or has every tag now). AWS errors fall back to the button's list."""
     try:
-        resource = find_resource(services.aws, services.config, resource_type=str(value["t"]),
-                                 region=str(value["r"]), account=str(value["a"]),
-                                 resource_id=str(value["id"]))
+        resource = find_resource(
+            services.aws,
+            services.config,
+            resource_type=str(value["t"]),
+            region=str(value["r"]),
+            account=str(value["a"]),
+            resource_id=str(value["id"]),
+        )
     except Exception:
-        log.warning("re-check of %s failed; using the listed tags", value.get("id"),
-                    exc_info=True)
+        log.warning("re-check of %s failed; using the listed tags", value.get("id"), exc_info=True)
         return list(value.get("m", []))
     if resource is None:
         return f"`{value['id']}` no longer exists"
@@ -93,8 +102,12 @@ def still_missing(services: Services, value: dict[str, Any]) -> list[str] | str:
 
 
 def handle_ask_owner(
-    ack: Ack, body: dict[str, Any], action: dict[str, Any], respond: Respond,
-    client: WebClient, context: BoltContext,
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    context: BoltContext,
 ) -> None:
     """Message the resource's owner asking for the missing tags; confirm to the clicker."""
     ack()
@@ -104,24 +117,40 @@ def handle_ask_owner(
         value = json.loads(action["value"])
         owner = str(value["o"])
     except (ValueError, KeyError, TypeError):
-        respond(**error_message("That button is out of date. Run `/tags` again."),
-                response_type="ephemeral", replace_original=False)
+        respond(
+            **error_message("That button is out of date. Run `/tags` again."),
+            response_type="ephemeral",
+            replace_original=False,
+        )
         return
     missing = still_missing(services, value)
     if isinstance(missing, str):
-        respond(**error_message(f"Nothing sent to <@{owner}>: {missing}."),
-                response_type="ephemeral", replace_original=False)
+        respond(
+            **error_message(f"Nothing sent to <@{owner}>: {missing}."),
+            response_type="ephemeral",
+            replace_original=False,
+        )
         return
     value["m"] = missing
     try:
         client.chat_postMessage(channel=owner, **owner_request_message(value, asked_by=user))
     except SlackApiError as exc:
         log.warning("could not message %s: %s", owner, exc.response.get("error"))
-        respond(**error_message(f"Could not message <@{owner}> "
-                                f"({exc.response.get('error', 'error')})."),
-                response_type="ephemeral", replace_original=False)
+        respond(
+            **error_message(
+                f"Could not message <@{owner}> ({exc.response.get('error', 'error')})."
+            ),
+            response_type="ephemeral",
+            replace_original=False,
+        )
         return
     with services.db.session() as session:
-        record(session, actor=user, action="tags.ask-owner", subject=str(value.get("id")),
-               owner=owner, missing=value.get("m", []))
+        record(
+            session,
+            actor=user,
+            action="tags.ask-owner",
+            subject=str(value.get("id")),
+            owner=owner,
+            missing=value.get("m", []),
+        )
     respond(**owner_asked(value))

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter
-from datetime import timedelta
+from datetime import date, timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
@@ -47,8 +47,16 @@ def anomalies_job(services: Services) -> str:
     for account in accounts:
         data = source.daily_costs_by_team_service(services, start, today, account=account)
         for (team, service), series in data.items():
-            for result in _series(services, client, series, thresholds, team=team,
-                                  service=service, account=account, since=since):
+            for result in _series(
+                services,
+                client,
+                series,
+                thresholds,
+                team=team,
+                service=service,
+                account=account,
+                since=since,
+            ):
                 outcome[result] += 1
     if not outcome:
         return f"no anomalies in {sum(1 for _ in accounts)} account view(s)"
@@ -56,14 +64,28 @@ def anomalies_job(services: Services) -> str:
 
 
 def _series(
-    services: Services, client: WebClient, series: Series, thresholds: Thresholds, *,
-    team: str | None, service: str, account: str | None, since: object,
+    services: Services,
+    client: WebClient,
+    series: Series,
+    thresholds: Thresholds,
+    *,
+    team: str | None,
+    service: str,
+    account: str | None,
+    since: date,
 ) -> list[str]:
     key = anomalies.series_key(team, service, account)
     with services.db.session() as session:
         accepted = anomalies.accepted_days(session, key)
-    found = anomalies.find(series, thresholds, team=team, service=service, account=account,
-                           since=since, accepted=accepted)  # type: ignore[arg-type]
+    found = anomalies.find(
+        series,
+        thresholds,
+        team=team,
+        service=service,
+        account=account,
+        since=since,
+        accepted=accepted,
+    )
     return [_one(services, client, finding) for finding in found]
 
 
@@ -92,8 +114,16 @@ def _one(services: Services, client: WebClient, finding: anomalies.Finding) -> s
     detail = anomalies.detail(finding, contributors, recommend(finding.service, contributors))
     message = anomaly_message(view_of(record, detail))
     if posted is None:
-        alert = post_once(services, client, key=record.alert_key, kind="anomaly",
-                          channel=channel, team=finding.team, message=message, detail=detail)
+        alert = post_once(
+            services,
+            client,
+            key=record.alert_key,
+            kind="anomaly",
+            channel=channel,
+            team=finding.team,
+            message=message,
+            detail=detail,
+        )
         return "posted" if alert is not None else "already posted"
     with services.db.session() as session:
         row = session.get(PostedAlert, posted.id)
@@ -112,8 +142,13 @@ def _channel(services: Services, team: str | None) -> str:
 
 def _contributors(services: Services, finding: anomalies.Finding) -> list[Contributor]:
     try:
-        return source.contributors(services, team=finding.team, service=finding.service,
-                                   account=finding.account, day=finding.peak.day)
+        return source.contributors(
+            services,
+            team=finding.team,
+            service=finding.service,
+            account=finding.account,
+            day=finding.peak.day,
+        )
     except Exception as exc:  # the alert matters more than its breakdown
         log.warning("no contributors for %s: %s", finding.series, exc)
         return []

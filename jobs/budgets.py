@@ -58,13 +58,25 @@ def _ladder(services: Services, client: WebClient, status: BudgetStatus) -> list
         if find_posted(services, key) is not None:
             continue
         found, notes = _findings(services, status, step)
-        lines = notes + [f":ballot_box_with_check: Proposed: {render.what_finding(f)} — "
-                         "approval request below." for f in found]
+        lines = notes + [
+            f":ballot_box_with_check: Proposed: {render.what_finding(f)} — approval request below."
+            for f in found
+        ]
         message = threshold_message(status, threshold, step=step, proposals=lines)
         channel = _channel(services, status.team)
-        if post_once(services, client, key=key, kind="budget", channel=channel,
-                     team=status.team, message=message,
-                     detail={"use_pct": str(use), "step": step}) is None:
+        if (
+            post_once(
+                services,
+                client,
+                key=key,
+                kind="budget",
+                channel=channel,
+                team=status.team,
+                message=message,
+                detail={"use_pct": str(use), "step": step},
+            )
+            is None
+        ):
             continue  # another run posted it
         sent.append(f"{status.team} {threshold.normalize():f}%")
         for finding in found:
@@ -78,8 +90,10 @@ def _findings(
     if step == "restrict":
         found = proposals.restriction(services, status)
         if found is None:
-            return [], [f"No restriction is configured for {status.team} "
-                        f"(`budgets.restrictions.{status.team}` in finops.yml)."]
+            return [], [
+                f"No restriction is configured for {status.team} "
+                f"(`budgets.restrictions.{status.team}` in finops.yml)."
+            ]
         return [found], []
     if step == "stop":
         findings, problems = proposals.stop_candidates(services, status)
@@ -94,20 +108,21 @@ def _request(services: Services, client: WebClient, finding: Finding, channel: s
     """Open the proposal as a cleanup request and post it for approval (or auto-run it)."""
     request, new = proposals.propose(services, finding)
     if not new:
-        log.info("budget proposal for %s: request #%s already open", finding.resource_id,
-                 request.id)
+        log.info(
+            "budget proposal for %s: request #%s already open", finding.resource_id, request.id
+        )
         return
     config = services.config
     people = deciders(config, team=request.team, owner=None, resolve_email=None)
     try:
-        posted = client.chat_postMessage(channel=channel,
-                                         **render.approval_message(request, deciders=people))
+        posted = client.chat_postMessage(
+            channel=channel, **render.approval_message(request, deciders=people)
+        )
     except Exception:
         log.warning("could not post budget request #%s", request.id, exc_info=True)
         return
     with services.db.session() as session:
-        store.set_fields(session, request.id, channel=posted["channel"],
-                         message_ts=posted["ts"])
+        store.set_fields(session, request.id, channel=posted["channel"], message_ts=posted["ts"])
     if config.budgets.auto and proposals.auto_approve(services, request):
         execution = remediation.execute(services, request.id)
         if execution.request is not None:
@@ -116,8 +131,11 @@ def _request(services: Services, client: WebClient, finding: Finding, channel: s
 
 def _refresh(client: WebClient, request: CleanupRequest, people: list[str]) -> None:
     if request.channel and request.message_ts:
-        client.chat_update(channel=request.channel, ts=request.message_ts,
-                           **render.approval_message(request, deciders=people))
+        client.chat_update(
+            channel=request.channel,
+            ts=request.message_ts,
+            **render.approval_message(request, deciders=people),
+        )
 
 
 def _forecast(services: Services, client: WebClient, status: BudgetStatus) -> list[str]:
@@ -125,10 +143,16 @@ def _forecast(services: Services, client: WebClient, status: BudgetStatus) -> li
     if status.crossing_date is None:
         return []
     key = alert_key(status.team, status.month, "forecast")
-    posted = post_once(services, client, key=key, kind="budget-forecast",
-                       channel=_channel(services, status.team), team=status.team,
-                       message=forecast_warning(status),
-                       detail={"crossing": status.crossing_date.isoformat()})
+    posted = post_once(
+        services,
+        client,
+        key=key,
+        kind="budget-forecast",
+        channel=_channel(services, status.team),
+        team=status.team,
+        message=forecast_warning(status),
+        detail={"crossing": status.crossing_date.isoformat()},
+    )
     return [f"{status.team} forecast"] if posted is not None else []
 
 

@@ -28,8 +28,10 @@ def digest_job(services: Services) -> str:
     week_key = f"digest:{build_week(services)}"
     targets: list[tuple[str, str, str | None]] = [(week_key, config.digest.channel, None)]
     if config.digest.team_channels:
-        targets += [(f"{week_key}:{name}", team.channel, name)
-                    for name, team in sorted(config.teams.items())]
+        targets += [
+            (f"{week_key}:{name}", team.channel, name)
+            for name, team in sorted(config.teams.items())
+        ]
     if all(find_posted(services, key) is not None for key, _, _ in targets):
         return "already posted this week"
     client = web_client(services)
@@ -38,8 +40,16 @@ def digest_job(services: Services) -> str:
     posted = []
     for key, channel, team in targets:
         message = digest_message(digest, team=team, chart_file_id=None if team else chart)
-        alert = post_once(services, client, key=key, kind="digest", channel=channel, team=team,
-                          message=message, detail={"week": digest.week})
+        alert = post_once(
+            services,
+            client,
+            key=key,
+            kind="digest",
+            channel=channel,
+            team=team,
+            message=message,
+            detail={"week": digest.week},
+        )
         if alert is not None:
             posted.append(team or "digest")
     return f"posted {', '.join(posted)}" if posted else "already posted this week"
@@ -52,8 +62,9 @@ def _chart(client: WebClient, digest: Digest) -> str | None:
     title = f"Daily cost, {digest.daily[0][0]:%d %b} to {digest.daily[-1][0]:%d %b}"
     try:
         png = daily_chart(digest.daily, title=title, currency=digest.currency)
-        result = client.files_upload_v2(content=png, filename="weekly-cost.png", title=title,
-                                        alt_txt=title)
+        result = client.files_upload_v2(
+            content=png, filename="weekly-cost.png", title=title, alt_txt=title
+        )
     except (SlackApiError, OSError, ValueError) as exc:
         log.warning("digest chart upload failed: %s", exc)
         return None

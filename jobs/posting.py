@@ -59,8 +59,14 @@ def post_once(
     try:
         with services.db.session() as session:
             alert = PostedAlert(
-                dedupe_key=key, kind=kind, team=team, channel=channel, ts=None,
-                claimed_by=claimed_by, posted_at=now, detail=detail or {},
+                dedupe_key=key,
+                kind=kind,
+                team=team,
+                channel=channel,
+                ts=None,
+                claimed_by=claimed_by,
+                posted_at=now,
+                detail=detail or {},
             )
             session.add(alert)
     except IntegrityError:

@@ -21,21 +21,36 @@ BUCKET_SIZES_GIB: dict[str, dict[str, int]] = {
 }
 
 
-def _put_bucket_sizes(session: boto3.Session, region: str, endpoint_url: str | None,
-                      bucket: str, now: datetime, sizes: dict[str, int]) -> None:
+def _put_bucket_sizes(
+    session: boto3.Session,
+    region: str,
+    endpoint_url: str | None,
+    bucket: str,
+    now: datetime,
+    sizes: dict[str, int],
+) -> None:
     """Yesterday's BucketSizeBytes per storage class, as S3 reports it daily."""
     from standins.demo_estate import _CLIENT_CONFIG
 
-    cloudwatch = session.client("cloudwatch", region_name=region, endpoint_url=endpoint_url,
-                                config=_CLIENT_CONFIG)
-    cloudwatch.put_metric_data(Namespace="AWS/S3", MetricData=[{
-        "MetricName": "BucketSizeBytes",
-        "Dimensions": [{"Name": "BucketName", "Value": bucket},
-                       {"Name": "StorageType", "Value": storage_type}],
-        "Timestamp": now - timedelta(days=1),
-        "Value": float(gib * 1024**3),
-        "Unit": "Bytes",
-    } for storage_type, gib in sizes.items()])
+    cloudwatch = session.client(
+        "cloudwatch", region_name=region, endpoint_url=endpoint_url, config=_CLIENT_CONFIG
+    )
+    cloudwatch.put_metric_data(
+        Namespace="AWS/S3",
+        MetricData=[
+            {
+                "MetricName": "BucketSizeBytes",
+                "Dimensions": [
+                    {"Name": "BucketName", "Value": bucket},
+                    {"Name": "StorageType", "Value": storage_type},
+                ],
+                "Timestamp": now - timedelta(days=1),
+                "Value": float(gib * 1024**3),
+                "Unit": "Bytes",
+            }
+            for storage_type, gib in sizes.items()
+        ],
+    )
 
 
 def seed_buckets(
@@ -91,7 +106,6 @@ def seed_buckets(
             s3.put_object(Bucket=bucket, Key=f"2026/part-{n:04d}.json", Body=b"{}" * (64 * (n + 1)))
         summary.region_of[bucket] = region
         if now is not None and suffix in BUCKET_SIZES_GIB:  # "scratch" has no metrics
-            _put_bucket_sizes(session, region, endpoint_url, bucket, now,
-                              BUCKET_SIZES_GIB[suffix])
+            _put_bucket_sizes(session, region, endpoint_url, bucket, now, BUCKET_SIZES_GIB[suffix])
         if team:
             summary.tagged_resource_count += 1

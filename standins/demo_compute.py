@@ -50,9 +50,16 @@ class ComputeEstate:
 def _asg_tags(name: str, team: str, workload: str) -> list[dict[str, Any]]:
     from standins.demo_estate import _tags
 
-    return [{"Key": t["Key"], "Value": t["Value"], "PropagateAtLaunch": True,
-             "ResourceId": name, "ResourceType": "auto-scaling-group"}
-            for t in _tags(team, Name=name, Workload=workload)]
+    return [
+        {
+            "Key": t["Key"],
+            "Value": t["Value"],
+            "PropagateAtLaunch": True,
+            "ResourceId": name,
+            "ResourceType": "auto-scaling-group",
+        }
+        for t in _tags(team, Name=name, Workload=workload)
+    ]
 
 
 def _ecs_tags(team: str) -> list[dict[str, str]]:
@@ -62,11 +69,19 @@ def _ecs_tags(team: str) -> list[dict[str, str]]:
 
 
 class _RegionCompute:
-    def __init__(self, session: boto3.Session, region: str, index: int, now: datetime,
-                 endpoint_url: str | None, estate: ComputeEstate) -> None:
+    def __init__(
+        self,
+        session: boto3.Session,
+        region: str,
+        index: int,
+        now: datetime,
+        endpoint_url: str | None,
+        estate: ComputeEstate,
+    ) -> None:
         def client(service: str) -> Any:
-            return session.client(service, region_name=region, endpoint_url=endpoint_url,
-                                  config=_CLIENT_CONFIG)
+            return session.client(
+                service, region_name=region, endpoint_url=endpoint_url, config=_CLIENT_CONFIG
+            )
 
         self.ec2, self.asg, self.ecs = client("ec2"), client("autoscaling"), client("ecs")
         self.cloudwatch = client("cloudwatch")
@@ -82,30 +97,44 @@ class _RegionCompute:
         for prefix, team, workload, desired in _GROUPS:
             name = f"{prefix}-{self.index}"
             self.asg.create_auto_scaling_group(
-                AutoScalingGroupName=name, MinSize=0, MaxSize=desired * 2,
-                DesiredCapacity=desired, AvailabilityZones=[zone],
+                AutoScalingGroupName=name,
+                MinSize=0,
+                MaxSize=desired * 2,
+                DesiredCapacity=desired,
+                AvailabilityZones=[zone],
                 LaunchTemplate={"LaunchTemplateId": template, "Version": "$Latest"},
-                Tags=_asg_tags(name, team, workload))
+                Tags=_asg_tags(name, team, workload),
+            )
             self.estate.asg_names.append(name)
             {"batch": self.estate.spot_asg_names, "web": self.estate.mixed_asg_names}.get(
-                workload, self.estate.ecs_asg_names).append(name)
+                workload, self.estate.ecs_asg_names
+            ).append(name)
             self.estate.region_of[name] = self.region
         self.estate.instance_ids[self.region] = [
-            i["InstanceId"] for g in self.asg.describe_auto_scaling_groups(
+            i["InstanceId"]
+            for g in self.asg.describe_auto_scaling_groups(
                 AutoScalingGroupNames=[f"{p[0]}-{self.index}" for p in _GROUPS]
-            )["AutoScalingGroups"] for i in g.get("Instances", [])]
+            )["AutoScalingGroups"]
+            for i in g.get("Instances", [])
+        ]
         self._cluster()
 
     def _image(self) -> str:
-        images = self.ec2.describe_images(Owners=["self"], Filters=[
-            {"Name": "name", "Values": [f"finops-demo-base-{self.region}"]}])["Images"]
+        images = self.ec2.describe_images(
+            Owners=["self"],
+            Filters=[{"Name": "name", "Values": [f"finops-demo-base-{self.region}"]}],
+        )["Images"]
         if images:
             return str(images[0]["ImageId"])
-        return str(self.ec2.register_image(
-            Name=f"finops-demo-compute-{self.region}", Architecture="x86_64",
-            RootDeviceName="/dev/xvda", VirtualizationType="hvm",
-            BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}],
-        )["ImageId"])
+        return str(
+            self.ec2.register_image(
+                Name=f"finops-demo-compute-{self.region}",
+                Architecture="x86_64",
+                RootDeviceName="/dev/xvda",
+                VirtualizationType="hvm",
+                BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}],
+            )["ImageId"]
+        )
 
     def _cluster(self) -> None:
         name = f"payments-ecs-{self.index}"
@@ -114,18 +143,29 @@ class _RegionCompute:
             AutoScalingGroupNames=[f"payments-ecs-nodes-{self.index}"]
         )["AutoScalingGroups"][0]["Instances"]
         for node in nodes:
-            document = json.dumps({"instanceId": node["InstanceId"], "region": self.region,
-                                   "instanceType": node["InstanceType"]})
-            self.ecs.register_container_instance(cluster=name,
-                                                 instanceIdentityDocument=document)
+            document = json.dumps(
+                {
+                    "instanceId": node["InstanceId"],
+                    "region": self.region,
+                    "instanceType": node["InstanceType"],
+                }
+            )
+            self.ecs.register_container_instance(cluster=name, instanceIdentityDocument=document)
         task = self.ecs.register_task_definition(
-            family=f"payments-api-{self.index}", requiresCompatibilities=["FARGATE"],
-            networkMode="awsvpc", cpu=FARGATE_CPU, memory=FARGATE_MEMORY,
+            family=f"payments-api-{self.index}",
+            requiresCompatibilities=["FARGATE"],
+            networkMode="awsvpc",
+            cpu=FARGATE_CPU,
+            memory=FARGATE_MEMORY,
             containerDefinitions=[{"name": "api", "image": "payments/api:1"}],
         )["taskDefinition"]["taskDefinitionArn"]
         service = self.ecs.create_service(
-            cluster=name, serviceName="payments-api", taskDefinition=task,
-            desiredCount=FARGATE_TASKS, launchType="FARGATE", tags=_ecs_tags("payments"),
+            cluster=name,
+            serviceName="payments-api",
+            taskDefinition=task,
+            desiredCount=FARGATE_TASKS,
+            launchType="FARGATE",
+            tags=_ecs_tags("payments"),
         )["service"]["serviceArn"]
         self.estate.cluster_names.append(name)
         self.estate.fargate_service_arns.append(service)
@@ -136,20 +176,30 @@ class _RegionCompute:
         hours = RESERVATION_DAYS * 24
         start = self.now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=hours)
         data = [
-            {"MetricName": metric, "Dimensions": [{"Name": "ClusterName", "Value": cluster}],
-             "Timestamp": start + timedelta(hours=h), "Unit": "Percent",
-             "Value": round(self.rng.uniform(low, high), 1)}
-            for metric, low, high in (("CPUReservation", 25.0, 35.0),
-                                      ("MemoryReservation", 22.0, 32.0))
+            {
+                "MetricName": metric,
+                "Dimensions": [{"Name": "ClusterName", "Value": cluster}],
+                "Timestamp": start + timedelta(hours=h),
+                "Unit": "Percent",
+                "Value": round(self.rng.uniform(low, high), 1),
+            }
+            for metric, low, high in (
+                ("CPUReservation", 25.0, 35.0),
+                ("MemoryReservation", 22.0, 32.0),
+            )
             for h in range(hours)
         ]
         for first in range(0, len(data), METRIC_BATCH):
-            self.cloudwatch.put_metric_data(Namespace="AWS/ECS",
-                                            MetricData=data[first:first + METRIC_BATCH])
+            self.cloudwatch.put_metric_data(
+                Namespace="AWS/ECS", MetricData=data[first : first + METRIC_BATCH]
+            )
 
 
 def seed_compute_estate(
-    *, session: boto3.Session, regions: Sequence[str], now: datetime,
+    *,
+    session: boto3.Session,
+    regions: Sequence[str],
+    now: datetime,
     endpoint_url: str | None = None,
 ) -> ComputeEstate:
     """Create the compute estate (moto only!) and describe it."""

@@ -413,6 +413,7 @@ def seed_demo_estate(
     for index, region in enumerate(regions):
         _RegionSeeder(session, region, index, now, endpoint_url, rng, summary).seed()
     seed_buckets(session, regions, endpoint_url, summary, now)
-    summary.compute = seed_compute_estate(session=session, regions=regions, now=now,
-                                          endpoint_url=endpoint_url)
+    summary.compute = seed_compute_estate(
+        session=session, regions=regions, now=now, endpoint_url=endpoint_url
+    )
     return summary

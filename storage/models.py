@@ -43,6 +43,8 @@ class JobRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="running")  # running/ok/failed
     detail: Mapped[str] = mapped_column(Text, default="")
+
+
 from storage import models_remediation  # noqa: E402,F401,I001
 from storage import models_cost  # noqa: E402,F401
 from storage import models_alerts  # noqa: E402,F401

@@ -28,8 +28,16 @@ OPEN_STATES = ("pending", "approved", "executing")
 RESTORE_STATES = ("available", "restoring", "restored", "failed")
 #: Every event of the audit log.
 EVENT_STATUSES = (
-    "requested", "approved", "rejected", "refused", "executed", "failed", "skipped",
-    "expired", "restored", "restore_failed",
+    "requested",
+    "approved",
+    "rejected",
+    "refused",
+    "executed",
+    "failed",
+    "skipped",
+    "expired",
+    "restored",
+    "restore_failed",
 )
 
 _OPEN_SQL = "state IN ('pending', 'approved', 'executing')"

@@ -90,8 +90,14 @@ def svc(tmp_path: Path, sqlite_url: str, aws: boto3.Session, clock: Clock) -> It
 
 
 def tags(team: str | None = None, **extra: str) -> list[dict[str, str]]:
-    values = {"Team": team, "Owner": {"payments": "U0PAYDEV", "search": "lee@example.com"}
-              .get(team or "", "")} if team else {}
+    values = (
+        {
+            "Team": team,
+            "Owner": {"payments": "U0PAYDEV", "search": "lee@example.com"}.get(team or "", ""),
+        }
+        if team
+        else {}
+    )
     values.update(extra)
     return [{"Key": k, "Value": v} for k, v in values.items() if v]
 
@@ -106,29 +112,49 @@ class Estate:
     def ec2(self, region: str | None = None) -> Any:
         return self.session.client("ec2", region_name=region or self.region)
 
-    def volume(self, size: int = 100, volume_type: str = "gp2", team: str | None = "payments",
-               region: str | None = None, **extra: str) -> str:
+    def volume(
+        self,
+        size: int = 100,
+        volume_type: str = "gp2",
+        team: str | None = "payments",
+        region: str | None = None,
+        **extra: str,
+    ) -> str:
         spec = [{"ResourceType": "volume", "Tags": tags(team, **extra)}] if team or extra else []
-        return str(self.ec2(region).create_volume(
-            AvailabilityZone=f"{region or self.region}a", Size=size, VolumeType=volume_type,
-            TagSpecifications=spec)["VolumeId"])
+        return str(
+            self.ec2(region).create_volume(
+                AvailabilityZone=f"{region or self.region}a",
+                Size=size,
+                VolumeType=volume_type,
+                TagSpecifications=spec,
+            )["VolumeId"]
+        )
 
     def instance(self, region: str | None = None, team: str | None = "payments") -> str:
         ec2 = self.ec2(region)
         image = ec2.register_image(
             Name=f"base-{len(ec2.describe_images(Owners=['self'])['Images'])}",
-            Architecture="x86_64", RootDeviceName="/dev/xvda", VirtualizationType="hvm",
+            Architecture="x86_64",
+            RootDeviceName="/dev/xvda",
+            VirtualizationType="hvm",
             BlockDeviceMappings=[{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 8}}],
         )["ImageId"]
         spec = [{"ResourceType": "instance", "Tags": tags(team)}] if team else []
-        return str(ec2.run_instances(ImageId=image, InstanceType="m5.large", MinCount=1,
-                                     MaxCount=1, TagSpecifications=spec)
-                   ["Instances"][0]["InstanceId"])
+        return str(
+            ec2.run_instances(
+                ImageId=image,
+                InstanceType="m5.large",
+                MinCount=1,
+                MaxCount=1,
+                TagSpecifications=spec,
+            )["Instances"][0]["InstanceId"]
+        )
 
     def address(self, team: str | None = "search", region: str | None = None) -> str:
         spec = [{"ResourceType": "elastic-ip", "Tags": tags(team)}] if team else []
-        return str(self.ec2(region).allocate_address(Domain="vpc", TagSpecifications=spec)
-                   ["AllocationId"])
+        return str(
+            self.ec2(region).allocate_address(Domain="vpc", TagSpecifications=spec)["AllocationId"]
+        )
 
 
 @pytest.fixture

@@ -23,12 +23,18 @@ def line_items() -> list[LineItem]:
     for n in range(1, 56):
         day = date(2026, 11, 25) - timedelta(days=n - 1)
         untagged = Decimal(5) if day.month == 11 else Decimal(100)
-        for team, amount in (("payments", Decimal(40)), ("search", Decimal(10)),
-                             (None, untagged)):
-            rows.append(LineItem(usage_date=day, account_id="123456789012", region="us-east-1",
-                                 service="Amazon Elastic Compute Cloud - Compute",
-                                 usage_type="Usage", amount=amount,
-                                 tags={"Team": team} if team else {}))
+        for team, amount in (("payments", Decimal(40)), ("search", Decimal(10)), (None, untagged)):
+            rows.append(
+                LineItem(
+                    usage_date=day,
+                    account_id="123456789012",
+                    region="us-east-1",
+                    service="Amazon Elastic Compute Cloud - Compute",
+                    usage_type="Usage",
+                    amount=amount,
+                    tags={"Team": team} if team else {},
+                )
+            )
     return rows
 
 
@@ -47,15 +53,20 @@ def aws_tags(values: dict[str, str]) -> list[dict[str, str]]:
 
 def volume(session: boto3.Session, tags: dict[str, str], region: str = "us-east-1") -> str:
     spec = [{"ResourceType": "volume", "Tags": aws_tags(tags)}] if tags else []
-    return str(session.client("ec2", region_name=region).create_volume(
-        AvailabilityZone=f"{region}a", Size=10, VolumeType="gp3",
-        TagSpecifications=spec)["VolumeId"])
+    return str(
+        session.client("ec2", region_name=region).create_volume(
+            AvailabilityZone=f"{region}a", Size=10, VolumeType="gp3", TagSpecifications=spec
+        )["VolumeId"]
+    )
 
 
 def address(session: boto3.Session, tags: dict[str, str], region: str = "us-east-1") -> str:
     spec = [{"ResourceType": "elastic-ip", "Tags": aws_tags(tags)}] if tags else []
-    return str(session.client("ec2", region_name=region).allocate_address(
-        Domain="vpc", TagSpecifications=spec)["AllocationId"])
+    return str(
+        session.client("ec2", region_name=region).allocate_address(
+            Domain="vpc", TagSpecifications=spec
+        )["AllocationId"]
+    )
 
 
 def bucket(session: boto3.Session, name: str, tags: dict[str, str]) -> str:

@@ -34,8 +34,8 @@ def cloudwatch(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 def count_calls(client: Any) -> list[dict[str, Any]]:
     calls: list[dict[str, Any]] = []
     client.meta.events.register(
-        "provide-client-params.monitoring.GetMetricData",
-        lambda params, **_: calls.append(params))
+        "provide-client-params.monitoring.GetMetricData", lambda params, **_: calls.append(params)
+    )
     return calls
 
 
@@ -44,11 +44,19 @@ def cpu(instance: str) -> MetricQuery:
 
 
 def put_hours(client: Any, instance: str, values: list[float]) -> None:
-    client.put_metric_data(Namespace="AWS/EC2", MetricData=[{
-        "MetricName": "CPUUtilization",
-        "Dimensions": [{"Name": "InstanceId", "Value": instance}],
-        "Timestamp": NOW - timedelta(hours=len(values) - i), "Value": v, "Unit": "Percent",
-    } for i, v in enumerate(values)])
+    client.put_metric_data(
+        Namespace="AWS/EC2",
+        MetricData=[
+            {
+                "MetricName": "CPUUtilization",
+                "Dimensions": [{"Name": "InstanceId", "Value": instance}],
+                "Timestamp": NOW - timedelta(hours=len(values) - i),
+                "Value": v,
+                "Unit": "Percent",
+            }
+            for i, v in enumerate(values)
+        ],
+    )
 
 
 @pytest.mark.parametrize(("series", "calls"), [(1, 1), (500, 1), (501, 2), (1001, 3)])
@@ -56,8 +64,9 @@ def test_one_call_per_500_queries(cloudwatch: Any, series: int, calls: int) -> N
     seen = count_calls(cloudwatch)
     put_hours(cloudwatch, "i-0", [5.0, 7.0])
     before = (METRIC_USAGE.calls, METRIC_USAGE.metrics)
-    result = fetch_hourly(cloudwatch, [cpu(f"i-{n}") for n in range(series)],
-                          start=NOW - timedelta(days=14), end=NOW)
+    result = fetch_hourly(
+        cloudwatch, [cpu(f"i-{n}") for n in range(series)], start=NOW - timedelta(days=14), end=NOW
+    )
     assert len(seen) == calls
     assert all(len(c["MetricDataQueries"]) <= MAX_QUERIES_PER_CALL for c in seen)
     assert result["i-0"] == [5.0, 7.0]

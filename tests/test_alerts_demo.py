@@ -12,8 +12,13 @@ from bot.demo import DemoStack
 
 def run_job(demo: DemoStack, name: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **demo.env}
-    return subprocess.run([sys.executable, "-m", "bot.cli", "run-job", name], env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli", "run-job", name],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_the_demo_posts_the_digest_once_and_runs_the_budget_ladder(demo: DemoStack) -> None:
@@ -29,7 +34,10 @@ def test_the_demo_posts_the_digest_once_and_runs_the_budget_ladder(demo: DemoSta
     budgets = run_job(demo, "budgets")
     assert budgets.returncode == 0, budgets.stderr
     # Whatever day it is, only teams at or over 80 % of their budget hear about it.
-    alerts = [m for m in demo.console.messages("C0PAY") + demo.console.messages("C0SRCH")
-              if "budget" in m["text"]]
+    alerts = [
+        m
+        for m in demo.console.messages("C0PAY") + demo.console.messages("C0SRCH")
+        if "budget" in m["text"]
+    ]
     for message in alerts:
         assert "of its" in message["text"] or "on course" in message["text"]

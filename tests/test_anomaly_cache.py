@@ -11,7 +11,9 @@ from tests.test_anomaly_job import MovingDay, day, demo_ce, prepare  # noqa: F40
 
 
 def test_a_second_run_within_the_ttl_asks_cost_explorer_nothing(
-    slack_stack: SlackStack, demo_ce: CostExplorerStandin, day: MovingDay  # noqa: F811
+    slack_stack: SlackStack,
+    demo_ce: CostExplorerStandin,
+    day: MovingDay,
 ) -> None:
     prepare(slack_stack, day, min_impact=Decimal(50))
     services = slack_stack.services

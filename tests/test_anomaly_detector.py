@@ -15,9 +15,17 @@ from bot.anomalies.recommend import Contributor, recommend
 START = date(2026, 1, 5)  # a Monday
 
 
-def build(days: int, *, weekend: float = 0.5, growth: float = 0.0, first_of_month: float = 0,
-          spikes: dict[int, float] | None = None, shift: tuple[int, float] | None = None,
-          starts_at: int = 0, base: float = 1000.0) -> list[tuple[date, Decimal]]:
+def build(
+    days: int,
+    *,
+    weekend: float = 0.5,
+    growth: float = 0.0,
+    first_of_month: float = 0,
+    spikes: dict[int, float] | None = None,
+    shift: tuple[int, float] | None = None,
+    starts_at: int = 0,
+    base: float = 1000.0,
+) -> list[tuple[date, Decimal]]:
     series = []
     for i in range(days):
         day = START + timedelta(days=i)
@@ -109,8 +117,12 @@ def test_recommendations_follow_the_contributors() -> None:
 def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {"FINOPS_CONFIG": str(cwd / "missing.yml"), "PATH": "/usr/bin:/bin"}
     return subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], capture_output=True, text=True, env=env,
-        cwd=Path(__file__).resolve().parent.parent, timeout=60,
+        [sys.executable, "-m", "bot.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parent.parent,
+        timeout=60,
     )
 
 

@@ -32,12 +32,16 @@ class MovingDay:
         return datetime(self.today.year, self.today.month, self.today.day, 10, tzinfo=UTC)
 
 
-def serve(items: list[LineItem], day: MovingDay, monkeypatch: pytest.MonkeyPatch) -> Iterator[
-        CostExplorerStandin]:
+def serve(
+    items: list[LineItem], day: MovingDay, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[CostExplorerStandin]:
     standin = CostExplorerStandin(items, today=lambda: day.today)
     monkeypatch.setenv("AWS_ENDPOINT_URL_COST_EXPLORER", standin.start())
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": "us-east-1"}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
     yield standin
@@ -129,9 +133,17 @@ def flat_items(today: date, *, team: str | None, spike_day: date) -> list[LineIt
     for n in range(1, 80):
         day = today - timedelta(days=n)
         amount = Decimal(400) * (3 if day == spike_day else 1)
-        items.append(LineItem(usage_date=day, account_id="111111111111", region="us-east-1",
-                              service="AWS Data Transfer", usage_type="DataTransfer-Out-Bytes",
-                              amount=amount, tags={"Team": team} if team else {}))
+        items.append(
+            LineItem(
+                usage_date=day,
+                account_id="111111111111",
+                region="us-east-1",
+                service="AWS Data Transfer",
+                usage_type="DataTransfer-Out-Bytes",
+                amount=amount,
+                tags={"Team": team} if team else {},
+            )
+        )
     return items
 
 
@@ -169,6 +181,7 @@ def test_a_missing_bot_token_fails_the_run_with_a_clear_line(
     services = build_services(Settings.from_env(env))
     run = run_job("anomalies", services)
     assert (run.status, run.detail) == (
-        "failed", "ConfigError: SLACK_BOT_TOKEN is not set: jobs cannot post to Slack"
+        "failed",
+        "ConfigError: SLACK_BOT_TOKEN is not set: jobs cannot post to Slack",
     )
     services.db.dispose()

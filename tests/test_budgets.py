@@ -36,9 +36,15 @@ def flat_spend(per_day: Decimal = Decimal(40)) -> list[LineItem]:
     """payments: $40/day of EC2 since September (Nov 1-19: $760 month to date)."""
     start = date(2026, 9, 1)
     return [
-        LineItem(usage_date=start + timedelta(days=n), account_id="111111111111",
-                 region="us-east-1", service="Amazon Elastic Compute Cloud - Compute",
-                 usage_type="BoxUsage:m5.large", amount=per_day, tags={"Team": "payments"})
+        LineItem(
+            usage_date=start + timedelta(days=n),
+            account_id="111111111111",
+            region="us-east-1",
+            service="Amazon Elastic Compute Cloud - Compute",
+            usage_type="BoxUsage:m5.large",
+            amount=per_day,
+            tags={"Team": "payments"},
+        )
         for n in range((TODAY - start).days)
     ]
 
@@ -55,11 +61,18 @@ def world(slack_stack: SlackStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         policy = iam.create_policy(PolicyName="deny-launches", PolicyDocument=DENY)
         services = slack_stack.services
         services.now = lambda: NOW
-        services.config = services.config.model_copy(update={"budgets": BudgetsConfig(
-            restrictions={"payments": BudgetRestriction(
-                role_arn="arn:aws:iam::123456789012:role/payments-deploy",
-                deny_policy_arn=policy["Policy"]["Arn"])},
-        )})
+        services.config = services.config.model_copy(
+            update={
+                "budgets": BudgetsConfig(
+                    restrictions={
+                        "payments": BudgetRestriction(
+                            role_arn="arn:aws:iam::123456789012:role/payments-deploy",
+                            deny_policy_arn=policy["Policy"]["Arn"],
+                        )
+                    },
+                )
+            }
+        )
         yield slack_stack
     standin.stop()
 
@@ -67,18 +80,23 @@ def world(slack_stack: SlackStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 def launch(team: str, **tags: str) -> str:
     ec2 = boto3.client("ec2", region_name="us-east-1")
     image = ec2.register_image(Name=f"img-{team}-{len(tags)}", RootDeviceName="/dev/xvda")
-    all_tags = [{"Key": "Team", "Value": team}] + [{"Key": k, "Value": v}
-                                                   for k, v in tags.items()]
-    return str(ec2.run_instances(
-        ImageId=image["ImageId"], MinCount=1, MaxCount=1, InstanceType="t3.micro",
-        TagSpecifications=[{"ResourceType": "instance", "Tags": all_tags}],
-    )["Instances"][0]["InstanceId"])
+    all_tags = [{"Key": "Team", "Value": team}] + [{"Key": k, "Value": v} for k, v in tags.items()]
+    return str(
+        ec2.run_instances(
+            ImageId=image["ImageId"],
+            MinCount=1,
+            MaxCount=1,
+            InstanceType="t3.micro",
+            TagSpecifications=[{"ResourceType": "instance", "Tags": all_tags}],
+        )["Instances"][0]["InstanceId"]
+    )
 
 
 def budget(stack: SlackStack, amount: str) -> None:
     with stack.services.db.session() as session:
-        set_budget(session, team="payments", amount=Decimal(amount), user="U0LEAD", now=NOW,
-                   previous=None)
+        set_budget(
+            session, team="payments", amount=Decimal(amount), user="U0LEAD", now=NOW, previous=None
+        )
 
 
 def keys(stack: SlackStack) -> set[str]:
@@ -122,8 +140,9 @@ def test_the_ladder_fires_each_step_once_and_the_restriction_is_approved_into_ia
     assert iam.list_attached_role_policies(RoleName="payments-deploy")["AttachedPolicies"] == []
     # Not an approver: refused, nothing attached.
     console.click(user_id="U0SLEAD", message_id=proposal["id"], action_id="cleanup_approve")
-    console.wait_for(lambda: any("can't approve" in json.dumps(m)
-                                 for m in console.ephemerals("U0SLEAD")))
+    console.wait_for(
+        lambda: any("can't approve" in json.dumps(m) for m in console.ephemerals("U0SLEAD"))
+    )
     console.click(user_id="U0LEAD", message_id=proposal["id"], action_id="cleanup_approve")
     console.wait_for(lambda: "done:" in json.dumps(console.messages("C0PAY")[-1]))
     attached = iam.list_attached_role_policies(RoleName="payments-deploy")["AttachedPolicies"]
@@ -141,16 +160,18 @@ def test_the_ladder_fires_each_step_once_and_the_restriction_is_approved_into_ia
     console.click(user_id="U0LEAD", message_id=stop["id"], action_id="cleanup_approve")
     console.wait_for(lambda: "done:" in json.dumps(console.messages("C0PAY")[-1]))
     ec2 = boto3.client("ec2", region_name="us-east-1")
-    states = {i["InstanceId"]: i["State"]["Name"] for r in ec2.describe_instances()[
-        "Reservations"] for i in r["Instances"]}
+    states = {
+        i["InstanceId"]: i["State"]["Name"]
+        for r in ec2.describe_instances()["Reservations"]
+        for i in r["Instances"]
+    }
     assert states[spare] == "stopped"
     assert states[critical] == "running" and states[other] == "running"
     # Every step fired once this month; another run (or a restart) sends nothing.
     calls = len(console.calls("chat.postMessage"))
     assert run_job("budgets", services).detail == "no budget alerts"
     assert len(console.calls("chat.postMessage")) == calls
-    assert keys(world) == {f"budget:payments:2026-11:{k}" for k in ("forecast", "80", "90",
-                                                                    "100")}
+    assert keys(world) == {f"budget:payments:2026-11:{k}" for k in ("forecast", "80", "90", "100")}
 
 
 def test_budget_shows_every_team_and_set_is_for_approvers_only(world: SlackStack) -> None:
@@ -168,13 +189,21 @@ def test_budget_shows_every_team_and_set_is_for_approvers_only(world: SlackStack
     answer = ask("U0DEV", "/budget")
     if "Adding up" in answer:
         answer = console.wait_for(
-            lambda: next((json.dumps(m) for m in console.ephemerals("U0DEV")
-                          if "Budgets, November 2026" in json.dumps(m)), None))
+            lambda: next(
+                (
+                    json.dumps(m)
+                    for m in console.ephemerals("U0DEV")
+                    if "Budgets, November 2026" in json.dumps(m)
+                ),
+                None,
+            )
+        )
     assert "*payments*" in answer and "*search*" in answer
     assert "$1,000.00" in answer and "$760.00" in answer and "76.0 %" in answer
     assert "no budget" in answer  # search has none
-    assert "Only the approvers of team *payments*" in ask("U0SLEAD",
-                                                         "/budget set team=payments amount=5")
+    assert "Only the approvers of team *payments*" in ask(
+        "U0SLEAD", "/budget set team=payments amount=5"
+    )
     assert "is not a budget" in ask("U0LEAD", "/budget set team=payments amount=-3")
     assert "is not a budget" in ask("U0LEAD", "/budget set team=payments amount=lots")
     assert "did you mean payments" in ask("U0LEAD", "/budget set team=paymnts amount=5")
@@ -186,14 +215,18 @@ def test_budget_shows_every_team_and_set_is_for_approvers_only(world: SlackStack
         assert (event.actor, event.subject) == ("U0LEAD", "team:payments")
         assert event.detail == {"amount": "12000.00", "previous": "1000"}
     ask("U0DEV", "/budget")
-    console.wait_for(lambda: any("$12,000.00 (set in Slack)" in json.dumps(m)
-                                 for m in console.ephemerals("U0DEV")))
+    console.wait_for(
+        lambda: any(
+            "$12,000.00 (set in Slack)" in json.dumps(m) for m in console.ephemerals("U0DEV")
+        )
+    )
 
 
 def test_with_budgets_auto_the_restriction_is_applied_without_a_click(world: SlackStack) -> None:
     services, console = world.services, world.console
-    services.config = services.config.model_copy(update={"budgets": services.config.budgets
-                                                         .model_copy(update={"auto": True})})
+    services.config = services.config.model_copy(
+        update={"budgets": services.config.budgets.model_copy(update={"auto": True})}
+    )
     budget(world, "844.44")  # 90 %: the 80 % and 90 % steps both fire
     assert run_job("budgets", services).detail == "payments 80%, payments 90%, payments forecast"
     iam = boto3.client("iam", region_name="us-east-1")
@@ -210,17 +243,33 @@ def test_a_budget_set_in_slack_overrides_the_config_on_every_database(
     services = services_on(tmp_path, database_url)
     with services.db.session() as session:
         assert budgets(session, services.config)["payments"] == Budget(
-            "payments", Decimal(1000), "config")
-        set_budget(session, team="payments", amount=Decimal("1500.00"), user="U0LEAD", now=NOW,
-                   previous=Decimal(1000))
+            "payments", Decimal(1000), "config"
+        )
+        set_budget(
+            session,
+            team="payments",
+            amount=Decimal("1500.00"),
+            user="U0LEAD",
+            now=NOW,
+            previous=Decimal(1000),
+        )
     with services.db.session() as session:
-        set_budget(session, team="payments", amount=Decimal("1750.50"), user="U0LEAD", now=NOW,
-                   previous=Decimal(1500))
+        set_budget(
+            session,
+            team="payments",
+            amount=Decimal("1750.50"),
+            user="U0LEAD",
+            now=NOW,
+            previous=Decimal(1500),
+        )
     with services.db.session() as session:
         effective = budgets(session, services.config)
         assert effective["payments"] == Budget("payments", Decimal("1750.50"), "slack", "U0LEAD")
         assert effective["search"].amount is None
-        changes = session.scalars(select(AuditEvent.detail).where(
-            AuditEvent.action == "budget.set").order_by(AuditEvent.id)).all()
+        changes = session.scalars(
+            select(AuditEvent.detail)
+            .where(AuditEvent.action == "budget.set")
+            .order_by(AuditEvent.id)
+        ).all()
         assert [c["amount"] for c in changes] == ["1500.00", "1750.50"]
     services.db.dispose()

@@ -28,8 +28,10 @@ from tests.conftest import BOT_TOKEN, CHANNELS, SIGNING_SECRET, TEST_CONFIG
 @pytest.fixture
 def console() -> Iterator[SlackConsole]:
     console = SlackConsole(
-        bot_url="http://127.0.0.1:9/unset", signing_secret=SIGNING_SECRET,
-        bot_token=BOT_TOKEN, channels=CHANNELS,
+        bot_url="http://127.0.0.1:9/unset",
+        signing_secret=SIGNING_SECRET,
+        bot_token=BOT_TOKEN,
+        channels=CHANNELS,
     )
     console.start()
     yield console
@@ -48,7 +50,8 @@ def test_default_schedule_and_timezone(services: Services) -> None:
 
 def test_schedule_overrides_timezone_and_off(tmp_path: Path, sqlite_url: str) -> None:
     services = services_on(
-        tmp_path, sqlite_url,
+        tmp_path,
+        sqlite_url,
         extra_config="""\
         schedule:
           timezone: Europe/Paris
@@ -94,8 +97,9 @@ def _ping_job(console: SlackConsole, runs: list[str]) -> JobSpec:
     def ping(services: Services) -> str:
         runs.append(threading.current_thread().name)
         client = WebClient(token=BOT_TOKEN, base_url=console.api_url)
-        post_once(services, client, key="ping:1", kind="test", channel="C0PAY",
-                  message={"text": "ping"})
+        post_once(
+            services, client, key="ping:1", kind="test", channel="C0PAY", message={"text": "ping"}
+        )
         return "pinged"
 
     return JobSpec("ping", ping, "ping", "interval", {"seconds": 1})
@@ -169,8 +173,16 @@ def test_concurrent_posts_of_one_alert_post_once(
 
     def post(i: int) -> None:
         barrier.wait()
-        results.append(post_once(services[i % 2], client, key="anomaly:x", kind="anomaly",
-                                 channel="C0SRCH", message={"text": f"spike {i}"}))
+        results.append(
+            post_once(
+                services[i % 2],
+                client,
+                key="anomaly:x",
+                kind="anomaly",
+                channel="C0SRCH",
+                message={"text": f"spike {i}"},
+            )
+        )
 
     threads = [threading.Thread(target=post, args=(i,)) for i in range(6)]
     for thread in threads:
@@ -181,8 +193,17 @@ def test_concurrent_posts_of_one_alert_post_once(
     assert len(console.messages("C0SRCH")) == 1
     # After a restart (new services, same database) it is still known as posted.
     again = services_on(tmp_path, database_url)
-    assert post_once(again, client, key="anomaly:x", kind="anomaly", channel="C0SRCH",
-                     message={"text": "again"}) is None
+    assert (
+        post_once(
+            again,
+            client,
+            key="anomaly:x",
+            kind="anomaly",
+            channel="C0SRCH",
+            message={"text": "again"},
+        )
+        is None
+    )
     with again.db.session() as session:
         row = session.scalar(select(PostedAlert))
         assert row is not None and row.ts == console.messages("C0SRCH")[0]["ts"]
@@ -197,6 +218,8 @@ def test_a_failed_post_gives_the_claim_back(
     client = WebClient(token=BOT_TOKEN, base_url=console.api_url)
     with pytest.raises(Exception, match="channel_not_found"):
         post_once(services, client, key="k", kind="test", channel="C0NOPE", message={"text": "x"})
-    assert post_once(services, client, key="k", kind="test", channel="C0PAY",
-                     message={"text": "x"}) is not None
+    assert (
+        post_once(services, client, key="k", kind="test", channel="C0PAY", message={"text": "x"})
+        is not None
+    )
     services.db.dispose()

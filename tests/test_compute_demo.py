@@ -31,20 +31,31 @@ def test_compute_in_the_demo(demo: DemoStack) -> None:
     assert "$89.88/month saved" in shown
     assert "(92 %), not under 85 %: stays on Fargate" in shown
     assert "payments-ecs-nodes-0" in shown and "containers: stays on-demand" in shown
-    block = next(b for b in answer["blocks"]
-                 if b.get("block_id") == "ecs-overprovisioned:payments-ecs-0")
-    console.click(user_id="U0DEV", message_id=answer["id"],
-                  action_id="compute_request_change", block_id=block["block_id"])
-    request = console.wait_for(lambda: [m for m in console.messages("C0PAY")
-                                        if "payments-ecs-0" in text_of(m)], timeout=15)[-1]
+    block = next(
+        b for b in answer["blocks"] if b.get("block_id") == "ecs-overprovisioned:payments-ecs-0"
+    )
+    console.click(
+        user_id="U0DEV",
+        message_id=answer["id"],
+        action_id="compute_request_change",
+        block_id=block["block_id"],
+    )
+    request = console.wait_for(
+        lambda: [m for m in console.messages("C0PAY") if "payments-ecs-0" in text_of(m)], timeout=15
+    )[-1]
     console.click(user_id="U0LEAD", message_id=request["id"], action_id="cleanup_approve")
-    console.wait_for(lambda: [m for m in console.messages("C0PAY")
-                              if m["id"] == request["id"] and "done:" in text_of(m)],
-                     timeout=30)
+    console.wait_for(
+        lambda: [
+            m
+            for m in console.messages("C0PAY")
+            if m["id"] == request["id"] and "done:" in text_of(m)
+        ],
+        timeout=30,
+    )
     autoscaling = boto3.client("autoscaling", endpoint_url=demo.aws_url, region_name="us-east-1")
     nodes = autoscaling.describe_auto_scaling_groups(
-        AutoScalingGroupNames=["payments-ecs-nodes-0"])["AutoScalingGroups"][0]
+        AutoScalingGroupNames=["payments-ecs-nodes-0"]
+    )["AutoScalingGroups"][0]
     assert nodes["DesiredCapacity"] == 2
-    statuses = [(r["status"], r["resource_id"]) for r in
-                events(Database(demo.env["DATABASE_URL"]))]
+    statuses = [(r["status"], r["resource_id"]) for r in events(Database(demo.env["DATABASE_URL"]))]
     assert ("executed", "payments-ecs-0") in statuses

@@ -31,30 +31,47 @@ def compute(console: SlackConsole, user: str, channel: str, args: str = "") -> d
     before = len(console.ephemerals(user))
     console.send_command(user_id=user, channel_id=channel, text=f"/compute {args}".strip())
     return console.wait_for(  # type: ignore[no-any-return]
-        lambda: [m for m in console.ephemerals(user)[before:]
-                 if "Compute savings:" in m["text"]], timeout=30)[-1]
+        lambda: [m for m in console.ephemerals(user)[before:] if "Compute savings:" in m["text"]],
+        timeout=30,
+    )[-1]
 
 
 def requested(console: SlackConsole, answer: dict[str, Any], block_id: str) -> dict[str, Any]:
-    console.click(user_id="U0DEV", message_id=answer["id"],
-                  action_id="compute_request_change", block_id=block_id)
+    console.click(
+        user_id="U0DEV",
+        message_id=answer["id"],
+        action_id="compute_request_change",
+        block_id=block_id,
+    )
     resource = block_id.split(":", 1)[1]
     return console.wait_for(  # type: ignore[no-any-return]
-        lambda: [m for m in console.messages("C0PAY") if resource in text_of(m)
-                 and "Approve" in text_of(m)], timeout=15)[-1]
+        lambda: [
+            m
+            for m in console.messages("C0PAY")
+            if resource in text_of(m) and "Approve" in text_of(m)
+        ],
+        timeout=15,
+    )[-1]
 
 
 def approved_twice(console: SlackConsole, request: dict[str, Any]) -> dict[str, Any]:
     before = len(console.ephemerals("U0DEV"))
     console.click(user_id="U0DEV", message_id=request["id"], action_id="cleanup_approve")
-    console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")[before:]
-                              if "can't approve" in m["text"]], timeout=10)
+    console.wait_for(
+        lambda: [m for m in console.ephemerals("U0DEV")[before:] if "can't approve" in m["text"]],
+        timeout=10,
+    )
     console.click(user_id="U0LEAD", message_id=request["id"], action_id="cleanup_approve")
     with contextlib.suppress(ValueError):  # the buttons may already be gone: done
         console.click(user_id="U0LEAD", message_id=request["id"], action_id="cleanup_approve")
     return console.wait_for(  # type: ignore[no-any-return]
-        lambda: [m for m in console.messages("C0PAY")
-                 if m["id"] == request["id"] and "done:" in text_of(m)], timeout=20)[-1]
+        lambda: [
+            m
+            for m in console.messages("C0PAY")
+            if m["id"] == request["id"] and "done:" in text_of(m)
+        ],
+        timeout=20,
+    )[-1]
 
 
 def test_compute_answer_and_both_buttons_through_approval(world: SlackStack) -> None:
@@ -90,16 +107,30 @@ def test_compute_answer_and_both_buttons_through_approval(world: SlackStack) -> 
     assert group("jobs-nodes")["DesiredCapacity"] == 2
     assert "Restore capacity" in text_of(done)
     console.click(user_id="U0LEAD", message_id=request["id"], action_id="cleanup_restore")
-    console.wait_for(lambda: [m for m in console.messages("C0PAY")
-                              if m["id"] == request["id"] and "Restored by" in text_of(m)],
-                     timeout=20)
+    console.wait_for(
+        lambda: [
+            m
+            for m in console.messages("C0PAY")
+            if m["id"] == request["id"] and "Restored by" in text_of(m)
+        ],
+        timeout=20,
+    )
     assert group("jobs-nodes")["DesiredCapacity"] == 4
 
     statuses = [(e["status"], e["resource_id"]) for e in events(world.services.db)]
     assert [s for s, r in statuses if r == "batch-asg"] == [
-        "requested", "refused", "approved", "executed"]
+        "requested",
+        "refused",
+        "approved",
+        "executed",
+    ]
     assert [s for s, r in statuses if r == "jobs"] == [
-        "requested", "refused", "approved", "executed", "restored"]
+        "requested",
+        "refused",
+        "approved",
+        "executed",
+        "restored",
+    ]
     again = compute(console, "U0DEV", "C0PAY")
     assert "spot-asg:batch-asg" not in text_of(again)  # already on a spot mix
 
@@ -107,13 +138,16 @@ def test_compute_answer_and_both_buttons_through_approval(world: SlackStack) -> 
 def test_bad_arguments_and_help(world: SlackStack) -> None:
     console = world.console
     console.send_command(user_id="U0DEV", channel_id="C0PAY", text="/compute team=paymnts")
-    answer = console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")
-                                       if "Unknown team" in text_of(m)], timeout=10)[-1]
+    answer = console.wait_for(
+        lambda: [m for m in console.ephemerals("U0DEV") if "Unknown team" in text_of(m)], timeout=10
+    )[-1]
     assert "did you mean payments" in text_of(answer).lower()
     console.send_command(user_id="U0DEV", channel_id="C0PAY", text="/compute region=mars-1")
-    console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")
-                              if "not scanned" in text_of(m)], timeout=10)
+    console.wait_for(
+        lambda: [m for m in console.ephemerals("U0DEV") if "not scanned" in text_of(m)], timeout=10
+    )
     console.send_command(user_id="U0DEV", channel_id="C0PAY", text="/compute help")
-    help_text = console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")
-                                          if "/compute" in m["text"]], timeout=10)[-1]
+    help_text = console.wait_for(
+        lambda: [m for m in console.ephemerals("U0DEV") if "/compute" in m["text"]], timeout=10
+    )[-1]
     assert "batch, processing, analytics → spot" in text_of(help_text)

@@ -70,8 +70,15 @@ def test_spend_without_the_team_tag_is_its_own_line_never_dropped(cost_stack: Co
 
 def test_period_end_is_exclusive_and_boundaries_exact(stack_factory: StackFactory) -> None:
     def item(day: date, amount: str) -> LineItem:
-        return LineItem(usage_date=day, account_id=PROD, region="us-east-1", service=S3,
-                        usage_type="Requests", amount=Decimal(amount), tags={"Team": "search"})
+        return LineItem(
+            usage_date=day,
+            account_id=PROD,
+            region="us-east-1",
+            service=S3,
+            usage_type="Requests",
+            amount=Decimal(amount),
+            tags={"Team": "search"},
+        )
 
     items = [
         item(date(2025, 1, 31), "1000.001"),  # last day of January
@@ -104,17 +111,36 @@ def test_pagination_is_followed_to_the_last_page(stack_factory: StackFactory) ->
     [
         (CostQuery(period="30d", by="account"), f"dev ({DEV})", {"account": DEV}, {}),
         (CostQuery(period="30d", by="region"), "eu-west-1", {"region": "eu-west-1"}, {}),
-        (CostQuery(period="30d", by="usage-type", service="rds"),
-         "USE1-InstanceUsage:db.r6g.large", {"service": RDS}, {"service": RDS}),
-        (CostQuery(period="30d", account=PROD, team="search"), S3,
-         {"account": PROD, "team": "search", "service": S3}, {"account": PROD, "team": "search"}),
-        (CostQuery(period="30d", region="eu-west-1"), EC2,
-         {"region": "eu-west-1", "service": EC2}, {"region": "eu-west-1"}),
-        (CostQuery(period="30d", by="team", service="s3"), "no Team tag",
-         {"service": S3, "team": ""}, {"service": S3}),
-        (CostQuery(period="30d", by="region", service="ec2", team="payments"), "us-east-1",
-         {"service": EC2, "team": "payments", "region": "us-east-1"},
-         {"service": EC2, "team": "payments"}),
+        (
+            CostQuery(period="30d", by="usage-type", service="rds"),
+            "USE1-InstanceUsage:db.r6g.large",
+            {"service": RDS},
+            {"service": RDS},
+        ),
+        (
+            CostQuery(period="30d", account=PROD, team="search"),
+            S3,
+            {"account": PROD, "team": "search", "service": S3},
+            {"account": PROD, "team": "search"},
+        ),
+        (
+            CostQuery(period="30d", region="eu-west-1"),
+            EC2,
+            {"region": "eu-west-1", "service": EC2},
+            {"region": "eu-west-1"},
+        ),
+        (
+            CostQuery(period="30d", by="team", service="s3"),
+            "no Team tag",
+            {"service": S3, "team": ""},
+            {"service": S3},
+        ),
+        (
+            CostQuery(period="30d", by="region", service="ec2", team="payments"),
+            "us-east-1",
+            {"service": EC2, "team": "payments", "region": "us-east-1"},
+            {"service": EC2, "team": "payments"},
+        ),
     ],
 )
 def test_groupings_and_filters_are_exact(
@@ -146,9 +172,15 @@ def test_long_tail_is_folded_into_other_but_untagged_stays_visible(
     stack_factory: StackFactory,
 ) -> None:
     items = [
-        LineItem(usage_date=TODAY - timedelta(days=2), account_id=PROD, region="us-east-1",
-                 service=f"Service {n:02d}", usage_type="x", amount=Decimal(100 - n),
-                 tags={"Team": f"t{n}"} if n else {})
+        LineItem(
+            usage_date=TODAY - timedelta(days=2),
+            account_id=PROD,
+            region="us-east-1",
+            service=f"Service {n:02d}",
+            usage_type="x",
+            amount=Decimal(100 - n),
+            tags={"Team": f"t{n}"} if n else {},
+        )
         for n in range(12)
     ]
     stack = stack_factory(items=items)

@@ -17,8 +17,9 @@ def ask(demo: DemoStack, text: str, channel: str) -> dict[str, Any]:
     assert console.send_command(user_id="U0DEV", channel_id=channel, text=text).status == 200
 
     def answered() -> Any:
-        fresh = [m for m in console.ephemerals("U0DEV")[seen:]
-                 if "Adding up costs" not in m["text"]]
+        fresh = [
+            m for m in console.ephemerals("U0DEV")[seen:] if "Adding up costs" not in m["text"]
+        ]
         return fresh[-1] if fresh else None
 
     answer: dict[str, Any] = console.wait_for(answered, timeout=20)

@@ -33,8 +33,12 @@ def test_defaults_and_full_question(config: FinopsConfig) -> None:
         "team=Payments period=30d by=Region service=s3 account=prod region=us-east-1", config
     )
     assert query == CostQuery(
-        team="payments", period="30d", by="region", service="s3",
-        account="111111111111", region="us-east-1",
+        team="payments",
+        period="30d",
+        by="region",
+        service="s3",
+        account="111111111111",
+        region="us-east-1",
     )
     assert parse("by=tag:Project", config).by == "tag:Project"
     assert parse("by=usage_type", config).by == "usage-type"
@@ -50,12 +54,17 @@ def test_query_round_trips_through_the_share_button_value(config: FinopsConfig) 
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("team=paymnts", 'Unknown team "paymnts" — did you mean payments? Teams: `payments`, '
-                         "`search`."),
+        (
+            "team=paymnts",
+            'Unknown team "paymnts" — did you mean payments? Teams: `payments`, `search`.',
+        ),
         ("team=nobody", 'Unknown team "nobody". Teams: `payments`, `search`.'),
         ("teem=payments", 'Unknown option "teem" — did you mean team?'),
-        ("by=servce", 'Unknown grouping "by=servce" — did you mean service? Group by: `service`, '
-                      "`team`, `account`, `region`, `usage-type`, `tag:KEY`."),
+        (
+            "by=servce",
+            'Unknown grouping "by=servce" — did you mean service? Group by: `service`, '
+            "`team`, `account`, `region`, `usage-type`, `tag:KEY`.",
+        ),
         ("by=tag:", "`by=tag:KEY` needs a tag key"),
         ("period=lastmonth", 'Unknown period "lastmonth" — did you mean last-month?'),
         ("period=2031-01", '"2031-01" is in the future'),

@@ -34,8 +34,13 @@ def cost_slack(
     """The bot over HTTP with the console as Slack and the stand-in as Cost Explorer."""
     generator = make_stack(tmp_path, sqlite_url, monkeypatch)
     stack = next(generator)
-    console = SlackConsole(bot_url="http://127.0.0.1:9/unset", signing_secret=SIGNING_SECRET,
-                           bot_token=BOT_TOKEN, channels=CHANNELS, users=USERS)
+    console = SlackConsole(
+        bot_url="http://127.0.0.1:9/unset",
+        signing_secret=SIGNING_SECRET,
+        bot_token=BOT_TOKEN,
+        channels=CHANNELS,
+        users=USERS,
+    )
     console.start()
     config = tmp_path / "finops.yml"
     config.write_text(COST_CONFIG)

@@ -46,7 +46,7 @@ def test_demo_answers_help_through_the_console(demo: DemoStack) -> None:
     assert answer["text"] == "finops-bot commands"
 
 
-def test_a_person_uses_the_demo_page(demo: DemoStack, driver: Any) -> None:  # noqa: F811
+def test_a_person_uses_the_demo_page(demo: DemoStack, driver: Any) -> None:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import Select
 

@@ -89,8 +89,9 @@ class TestInProcessEstate:
                 for r in ec2(session, region).describe_instances()["Reservations"]
                 for i in r["Instances"]
             }
-            assert set(described) == (set(summary.instance_ids(region=region))
-                                      | set(summary.compute.instance_ids[region]))
+            assert set(described) == (
+                set(summary.instance_ids(region=region)) | set(summary.compute.instance_ids[region])
+            )
             for profile in ("busy", "idle", "moderate"):
                 ids = summary.instance_ids(profile, region=region)
                 teams = {i.team for i in summary.instances if i.instance_id in ids}
@@ -251,7 +252,9 @@ def test_seeding_a_threaded_moto_server_is_quick(monkeypatch: pytest.MonkeyPatch
             for r in client.describe_instances()["Reservations"]
             for i in r["Instances"]
         }
-        assert found == (set(summary.instance_ids(region="eu-west-1"))
-                         | set(summary.compute.instance_ids["eu-west-1"]))
+        assert found == (
+            set(summary.instance_ids(region="eu-west-1"))
+            | set(summary.compute.instance_ids["eu-west-1"])
+        )
     finally:
         server.stop()

@@ -33,9 +33,17 @@ def items() -> list[LineItem]:
             ("search", "Amazon Simple Storage Service", Decimal(10)),
             (None, "AWS Data Transfer", Decimal(5) if n <= 7 else Decimal(8)),
         ):
-            rows.append(LineItem(usage_date=day, account_id="111111111111", region="us-east-1",
-                                 service=service, usage_type="Usage", amount=amount,
-                                 tags={"Team": team} if team else {}))
+            rows.append(
+                LineItem(
+                    usage_date=day,
+                    account_id="111111111111",
+                    region="us-east-1",
+                    service=service,
+                    usage_type="Usage",
+                    amount=amount,
+                    tags={"Team": team} if team else {},
+                )
+            )
     return rows
 
 
@@ -49,9 +57,17 @@ def ce(monkeypatch: pytest.MonkeyPatch) -> Iterator[CostExplorerStandin]:
         ec2 = boto3.client("ec2", region_name="us-east-1")
         full = {"Environment": "prod", "Team": "payments", "Project": "pay", "Owner": "U0DEV"}
         for tags in (full, {"Team": "search"}):
-            ec2.create_volume(AvailabilityZone="us-east-1a", Size=100, VolumeType="gp2",
-                              TagSpecifications=[{"ResourceType": "volume", "Tags": [
-                                  {"Key": k, "Value": v} for k, v in tags.items()]}])
+            ec2.create_volume(
+                AvailabilityZone="us-east-1a",
+                Size=100,
+                VolumeType="gp2",
+                TagSpecifications=[
+                    {
+                        "ResourceType": "volume",
+                        "Tags": [{"Key": k, "Value": v} for k, v in tags.items()],
+                    }
+                ],
+            )
         # A bucket with no tags at all: the Tagging API would never list it; /tags does.
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="untagged-logs")
         yield standin
@@ -59,11 +75,22 @@ def ce(monkeypatch: pytest.MonkeyPatch) -> Iterator[CostExplorerStandin]:
 
 
 def finding(resource_id: str, saving: str) -> Finding:
-    return Finding(resource_id=resource_id, kind="volume", resource_type="ebs-volume",
-                   region="us-east-1", account="123456789012", name="", size="100 GiB gp2",
-                   age_days=40, tags={}, team="payments", owner=None,
-                   monthly_cost=Decimal(saving), approximate=False,
-                   action="snapshot-and-delete-volume")
+    return Finding(
+        resource_id=resource_id,
+        kind="volume",
+        resource_type="ebs-volume",
+        region="us-east-1",
+        account="123456789012",
+        name="",
+        size="100 GiB gp2",
+        age_days=40,
+        tags={},
+        team="payments",
+        owner=None,
+        monthly_cost=Decimal(saving),
+        approximate=False,
+        action="snapshot-and-delete-volume",
+    )
 
 
 def seed_records(stack: SlackStack) -> None:
@@ -71,17 +98,41 @@ def seed_records(stack: SlackStack) -> None:
     ttl = timedelta(hours=72)
     with stack.services.db.session() as session:
         for key, last in (("a:new", TODAY - timedelta(days=2)), ("a:old", date(2026, 10, 1))):
-            session.add(Anomaly(alert_key=key, series=key, team="search", service="Amazon S3",
-                                account=None, first_day=last, last_day=last,
-                                expected=Decimal(10), actual=Decimal(250), impact=Decimal(240),
-                                status="open", detected_at=NOW))
-        done = store.create_request(session, finding=finding("vol-done", "12.50"),
-                                    requested_by="U0DEV", now=NOW - timedelta(days=3), ttl=ttl)
+            session.add(
+                Anomaly(
+                    alert_key=key,
+                    series=key,
+                    team="search",
+                    service="Amazon S3",
+                    account=None,
+                    first_day=last,
+                    last_day=last,
+                    expected=Decimal(10),
+                    actual=Decimal(250),
+                    impact=Decimal(240),
+                    status="open",
+                    detected_at=NOW,
+                )
+            )
+        done = store.create_request(
+            session,
+            finding=finding("vol-done", "12.50"),
+            requested_by="U0DEV",
+            now=NOW - timedelta(days=3),
+            ttl=ttl,
+        )
         store.transition(session, done.id, from_states=("pending",), to="executed")
-        store.append_event(session, done, "executed", actor=store.BOT_ACTOR,
-                           now=NOW - timedelta(days=3), result="deleted")
-        store.create_request(session, finding=finding("vol-open", "7.00"), requested_by="U0DEV",
-                             now=NOW, ttl=ttl)
+        store.append_event(
+            session,
+            done,
+            "executed",
+            actor=store.BOT_ACTOR,
+            now=NOW - timedelta(days=3),
+            result="deleted",
+        )
+        store.create_request(
+            session, finding=finding("vol-open", "7.00"), requested_by="U0DEV", now=NOW, ttl=ttl
+        )
 
 
 def test_the_digest_says_it_all_once_a_week_with_one_cost_explorer_request(
@@ -92,7 +143,8 @@ def test_the_digest_says_it_all_once_a_week_with_one_cost_explorer_request(
     digest = services.config.digest
     assert digest is not None
     services.config = services.config.model_copy(
-        update={"digest": digest.model_copy(update={"team_channels": True})})
+        update={"digest": digest.model_copy(update={"team_channels": True})}
+    )
     seed_records(slack_stack)
     run = run_job("digest", services)
     assert run.status == "ok", run.detail

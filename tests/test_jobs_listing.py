@@ -11,12 +11,15 @@ from tests.conftest import TEST_CONFIG, make_env
 
 
 def test_jobs_prints_each_jobs_effective_schedule(
-    tmp_path: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+    sqlite_url: str,
+    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     path = tmp_path / "finops.yml"
-    path.write_text(TEST_CONFIG + '  schedule: {timezone: Europe/Paris, budgets: "30 6 * * *", '
-                    'digest: "off"}\n')
+    path.write_text(
+        TEST_CONFIG + '  schedule: {timezone: Europe/Paris, budgets: "30 6 * * *", digest: "off"}\n'
+    )
     for key, value in make_env(path, sqlite_url).items():
         monkeypatch.setenv(key, value)
     assert main(["jobs"]) == 0

@@ -18,8 +18,12 @@ from tests.test_remediation_flow import open_request
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, sqlite_url: str, aws: boto3.Session,  # noqa: F811
-            monkeypatch: pytest.MonkeyPatch) -> Path:
+def cli_env(
+    tmp_path: Path,
+    sqlite_url: str,
+    aws: boto3.Session,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Path:
     config = tmp_path / "finops.yml"
     config.write_text(CONFIG)
     for key, value in make_env(config, sqlite_url).items():
@@ -27,8 +31,11 @@ def cli_env(tmp_path: Path, sqlite_url: str, aws: boto3.Session,  # noqa: F811
     return tmp_path
 
 
-def test_scan_orphans_json_and_table(cli_env: Path, aws: boto3.Session,  # noqa: F811
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_scan_orphans_json_and_table(
+    cli_env: Path,
+    aws: boto3.Session,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     estate = Estate(aws)
     volume = estate.volume(100, "gp2", "payments")
     address = estate.address("search", region="eu-west-1")
@@ -36,9 +43,13 @@ def test_scan_orphans_json_and_table(cli_env: Path, aws: boto3.Session,  # noqa:
     rows = json.loads(capsys.readouterr().out)
     by_id = {r["resource_id"]: r for r in rows}
     assert set(by_id) == {volume, address}
-    for key, value in {"resource_type": "ebs-volume", "region": "us-east-1",
-                       "account": "123456789012", "team": "payments",
-                       "monthly_cost": "10.00"}.items():
+    for key, value in {
+        "resource_type": "ebs-volume",
+        "region": "us-east-1",
+        "account": "123456789012",
+        "team": "payments",
+        "monthly_cost": "10.00",
+    }.items():
         assert by_id[volume][key] == value
     assert by_id[address]["monthly_cost"] == "3.65" and by_id[address]["team"] == "search"
     assert main(["scan", "orphans", "--format", "table", "--team", "payments"]) == 0
@@ -48,15 +59,20 @@ def test_scan_orphans_json_and_table(cli_env: Path, aws: boto3.Session,  # noqa:
     assert "did you mean payments?" in capsys.readouterr().err
 
 
-def test_scan_savings_json_and_table(cli_env: Path, aws: boto3.Session,  # noqa: F811
-                                     capsys: pytest.CaptureFixture[str]) -> None:
+def test_scan_savings_json_and_table(
+    cli_env: Path,
+    aws: boto3.Session,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     estate = Estate(aws)
     orphan = estate.volume(100, "gp2", "payments")  # $10 waste; also a $2 gp3 candidate
     attached_like = estate.volume(50, "gp2", "search", region="eu-west-1")
     assert main(["scan", "savings", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["resource_id"], r["source"], r["monthly_cost"]) for r in rows] == [
-        (orphan, "orphans", "10.00"), (attached_like, "orphans", "5.50")]
+        (orphan, "orphans", "10.00"),
+        (attached_like, "orphans", "5.50"),
+    ]
     assert main(["scan", "savings", "--team", "payments"]) == 0
     table = capsys.readouterr().out
     assert orphan in table and attached_like not in table and "Total: $10.00/month" in table
@@ -64,8 +80,12 @@ def test_scan_savings_json_and_table(cli_env: Path, aws: boto3.Session,  # noqa:
     assert "not scanned" in capsys.readouterr().err
 
 
-def test_audit_json_csv_since(cli_env: Path, sqlite_url: str, aws: boto3.Session,  # noqa: F811
-                              capsys: pytest.CaptureFixture[str]) -> None:
+def test_audit_json_csv_since(
+    cli_env: Path,
+    sqlite_url: str,
+    aws: boto3.Session,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
     services = services_for(cli_env, sqlite_url)
     request_id = open_request(services, Estate(aws).volume(10, "gp2", "payments"))
     service.decide(services, request_id, user="U0LEAD", approve=False)

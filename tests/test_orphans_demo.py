@@ -31,8 +31,17 @@ def test_orphans_lists_the_seeded_waste_with_correct_costs(demo: DemoStack) -> N
     answer = orphans(demo.console, "U0DEV", "C0FINOPS")
     text = text_of(answer)
     # us-east-1: 500 GiB gp3 $40.00, 100 GiB gp2 $10.00, idle ALB $16.43, EIPs $3.65 ...
-    for cost in ("$40.00/month", "$44.00/month", "$10.00/month", "$11.00/month",
-                 "$16.43/month", "$18.40/month", "$3.65/month", "$4.40/month", "$1.50/month"):
+    for cost in (
+        "$40.00/month",
+        "$44.00/month",
+        "$10.00/month",
+        "$11.00/month",
+        "$16.43/month",
+        "$18.40/month",
+        "$3.65/month",
+        "$4.40/month",
+        "$1.50/month",
+    ):
         assert cost in text, cost
     assert "Waste: $191.71/month (all teams)" in answer["text"]
     assert ":lock: protected" in text  # the search backup volume: reported, no button
@@ -44,44 +53,74 @@ def test_request_approve_and_reject_from_the_console_and_audit(demo: DemoStack) 
     answer = orphans(console, "U0DEV", "C0FINOPS", "team=payments kind=volume region=us-east-1")
     block = find_block(answer, "100 GiB gp2")
     volume = block["block_id"]
-    console.click(user_id="U0DEV", message_id=answer["id"],
-                  action_id="orphans_request_cleanup", block_id=volume)
-    request = console.wait_for(lambda: [m for m in console.messages("C0PAY")
-                                        if volume in text_of(m)], timeout=15)[-1]
+    console.click(
+        user_id="U0DEV",
+        message_id=answer["id"],
+        action_id="orphans_request_cleanup",
+        block_id=volume,
+    )
+    request = console.wait_for(
+        lambda: [m for m in console.messages("C0PAY") if volume in text_of(m)], timeout=15
+    )[-1]
     assert "Approve" in text_of(request) and "$10.00/month" in text_of(request)
-    pending = console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")
-                                        if "is pending approval" in m["text"]], timeout=10)
+    pending = console.wait_for(
+        lambda: [m for m in console.ephemerals("U0DEV") if "is pending approval" in m["text"]],
+        timeout=10,
+    )
     assert pending
     # a plain engineer may not approve: ephemeral refusal, nothing happens
     console.click(user_id="U0DEV", message_id=request["id"], action_id="cleanup_approve")
-    refusal = console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")
-                                        if "can't approve" in m["text"]], timeout=10)
+    refusal = console.wait_for(
+        lambda: [m for m in console.ephemerals("U0DEV") if "can't approve" in m["text"]], timeout=10
+    )
     assert "four-eyes" in refusal[-1]["text"]
     # the payments lead approves
     console.click(user_id="U0LEAD", message_id=request["id"], action_id="cleanup_approve")
-    done = console.wait_for(lambda: [m for m in console.messages("C0PAY")
-                                     if m["id"] == request["id"] and "done:" in text_of(m)],
-                            timeout=20)[-1]
+    done = console.wait_for(
+        lambda: [
+            m
+            for m in console.messages("C0PAY")
+            if m["id"] == request["id"] and "done:" in text_of(m)
+        ],
+        timeout=20,
+    )[-1]
     assert "cleanup_approve" not in text_of(done) and "Restore volume" in text_of(done)
-    dm = console.wait_for(lambda: [m for m in console.messages("D0DEV")
-                                   if "executed" in m["text"]], timeout=10)
+    dm = console.wait_for(
+        lambda: [m for m in console.messages("D0DEV") if "executed" in m["text"]], timeout=10
+    )
     assert dm
     # undo: the approver restores the volume from its pre-delete snapshot
     console.click(user_id="U0LEAD", message_id=request["id"], action_id="cleanup_restore")
-    console.wait_for(lambda: [m for m in console.messages("C0PAY")
-                              if m["id"] == request["id"] and "Restored by" in text_of(m)],
-                     timeout=15)
+    console.wait_for(
+        lambda: [
+            m
+            for m in console.messages("C0PAY")
+            if m["id"] == request["id"] and "Restored by" in text_of(m)
+        ],
+        timeout=15,
+    )
     # the search lead rejects a search address
     answer = orphans(console, "U0DEV", "C0FINOPS", "team=search kind=address")
     block = find_block(answer, "Request cleanup")
-    console.click(user_id="U0DEV", message_id=answer["id"],
-                  action_id="orphans_request_cleanup", block_id=block["block_id"])
-    search = console.wait_for(lambda: [m for m in console.messages("C0SRCH")
-                                       if block["block_id"] in text_of(m)], timeout=15)[-1]
+    console.click(
+        user_id="U0DEV",
+        message_id=answer["id"],
+        action_id="orphans_request_cleanup",
+        block_id=block["block_id"],
+    )
+    search = console.wait_for(
+        lambda: [m for m in console.messages("C0SRCH") if block["block_id"] in text_of(m)],
+        timeout=15,
+    )[-1]
     console.click(user_id="U0SLEAD", message_id=search["id"], action_id="cleanup_reject")
-    console.wait_for(lambda: [m for m in console.messages("C0SRCH")
-                              if m["id"] == search["id"] and "Rejected by" in text_of(m)],
-                     timeout=15)
+    console.wait_for(
+        lambda: [
+            m
+            for m in console.messages("C0SRCH")
+            if m["id"] == search["id"] and "Rejected by" in text_of(m)
+        ],
+        timeout=15,
+    )
     from bot.audit_export import events
     from storage.db import Database
 

@@ -33,11 +33,13 @@ def test_registry_holds_every_kind_with_its_cleanup() -> None:
 
 
 def test_unattached_volume_is_found_priced_and_attached_one_never(
-    svc: Services, estate: Estate  # noqa: F811
+    svc: Services,
+    estate: Estate,
 ) -> None:
     loose = estate.volume(100, "gp2", "payments", Name="old-data")
-    io1 = estate.ec2().create_volume(AvailabilityZone="us-east-1a", Size=50, VolumeType="io1",
-                                     Iops=1000)["VolumeId"]
+    io1 = estate.ec2().create_volume(
+        AvailabilityZone="us-east-1a", Size=50, VolumeType="io1", Iops=1000
+    )["VolumeId"]
     attached = estate.volume(200, "gp3", "payments")
     instance = estate.instance()
     estate.ec2().attach_volume(VolumeId=attached, InstanceId=instance, Device="/dev/sdf")
@@ -45,7 +47,11 @@ def test_unattached_volume_is_found_priced_and_attached_one_never(
     assert attached not in findings
     volume = findings[loose]
     assert (volume.monthly_cost, volume.team, volume.owner, volume.name) == (
-        Decimal("10.00"), "payments", "U0PAYDEV", "old-data")
+        Decimal("10.00"),
+        "payments",
+        "U0PAYDEV",
+        "old-data",
+    )
     assert volume.size == "100 GiB gp2" and volume.region == "us-east-1"
     assert volume.account == "123456789012" and volume.action == "snapshot-and-delete-volume"
     # io1: 50 GB x 0.125 + 1,000 IOPS x 0.065
@@ -53,7 +59,8 @@ def test_unattached_volume_is_found_priced_and_attached_one_never(
 
 
 def test_protected_resources_are_reported_but_offer_no_cleanup(
-    svc: Services, estate: Estate  # noqa: F811
+    svc: Services,
+    estate: Estate,
 ) -> None:
     volume = estate.volume(50, "gp3", "search", **{"finops:protect": "true"})
     finding = found(svc)[volume]
@@ -61,7 +68,7 @@ def test_protected_resources_are_reported_but_offer_no_cleanup(
     assert finding.monthly_cost == Decimal("4.00")
 
 
-def test_unassociated_address_found_associated_not(svc: Services, estate: Estate) -> None:  # noqa: F811
+def test_unassociated_address_found_associated_not(svc: Services, estate: Estate) -> None:
     free = estate.address("search")
     used = estate.address("payments")
     estate.ec2().associate_address(AllocationId=used, InstanceId=estate.instance())
@@ -75,33 +82,46 @@ def _alb(session: boto3.Session, name: str, target: str | None) -> str:
     ec2 = session.client("ec2", region_name="us-east-1")
     elbv2 = session.client("elbv2", region_name="us-east-1")
     vpc = ec2.create_vpc(CidrBlock="10.1.0.0/16")["Vpc"]["VpcId"]
-    subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{n}.0/24",
-                                 AvailabilityZone=f"us-east-1{z}")["Subnet"]["SubnetId"]
-               for n, z in enumerate("ab")]
-    arn = elbv2.create_load_balancer(Name=name, Subnets=subnets, Type="application",
-                                     Tags=[{"Key": "Team", "Value": "search"}])[
-        "LoadBalancers"][0]["LoadBalancerArn"]
-    group = elbv2.create_target_group(Name=f"{name}-tg", Protocol="HTTP", Port=80, VpcId=vpc,
-                                      TargetType="instance")["TargetGroups"][0]["TargetGroupArn"]
-    elbv2.create_listener(LoadBalancerArn=arn, Protocol="HTTP", Port=80,
-                          DefaultActions=[{"Type": "forward", "TargetGroupArn": group}])
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.1.{n}.0/24", AvailabilityZone=f"us-east-1{z}")[
+            "Subnet"
+        ]["SubnetId"]
+        for n, z in enumerate("ab")
+    ]
+    arn = elbv2.create_load_balancer(
+        Name=name, Subnets=subnets, Type="application", Tags=[{"Key": "Team", "Value": "search"}]
+    )["LoadBalancers"][0]["LoadBalancerArn"]
+    group = elbv2.create_target_group(
+        Name=f"{name}-tg", Protocol="HTTP", Port=80, VpcId=vpc, TargetType="instance"
+    )["TargetGroups"][0]["TargetGroupArn"]
+    elbv2.create_listener(
+        LoadBalancerArn=arn,
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": group}],
+    )
     if target:
         elbv2.register_targets(TargetGroupArn=group, Targets=[{"Id": target}])
     return str(arn)
 
 
-def test_load_balancers_with_nothing_behind_them(svc: Services, estate: Estate) -> None:  # noqa: F811
+def test_load_balancers_with_nothing_behind_them(svc: Services, estate: Estate) -> None:
     idle = _alb(estate.session, "idle", None)
     busy = _alb(estate.session, "busy", estate.instance())
     elb = estate.session.client("elb", region_name="us-east-1")
     listener = [{"Protocol": "http", "LoadBalancerPort": 80, "InstancePort": 80}]
-    elb.create_load_balancer(LoadBalancerName="classic-empty", Listeners=listener,
-                             AvailabilityZones=["us-east-1a"],
-                             Tags=[{"Key": "Team", "Value": "payments"}])
-    elb.create_load_balancer(LoadBalancerName="classic-used", Listeners=listener,
-                             AvailabilityZones=["us-east-1a"])
-    elb.register_instances_with_load_balancer(LoadBalancerName="classic-used",
-                                              Instances=[{"InstanceId": estate.instance()}])
+    elb.create_load_balancer(
+        LoadBalancerName="classic-empty",
+        Listeners=listener,
+        AvailabilityZones=["us-east-1a"],
+        Tags=[{"Key": "Team", "Value": "payments"}],
+    )
+    elb.create_load_balancer(
+        LoadBalancerName="classic-used", Listeners=listener, AvailabilityZones=["us-east-1a"]
+    )
+    elb.register_instances_with_load_balancer(
+        LoadBalancerName="classic-used", Instances=[{"InstanceId": estate.instance()}]
+    )
     findings = found(svc, kind="load-balancer")
     assert set(findings) == {idle, "classic-empty"}, findings.keys()
     assert busy not in findings
@@ -112,7 +132,9 @@ def test_load_balancers_with_nothing_behind_them(svc: Services, estate: Estate) 
 
 
 def test_snapshots_old_without_volume_or_ami(
-    svc: Services, estate: Estate, clock: Clock  # noqa: F811
+    svc: Services,
+    estate: Estate,
+    clock: Clock,
 ) -> None:
     ec2 = estate.ec2()
     gone = estate.volume(200, "gp2", "payments")
@@ -136,7 +158,9 @@ def test_snapshots_old_without_volume_or_ami(
 
 
 def test_instances_stopped_long_enough(
-    svc: Services, estate: Estate, clock: Clock  # noqa: F811
+    svc: Services,
+    estate: Estate,
+    clock: Clock,
 ) -> None:
     stopped = estate.instance()
     running = estate.instance()
@@ -155,7 +179,7 @@ def test_stop_time_is_read_from_the_transition_reason() -> None:
     assert stopped_at({"StateTransitionReason": ""}) is None
 
 
-def test_filters_by_team_and_region(svc: Services, estate: Estate) -> None:  # noqa: F811
+def test_filters_by_team_and_region(svc: Services, estate: Estate) -> None:
     mine = estate.volume(10, "gp2", "payments")
     theirs = estate.volume(10, "gp2", "search")
     ireland = estate.volume(10, "gp2", "payments", region="eu-west-1")
@@ -165,13 +189,14 @@ def test_filters_by_team_and_region(svc: Services, estate: Estate) -> None:  # n
     assert found(svc, region="eu-west-1")[ireland].monthly_cost == Decimal("1.10")
 
 
-def test_one_region_failing_does_not_sink_the_report(svc: Services, estate: Estate) -> None:  # noqa: F811
+def test_one_region_failing_does_not_sink_the_report(svc: Services, estate: Estate) -> None:
     mine = estate.volume(10, "gp2", "payments")
     estate.volume(10, "gp2", "payments", region="eu-west-1")
 
     def deny(**_: Any) -> None:
-        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not authorized"}},
-                          "DescribeVolumes")
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "not authorized"}}, "DescribeVolumes"
+        )
 
     ireland = svc.aws.client("ec2", region="eu-west-1")
     ireland.meta.events.register("before-call.ec2.DescribeVolumes", deny)
@@ -183,16 +208,24 @@ def test_one_region_failing_does_not_sink_the_report(svc: Services, estate: Esta
     assert "AccessDenied" in result.failures[0].message
 
 
-def test_volumes_are_read_across_pages(svc: Services) -> None:  # noqa: F811
+def test_volumes_are_read_across_pages(svc: Services) -> None:
     """moto ignores MaxResults, so the paginator is exercised with botocore's Stubber."""
     ec2 = boto3.client("ec2", region_name="us-east-1")
     page = {"State": "available", "Size": 10, "VolumeType": "gp2", "AvailabilityZone": "x"}
     with Stubber(ec2) as stub:
-        stub.add_response("describe_volumes",
-                          {"Volumes": [{**page, "VolumeId": "vol-1"}], "NextToken": "t"})
-        stub.add_response("describe_volumes", {"Volumes": [{**page, "VolumeId": "vol-2"}]},
-                          {"NextToken": "t"})
-        ctx = TargetContext(client=lambda _: ec2, account="1", region="us-east-1",
-                            config=svc.config, now=svc.now(), prices=default_prices())
+        stub.add_response(
+            "describe_volumes", {"Volumes": [{**page, "VolumeId": "vol-1"}], "NextToken": "t"}
+        )
+        stub.add_response(
+            "describe_volumes", {"Volumes": [{**page, "VolumeId": "vol-2"}]}, {"NextToken": "t"}
+        )
+        ctx = TargetContext(
+            client=lambda _: ec2,
+            account="1",
+            region="us-east-1",
+            config=svc.config,
+            now=svc.now(),
+            prices=default_prices(),
+        )
         findings = load_kinds()["volume"].scan(ctx)
     assert [f.resource_id for f in findings] == ["vol-1", "vol-2"]

@@ -35,7 +35,8 @@ def test_table_covers_the_regions_and_types_with_its_source() -> None:
 def test_prices_are_decimal_exact() -> None:
     prices = default_prices()
     assert prices.volume("us-east-1", "gp3", 100, iops=4000, throughput=250).monthly == (
-        Decimal("8.00") + Decimal("5.00") + Decimal("5.00"))
+        Decimal("8.00") + Decimal("5.00") + Decimal("5.00")
+    )
     assert prices.volume("us-east-1", "io2", 10, iops=100).monthly == Decimal("7.75")
     assert prices.load_balancer("eu-west-1", "network").monthly == Decimal("18.40")
 
@@ -52,19 +53,35 @@ def test_money_format() -> None:
 
 def finding(n: int, kind: str = "volume", **extra: Any) -> Finding:
     values: dict[str, Any] = dict(
-        resource_id=f"vol-{n:05d}", kind=kind, resource_type="ebs-volume", region="us-east-1",
-        account="123456789012", name="x" * 400, size="100 GiB gp2", age_days=3, tags={},
-        team="payments", owner="U0PAYDEV", monthly_cost=Decimal(n), approximate=False,
-        action="snapshot-and-delete-volume", reason="not attached " * 300)
+        resource_id=f"vol-{n:05d}",
+        kind=kind,
+        resource_type="ebs-volume",
+        region="us-east-1",
+        account="123456789012",
+        name="x" * 400,
+        size="100 GiB gp2",
+        age_days=3,
+        tags={},
+        team="payments",
+        owner="U0PAYDEV",
+        monthly_cost=Decimal(n),
+        approximate=False,
+        action="snapshot-and-delete-volume",
+        reason="not attached " * 300,
+    )
     values.update(extra)
     return Finding(**values)
 
 
 def test_many_findings_stay_within_slack_limits_with_show_more() -> None:
     findings = [finding(n) for n in range(150)] + [finding(n, "address") for n in range(150, 300)]
-    result = ScanResult(findings=findings, targets=2,
-                        failures=[ScanFailure("current", f"r-{n}", "volume", "AccessDenied " * 99)
-                                  for n in range(30)])
+    result = ScanResult(
+        findings=findings,
+        targets=2,
+        failures=[
+            ScanFailure("current", f"r-{n}", "volume", "AccessDenied " * 99) for n in range(30)
+        ],
+    )
     message = orphans_message(result, scope=ScanFilter(), prices=default_prices())
     blocks = message["blocks"]
     assert len(blocks) <= 50
@@ -83,21 +100,37 @@ def test_many_findings_stay_within_slack_limits_with_show_more() -> None:
 
 
 def test_empty_and_protected() -> None:
-    empty = orphans_message(ScanResult(targets=2), scope=ScanFilter(team="data"),
-                            prices=default_prices())
+    empty = orphans_message(
+        ScanResult(targets=2), scope=ScanFilter(team="data"), prices=default_prices()
+    )
     assert "No paid-for waste" in json.dumps(empty["blocks"])
     locked = finding(1, protected=True, action=None)
-    message = orphans_message(ScanResult(findings=[locked], targets=1), scope=ScanFilter(),
-                              prices=default_prices(), open_requests={})
+    message = orphans_message(
+        ScanResult(findings=[locked], targets=1),
+        scope=ScanFilter(),
+        prices=default_prices(),
+        open_requests={},
+    )
     assert "accessory" not in message["blocks"][-1]
-    pending = orphans_message(ScanResult(findings=[finding(2)], targets=1), scope=ScanFilter(),
-                              prices=default_prices(), open_requests={"vol-00002": 7})
+    pending = orphans_message(
+        ScanResult(findings=[finding(2)], targets=1),
+        scope=ScanFilter(),
+        prices=default_prices(),
+        open_requests={"vol-00002": 7},
+    )
     assert "request #7 is open" in json.dumps(pending["blocks"])
 
 
 def _product(usd: str, unit: str) -> str:
-    return json.dumps({"terms": {"OnDemand": {"t": {"priceDimensions": {
-        "d": {"unit": unit, "pricePerUnit": {"USD": usd}}}}}}})
+    return json.dumps(
+        {
+            "terms": {
+                "OnDemand": {
+                    "t": {"priceDimensions": {"d": {"unit": unit, "pricePerUnit": {"USD": usd}}}}
+                }
+            }
+        }
+    )
 
 
 def test_refresh_from_the_pricing_api(tmp_path: Path) -> None:
@@ -107,8 +140,9 @@ def test_refresh_from_the_pricing_api(tmp_path: Path) -> None:
     document = json.loads((Path("bot/orphans/prices.json")).read_text())
     document["regions"] = {"us-east-1": document["regions"]["us-east-1"]}
     path.write_text(json.dumps(document))
-    pricing = boto3.client("pricing", region_name="us-east-1", aws_access_key_id="x",
-                           aws_secret_access_key="x")
+    pricing = boto3.client(
+        "pricing", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
     with Stubber(pricing) as stub:
         stub.add_response("get_products", {"PriceList": [_product("0.12", "GB-Mo")]})
         for _ in range(12):
@@ -126,9 +160,14 @@ def test_refresh_unreachable_leaves_the_table_alone(tmp_path: Path) -> None:
 
     path = tmp_path / "prices.json"
     path.write_text(Path("bot/orphans/prices.json").read_text())
-    pricing = boto3.client("pricing", region_name="us-east-1", endpoint_url="http://127.0.0.1:9",
-                           aws_access_key_id="x", aws_secret_access_key="x",
-                           config=Config(retries={"max_attempts": 1}, connect_timeout=1))
+    pricing = boto3.client(
+        "pricing",
+        region_name="us-east-1",
+        endpoint_url="http://127.0.0.1:9",
+        aws_access_key_id="x",
+        aws_secret_access_key="x",
+        config=Config(retries={"max_attempts": 1}, connect_timeout=1),
+    )
     with pytest.raises(PricingUnavailable, match="could not be used"):
         refresh(pricing, path=path)
     assert path.read_text() == Path("bot/orphans/prices.json").read_text()

@@ -21,21 +21,22 @@ from tests.test_remediation_flow import open_request
 
 
 @pytest.fixture
-def svc_db(tmp_path: Path, database_url: str, aws: boto3.Session) -> Iterator[Services]:  # noqa: F811
+def svc_db(tmp_path: Path, database_url: str, aws: boto3.Session) -> Iterator[Services]:
     built = services_for(tmp_path, database_url)
     built.now = Clock()
     yield built
     built.db.dispose()
 
 
-def test_many_concurrent_approvals_execute_once(svc_db: Services, aws: boto3.Session) -> None:  # noqa: F811
+def test_many_concurrent_approvals_execute_once(svc_db: Services, aws: boto3.Session) -> None:
     estate = Estate(aws)
     volume = estate.volume(10, "gp2", "payments")
     request_id = open_request(svc_db, volume)
     deletes: list[str] = []
     svc_db.aws.client("ec2", region="us-east-1").meta.events.register(
         "before-parameter-build.ec2.DeleteVolume",
-        lambda **kw: deletes.append(kw["params"]["VolumeId"]))
+        lambda **kw: deletes.append(kw["params"]["VolumeId"]),
+    )
     start = threading.Barrier(8)
     outcomes: list[str] = []
 
@@ -59,8 +60,9 @@ def test_many_concurrent_approvals_execute_once(svc_db: Services, aws: boto3.Ses
     assert [e["status"] for e in events(svc_db.db)] == ["requested", "approved", "executed"]
 
 
-def _approve_in_process(env: dict[str, str], request_id: int, user: str, go: Any,
-                        results: Any) -> None:
+def _approve_in_process(
+    env: dict[str, str], request_id: int, user: str, go: Any, results: Any
+) -> None:
     os.environ.update(env)
     from bot.config import Settings
     from bot.remediation import service as remote
@@ -76,8 +78,9 @@ def _approve_in_process(env: dict[str, str], request_id: int, user: str, go: Any
 
 
 @pytest.mark.postgres
-def test_two_processes_on_postgresql_execute_once(tmp_path: Path, postgres_url: str,
-                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+def test_two_processes_on_postgresql_execute_once(
+    tmp_path: Path, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
@@ -87,16 +90,23 @@ def test_two_processes_on_postgresql_execute_once(tmp_path: Path, postgres_url: 
             monkeypatch.setenv(key, value)
         config = tmp_path / "finops.yml"
         config.write_text(CONFIG)
-        env.update({"DATABASE_URL": postgres_url, "FINOPS_CONFIG": str(config),
-                    "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s"})
+        env.update(
+            {
+                "DATABASE_URL": postgres_url,
+                "FINOPS_CONFIG": str(config),
+                "SLACK_BOT_TOKEN": "xoxb-test",
+                "SLACK_SIGNING_SECRET": "s",
+            }
+        )
         services = services_for(tmp_path, postgres_url)
         volume = Estate(boto3.Session(region_name="us-east-1")).volume(10, "gp2", "payments")
         request_id = open_request(services, volume)
         spawn = multiprocessing.get_context("spawn")
         go, results = spawn.Event(), spawn.Queue()
-        workers = [spawn.Process(target=_approve_in_process,
-                                 args=(env, request_id, user, go, results))
-                   for user in ("U0LEAD", "U0PAYDEV", "U0LEAD")]
+        workers = [
+            spawn.Process(target=_approve_in_process, args=(env, request_id, user, go, results))
+            for user in ("U0LEAD", "U0PAYDEV", "U0LEAD")
+        ]
         for worker in workers:
             worker.start()
         go.set()
@@ -111,7 +121,8 @@ def test_two_processes_on_postgresql_execute_once(tmp_path: Path, postgres_url: 
         assert statuses == ["requested", "approved", "executed"]
         ec2 = boto3.client("ec2", region_name="us-east-1")
         snapshots = ec2.describe_snapshots(
-            Filters=[{"Name": "tag:finops:source", "Values": [volume]}])["Snapshots"]
+            Filters=[{"Name": "tag:finops:source", "Values": [volume]}]
+        )["Snapshots"]
         assert len(snapshots) == 1
         services.db.dispose()
     finally:

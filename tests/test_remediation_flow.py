@@ -20,12 +20,12 @@ from tests.orphans_fixtures import Clock, Estate, aws, clock, estate, svc  # noq
 
 
 def ref(resource_id: str, kind: str = "volume", region: str = "us-east-1") -> ResourceRef:
-    return ResourceRef(kind=kind, region=region, account="123456789012",
-                       resource_id=resource_id)
+    return ResourceRef(kind=kind, region=region, account="123456789012", resource_id=resource_id)
 
 
-def open_request(services: Services, resource_id: str, kind: str = "volume",
-                 user: str = "U0DEV") -> int:
+def open_request(
+    services: Services, resource_id: str, kind: str = "volume", user: str = "U0DEV"
+) -> int:
     result = service.request_cleanup(services, ref(resource_id, kind), user=user)
     assert result.request is not None, result.problem
     return result.request.id
@@ -35,7 +35,7 @@ def statuses(services: Services) -> list[str]:
     return [e["status"] for e in events(services.db)]
 
 
-def test_volume_cleanup_snapshots_first_then_deletes(svc: Services, estate: Estate) -> None:  # noqa: F811
+def test_volume_cleanup_snapshots_first_then_deletes(svc: Services, estate: Estate) -> None:
     volume = estate.volume(100, "gp2", "payments", Name="old")
     request_id = open_request(svc, volume)
     decision = service.decide(svc, request_id, user="U0LEAD", approve=True)
@@ -43,10 +43,12 @@ def test_volume_cleanup_snapshots_first_then_deletes(svc: Services, estate: Esta
     done = service.execute(svc, request_id)
     assert done.outcome == "executed", done.message
     ec2 = estate.ec2()
-    assert ec2.describe_volumes(Filters=[{"Name": "volume-id", "Values": [volume]}])[
-        "Volumes"] == []
-    snapshots = ec2.describe_snapshots(
-        Filters=[{"Name": "tag:finops:source", "Values": [volume]}])["Snapshots"]
+    assert (
+        ec2.describe_volumes(Filters=[{"Name": "volume-id", "Values": [volume]}])["Volumes"] == []
+    )
+    snapshots = ec2.describe_snapshots(Filters=[{"Name": "tag:finops:source", "Values": [volume]}])[
+        "Snapshots"
+    ]
     assert len(snapshots) == 1
     snap_tags = {t["Key"]: t["Value"] for t in snapshots[0]["Tags"]}
     assert snap_tags["finops:cleanup-request"] == str(request_id)
@@ -61,14 +63,17 @@ def test_volume_cleanup_snapshots_first_then_deletes(svc: Services, estate: Esta
 
 
 @pytest.mark.parametrize("kind", ["address", "snapshot", "stopped-instance"])
-def test_other_cleanups(svc: Services, estate: Estate, clock: Clock, kind: str) -> None:  # noqa: F811
+def test_other_cleanups(svc: Services, estate: Estate, clock: Clock, kind: str) -> None:
     ec2 = estate.ec2()
     if kind == "address":
         resource = estate.address("search")
     elif kind == "snapshot":
         gone = estate.volume(20, "gp2", "payments")
-        resource = ec2.create_snapshot(VolumeId=gone, TagSpecifications=[{
-            "ResourceType": "snapshot", "Tags": [{"Key": "Team", "Value": "payments"}]}],
+        resource = ec2.create_snapshot(
+            VolumeId=gone,
+            TagSpecifications=[
+                {"ResourceType": "snapshot", "Tags": [{"Key": "Team", "Value": "payments"}]}
+            ],
         )["SnapshotId"]
         ec2.delete_volume(VolumeId=gone)
         clock.advance(days=91)
@@ -87,15 +92,17 @@ def test_other_cleanups(svc: Services, estate: Estate, clock: Clock, kind: str) 
         with pytest.raises(ClientError):
             ec2.describe_snapshots(SnapshotIds=[resource])
     else:
-        state = ec2.describe_instances(InstanceIds=[resource])["Reservations"][0][
-            "Instances"][0]["State"]["Name"]
+        state = ec2.describe_instances(InstanceIds=[resource])["Reservations"][0]["Instances"][0][
+            "State"
+        ]["Name"]
         assert state in ("terminated", "shutting-down")
-        images = ec2.describe_images(Owners=["self"], Filters=[
-            {"Name": "tag:finops:source", "Values": [resource]}])["Images"]
+        images = ec2.describe_images(
+            Owners=["self"], Filters=[{"Name": "tag:finops:source", "Values": [resource]}]
+        )["Images"]
         assert len(images) == 1 and images[0]["ImageId"] in done.message
 
 
-def test_load_balancer_cleanup(svc: Services, estate: Estate) -> None:  # noqa: F811
+def test_load_balancer_cleanup(svc: Services, estate: Estate) -> None:
     from tests.test_orphans_kinds import _alb
 
     arn = _alb(estate.session, "idle", None)
@@ -106,7 +113,7 @@ def test_load_balancer_cleanup(svc: Services, estate: Estate) -> None:  # noqa: 
     assert elbv2.describe_load_balancers()["LoadBalancers"] == []
 
 
-def test_unauthorized_approval_is_refused_and_logged(svc: Services, estate: Estate) -> None:  # noqa: F811
+def test_unauthorized_approval_is_refused_and_logged(svc: Services, estate: Estate) -> None:
     volume = estate.volume(100, "gp2", "payments")
     request_id = open_request(svc, volume)
     decision = service.decide(svc, request_id, user="U0SLEAD", approve=True)
@@ -119,7 +126,7 @@ def test_unauthorized_approval_is_refused_and_logged(svc: Services, estate: Esta
     assert refused["actor"] == "U0SLEAD" and refused["decided_by"] is None
 
 
-def test_the_owner_may_approve_by_user_id_or_email(svc: Services, estate: Estate) -> None:  # noqa: F811
+def test_the_owner_may_approve_by_user_id_or_email(svc: Services, estate: Estate) -> None:
     by_id = open_request(svc, estate.volume(10, "gp2", "payments"))  # Owner tag U0PAYDEV
     assert service.decide(svc, by_id, user="U0PAYDEV", approve=True).outcome == "approved"
     by_email = open_request(svc, estate.address("search"), "address")  # lee@example.com
@@ -129,7 +136,8 @@ def test_the_owner_may_approve_by_user_id_or_email(svc: Services, estate: Estate
 
 
 def test_untagged_resources_are_decided_by_the_default_approvers(
-    svc: Services, estate: Estate  # noqa: F811
+    svc: Services,
+    estate: Estate,
 ) -> None:
     request_id = open_request(svc, estate.volume(10, "gp2", team=None))
     refused = service.decide(svc, request_id, user="U0LEAD", approve=True)
@@ -139,18 +147,21 @@ def test_untagged_resources_are_decided_by_the_default_approvers(
     assert service.decide(ops, request_id, user="U0OPS", approve=True).outcome == "approved"
 
 
-def test_four_eyes_self_approval(svc: Services, estate: Estate) -> None:  # noqa: F811
+def test_four_eyes_self_approval(svc: Services, estate: Estate) -> None:
     request_id = open_request(svc, estate.volume(10, "gp2", "payments"), user="U0LEAD")
     decision = service.decide(svc, request_id, user="U0LEAD", approve=True)
     assert decision.outcome == "refused" and "four-eyes" in decision.reason
     # ...unless the config allows it
-    relaxed = svc.config.model_copy(update={"remediation": svc.config.remediation.model_copy(
-        update={"allow_self_approval": True})})
+    relaxed = svc.config.model_copy(
+        update={
+            "remediation": svc.config.remediation.model_copy(update={"allow_self_approval": True})
+        }
+    )
     allowed = replace(svc, config=relaxed)
     assert service.decide(allowed, request_id, user="U0LEAD", approve=True).outcome == "approved"
 
 
-def test_rejection_closes_the_request_and_nothing_happens(svc: Services, estate: Estate) -> None:  # noqa: F811
+def test_rejection_closes_the_request_and_nothing_happens(svc: Services, estate: Estate) -> None:
     volume = estate.volume(10, "gp2", "payments")
     request_id = open_request(svc, volume)
     assert service.decide(svc, request_id, user="U0LEAD", approve=False).outcome == "rejected"
@@ -160,7 +171,7 @@ def test_rejection_closes_the_request_and_nothing_happens(svc: Services, estate:
     assert statuses(svc) == ["requested", "rejected"]
 
 
-def test_one_open_request_per_resource(svc: Services, estate: Estate) -> None:  # noqa: F811
+def test_one_open_request_per_resource(svc: Services, estate: Estate) -> None:
     volume = estate.volume(10, "gp2", "payments")
     first = open_request(svc, volume)
     again = service.request_cleanup(svc, ref(volume), user="U0SLEAD")
@@ -170,7 +181,8 @@ def test_one_open_request_per_resource(svc: Services, estate: Estate) -> None:  
 
 
 def test_protected_or_attached_resources_cannot_be_requested(
-    svc: Services, estate: Estate  # noqa: F811
+    svc: Services,
+    estate: Estate,
 ) -> None:
     protected = estate.volume(10, "gp2", "search", **{"finops:protect": "true"})
     answer = service.request_cleanup(svc, ref(protected), user="U0DEV")
@@ -182,7 +194,8 @@ def test_protected_or_attached_resources_cannot_be_requested(
 
 
 def test_a_resource_that_changed_after_the_request_is_left_alone(
-    svc: Services, estate: Estate  # noqa: F811
+    svc: Services,
+    estate: Estate,
 ) -> None:
     volume = estate.volume(10, "gp2", "payments")
     request_id = open_request(svc, volume)
@@ -192,8 +205,12 @@ def test_a_resource_that_changed_after_the_request_is_left_alone(
     assert done.outcome == "skipped" and "in-use" in done.message
     assert done.request is not None and done.request.state == "failed"
     assert estate.ec2().describe_volumes(VolumeIds=[volume])["Volumes"][0]["State"] == "in-use"
-    assert estate.ec2().describe_snapshots(
-        Filters=[{"Name": "tag:finops:source", "Values": [volume]}])["Snapshots"] == []
+    assert (
+        estate.ec2().describe_snapshots(
+            Filters=[{"Name": "tag:finops:source", "Values": [volume]}]
+        )["Snapshots"]
+        == []
+    )
     # ...and a protect tag added meanwhile stops it too
     other = estate.volume(10, "gp2", "payments")
     second = open_request(svc, other)
@@ -203,16 +220,19 @@ def test_a_resource_that_changed_after_the_request_is_left_alone(
     assert statuses(svc)[-1] == "skipped"
 
 
-def test_an_aws_error_during_execution_fails_the_request(svc: Services, estate: Estate) -> None:  # noqa: F811
+def test_an_aws_error_during_execution_fails_the_request(svc: Services, estate: Estate) -> None:
     volume = estate.volume(10, "gp2", "payments")
     request_id = open_request(svc, volume)
 
     def boom(**_: Any) -> None:
-        raise ClientError({"Error": {"Code": "UnauthorizedOperation",
-                                     "Message": "not allowed to delete"}}, "DeleteVolume")
+        raise ClientError(
+            {"Error": {"Code": "UnauthorizedOperation", "Message": "not allowed to delete"}},
+            "DeleteVolume",
+        )
 
     svc.aws.client("ec2", region="us-east-1").meta.events.register(
-        "before-call.ec2.DeleteVolume", boom)
+        "before-call.ec2.DeleteVolume", boom
+    )
     service.decide(svc, request_id, user="U0LEAD", approve=True)
     done = service.execute(svc, request_id)
     assert done.outcome == "failed" and "UnauthorizedOperation" in done.message
@@ -221,7 +241,7 @@ def test_an_aws_error_during_execution_fails_the_request(svc: Services, estate: 
     assert statuses(svc) == ["requested", "approved", "failed"]
 
 
-def test_requests_expire(svc: Services, estate: Estate, clock: Clock) -> None:  # noqa: F811
+def test_requests_expire(svc: Services, estate: Estate, clock: Clock) -> None:
     from jobs.cleanups import expire_cleanups
 
     request_id = open_request(svc, estate.volume(10, "gp2", "payments"))
@@ -236,7 +256,9 @@ def test_requests_expire(svc: Services, estate: Estate, clock: Clock) -> None:  
 
 
 def test_a_click_after_the_deadline_expires_the_request(
-    svc: Services, estate: Estate, clock: Clock  # noqa: F811
+    svc: Services,
+    estate: Estate,
+    clock: Clock,
 ) -> None:
     request_id = open_request(svc, estate.volume(10, "gp2", "payments"))
     clock.advance(hours=73)
@@ -245,7 +267,7 @@ def test_a_click_after_the_deadline_expires_the_request(
     assert decision.request.state == "expired"
 
 
-def test_restore_within_the_window_once(svc: Services, estate: Estate, clock: Clock) -> None:  # noqa: F811
+def test_restore_within_the_window_once(svc: Services, estate: Estate, clock: Clock) -> None:
     volume = estate.volume(100, "gp3", "payments", Name="keep-me")
     request_id = open_request(svc, volume)
     service.decide(svc, request_id, user="U0LEAD", approve=True)
@@ -254,15 +276,16 @@ def test_restore_within_the_window_once(svc: Services, estate: Estate, clock: Cl
     clock.advance(days=6)
     restored = service.restore(svc, request_id, user="U0LEAD")
     assert restored.outcome == "restored", restored.message
-    volumes = estate.ec2().describe_volumes(Filters=[{"Name": "tag:Name",
-                                                      "Values": ["keep-me"]}])["Volumes"]
+    volumes = estate.ec2().describe_volumes(Filters=[{"Name": "tag:Name", "Values": ["keep-me"]}])[
+        "Volumes"
+    ]
     assert len(volumes) == 1 and volumes[0]["Size"] == 100 and volumes[0]["VolumeType"] == "gp3"
     assert volumes[0]["VolumeId"] in restored.message
     assert service.restore(svc, request_id, user="U0LEAD").outcome == "unavailable"
     assert statuses(svc)[-1] == "restored"
 
 
-def test_restore_window_closes(svc: Services, estate: Estate, clock: Clock) -> None:  # noqa: F811
+def test_restore_window_closes(svc: Services, estate: Estate, clock: Clock) -> None:
     request_id = open_request(svc, estate.volume(10, "gp2", "payments"))
     service.decide(svc, request_id, user="U0LEAD", approve=True)
     service.execute(svc, request_id)
@@ -272,7 +295,9 @@ def test_restore_window_closes(svc: Services, estate: Estate, clock: Clock) -> N
 
 
 def test_audit_export_json_csv_since_and_append_only(
-    svc: Services, estate: Estate, clock: Clock  # noqa: F811
+    svc: Services,
+    estate: Estate,
+    clock: Clock,
 ) -> None:
     first = open_request(svc, estate.volume(10, "gp2", "payments"))
     service.decide(svc, first, user="U0LEAD", approve=False)
@@ -280,8 +305,17 @@ def test_audit_export_json_csv_since_and_append_only(
     open_request(svc, estate.volume(20, "gp2", "payments"))
     rows = json.loads(render(events(svc.db), "json"))
     assert [r["status"] for r in rows] == ["requested", "rejected", "requested"]
-    for key in ("at", "status", "resource_id", "resource_type", "action", "requested_by",
-                "decided_by", "monthly_saving", "detail"):
+    for key in (
+        "at",
+        "status",
+        "resource_id",
+        "resource_type",
+        "action",
+        "requested_by",
+        "decided_by",
+        "monthly_saving",
+        "detail",
+    ):
         assert key in rows[0]
     assert rows[1]["decided_by"] == "U0LEAD" and Decimal(rows[2]["monthly_saving"]) == 2
     since = clock.moment - __import__("datetime").timedelta(hours=1)

@@ -28,26 +28,34 @@ def test_rightsize_in_the_demo(demo: DemoStack) -> None:
     assert "m5.xlarge" not in shown  # busy at ~60 %
     assert "no data" in shown and "t3.medium" in shown and "as of 2025-06-01" in shown
     blocks = {b["block_id"]: b for b in answer["blocks"] if "block_id" in b}
-    block_id = next(k for k, b in blocks.items() if k.startswith("oversized-instance:")
-                    and "team payments" in json.dumps(b))
+    block_id = next(
+        k
+        for k, b in blocks.items()
+        if k.startswith("oversized-instance:") and "team payments" in json.dumps(b)
+    )
     figures = json.dumps(blocks[block_id])
     average = float(figures.split("CPU avg ")[1].split(" %")[0])
     assert 20 < average < 30
     instance_id = block_id.split(":", 1)[1]
 
-    console.click(user_id="U0DEV", message_id=answer["id"], action_id="rightsize_change",
-                  block_id=block_id)
-    request = console.wait_for(lambda: [m for m in console.messages("C0PAY")
-                                        if instance_id in text_of(m)], timeout=15)[-1]
+    console.click(
+        user_id="U0DEV", message_id=answer["id"], action_id="rightsize_change", block_id=block_id
+    )
+    request = console.wait_for(
+        lambda: [m for m in console.messages("C0PAY") if instance_id in text_of(m)], timeout=15
+    )[-1]
     console.click(user_id="U0LEAD", message_id=request["id"], action_id="cleanup_approve")
-    console.wait_for(lambda: [m for m in console.messages("C0PAY")
-                              if m["id"] == request["id"] and "done:" in text_of(m)],
-                     timeout=30)
+    console.wait_for(
+        lambda: [
+            m
+            for m in console.messages("C0PAY")
+            if m["id"] == request["id"] and "done:" in text_of(m)
+        ],
+        timeout=30,
+    )
     ec2 = boto3.client("ec2", endpoint_url=demo.aws_url, region_name="us-east-1")
-    described = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0][
-        "Instances"][0]
+    described = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
     assert described["InstanceType"] == "c5.large"
     assert described["State"]["Name"] == "running"
-    statuses = [(r["status"], r["resource_id"]) for r in
-                events(Database(demo.env["DATABASE_URL"]))]
+    statuses = [(r["status"], r["resource_id"]) for r in events(Database(demo.env["DATABASE_URL"]))]
     assert ("executed", instance_id) in statuses

@@ -41,27 +41,42 @@ def rightsize(console: SlackConsole, user: str, channel: str, args: str = "") ->
     before = len(console.ephemerals(user))
     console.send_command(user_id=user, channel_id=channel, text=f"/rightsize {args}".strip())
     return console.wait_for(  # type: ignore[no-any-return]
-        lambda: [m for m in console.ephemerals(user)[before:]
-                 if "Rightsizing:" in m["text"] or ":warning:" in text_of(m)],
+        lambda: [
+            m
+            for m in console.ephemerals(user)[before:]
+            if "Rightsizing:" in m["text"] or ":warning:" in text_of(m)
+        ],
         timeout=30,
     )[-1]
 
 
-def request(console: SlackConsole, answer: dict[str, Any], action_id: str, block_id: str,
-            channel: str) -> dict[str, Any]:
-    console.click(user_id="U0DEV", message_id=answer["id"], action_id=action_id,
-                  block_id=block_id)
+def request(
+    console: SlackConsole, answer: dict[str, Any], action_id: str, block_id: str, channel: str
+) -> dict[str, Any]:
+    console.click(user_id="U0DEV", message_id=answer["id"], action_id=action_id, block_id=block_id)
     resource = block_id.split(":", 1)[1]
-    return console.wait_for(lambda: [m for m in console.messages(channel)  # type: ignore[no-any-return]
-                                     if resource in text_of(m)], timeout=15)[-1]
+    return console.wait_for(
+        lambda: [
+            m
+            for m in console.messages(channel)  # type: ignore[no-any-return]
+            if resource in text_of(m)
+        ],
+        timeout=15,
+    )[-1]
 
 
-def approved(console: SlackConsole, message: dict[str, Any], approver: str,
-             channel: str) -> dict[str, Any]:
+def approved(
+    console: SlackConsole, message: dict[str, Any], approver: str, channel: str
+) -> dict[str, Any]:
     console.click(user_id=approver, message_id=message["id"], action_id="cleanup_approve")
-    return console.wait_for(lambda: [m for m in console.messages(channel)  # type: ignore[no-any-return]
-                                     if m["id"] == message["id"] and "done:" in text_of(m)],
-                            timeout=20)[-1]
+    return console.wait_for(
+        lambda: [
+            m
+            for m in console.messages(channel)  # type: ignore[no-any-return]
+            if m["id"] == message["id"] and "done:" in text_of(m)
+        ],
+        timeout=20,
+    )[-1]
 
 
 def test_answer_and_every_button_through_approval(world: SlackStack) -> None:
@@ -89,27 +104,40 @@ def test_answer_and_every_button_through_approval(world: SlackStack) -> None:
     assert "accessory" not in locked_block and "protected" in text_of({"blocks": [locked_block]})
 
     # Change to c5.large: refused for the wrong approver, acts once on a double approval.
-    message = request(console, answer, "rightsize_change", f"oversized-instance:{oversized}",
-                      "C0PAY")
+    message = request(
+        console, answer, "rightsize_change", f"oversized-instance:{oversized}", "C0PAY"
+    )
     assert "from c5.xlarge to c5.large" in text_of(message) and "Approve" in text_of(message)
     console.click(user_id="U0SLEAD", message_id=message["id"], action_id="cleanup_approve")
-    console.wait_for(lambda: [m for m in console.ephemerals("U0SLEAD")
-                              if "can't approve" in m["text"]], timeout=10)
+    console.wait_for(
+        lambda: [m for m in console.ephemerals("U0SLEAD") if "can't approve" in m["text"]],
+        timeout=10,
+    )
     assert instance(oversized)["InstanceType"] == "c5.xlarge"
     console.click(user_id="U0LEAD", message_id=message["id"], action_id="cleanup_approve")
     with contextlib.suppress(ValueError):  # a double click (unless the buttons went already)
         console.click(user_id="U0LEAD", message_id=message["id"], action_id="cleanup_approve")
-    done = console.wait_for(lambda: [m for m in console.messages("C0PAY")
-                                     if m["id"] == message["id"] and "done:" in text_of(m)],
-                            timeout=20)[-1]
+    done = console.wait_for(
+        lambda: [
+            m
+            for m in console.messages("C0PAY")
+            if m["id"] == message["id"] and "done:" in text_of(m)
+        ],
+        timeout=20,
+    )[-1]
     assert instance(oversized)["InstanceType"] == "c5.large"
     assert "Change back" in text_of(done)
 
     # Undo: back to the previous type.
     console.click(user_id="U0LEAD", message_id=message["id"], action_id="cleanup_restore")
-    console.wait_for(lambda: [m for m in console.messages("C0PAY")
-                              if m["id"] == message["id"] and "Restored by" in text_of(m)],
-                     timeout=20)
+    console.wait_for(
+        lambda: [
+            m
+            for m in console.messages("C0PAY")
+            if m["id"] == message["id"] and "Restored by" in text_of(m)
+        ],
+        timeout=20,
+    )
     assert instance(oversized)["InstanceType"] == "c5.xlarge"
     assert instance(oversized)["State"]["Name"] == "running"
 
@@ -119,18 +147,23 @@ def test_answer_and_every_button_through_approval(world: SlackStack) -> None:
     assert instance(idle)["State"]["Name"] == "stopped"
 
     # Terminate (search allows it): in search's channel, approved by search's approver.
-    message = request(console, answer, "rightsize_terminate", f"idle-instance:{terminable}",
-                      "C0SRCH")
+    message = request(
+        console, answer, "rightsize_terminate", f"idle-instance:{terminable}", "C0SRCH"
+    )
     assert "Create an AMI" in text_of(message)
     approved(console, message, "U0SLEAD", "C0SRCH")
     assert instance(terminable)["State"]["Name"] == "terminated"
 
     statuses = [(e["status"], e["resource_id"]) for e in events(world.services.db)]
     assert [s for s, r in statuses if r == oversized] == [
-        "requested", "refused", "approved", "executed", "restored"]
+        "requested",
+        "refused",
+        "approved",
+        "executed",
+        "restored",
+    ]
     for resource in (idle, terminable):
-        assert [s for s, r in statuses if r == resource] == [
-            "requested", "approved", "executed"]
+        assert [s for s, r in statuses if r == resource] == ["requested", "approved", "executed"]
     again = text_of(rightsize(console, "U0DEV", "C0PAY"))
     assert idle not in again and terminable not in again
 
@@ -138,12 +171,18 @@ def test_answer_and_every_button_through_approval(world: SlackStack) -> None:
 def test_bad_arguments_get_a_helpful_answer(world: SlackStack) -> None:
     console = world.console
     console.send_command(user_id="U0DEV", channel_id="C0PAY", text="/rightsize team=paymnts")
-    answer = console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")
-                                       if "Unknown team" in text_of(m)], timeout=10)[-1]
+    answer = console.wait_for(
+        lambda: [m for m in console.ephemerals("U0DEV") if "Unknown team" in text_of(m)], timeout=10
+    )[-1]
     assert "did you mean payments" in text_of(answer).lower()
     console.send_command(user_id="U0DEV", channel_id="C0PAY", text="/rightsize size=big")
-    console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")
-                              if "size" in text_of(m) and "Usage" in text_of(m)], timeout=10)
+    console.wait_for(
+        lambda: [
+            m for m in console.ephemerals("U0DEV") if "size" in text_of(m) and "Usage" in text_of(m)
+        ],
+        timeout=10,
+    )
     console.send_command(user_id="U0DEV", channel_id="C0PAY", text="/rightsize help")
-    console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")
-                              if "under 10 %" in text_of(m)], timeout=10)
+    console.wait_for(
+        lambda: [m for m in console.ephemerals("U0DEV") if "under 10 %" in text_of(m)], timeout=10
+    )

@@ -30,7 +30,7 @@ def by_id(findings: list[Any]) -> dict[str, Any]:
     return {f.resource_id: f for f in findings}
 
 
-def test_recommendations_priced_and_sorted(rs: Services, clock: Clock) -> None:  # noqa: F811
+def test_recommendations_priced_and_sorted(rs: Services, clock: Clock) -> None:
     now = clock()
     idle = launch("m5.large", "payments", Name="idle-worker")
     put_cpu(idle, steady(2.0, 5.0), now)
@@ -58,16 +58,14 @@ def test_recommendations_priced_and_sorted(rs: Services, clock: Clock) -> None: 
     assert set(found) == {idle, oversized, terminable, smallest, uncatalogued, protected}
     assert report.instances == 9 and not report.failures
     stop = found[idle]
-    assert (stop.kind, stop.action, stop.monthly_cost) == (KIND_IDLE, ACTION_STOP,
-                                                           Decimal("70.08"))
+    assert (stop.kind, stop.action, stop.monthly_cost) == (KIND_IDLE, ACTION_STOP, Decimal("70.08"))
     assert stop.details["average"] == pytest.approx(2.0, abs=0.01)
     assert stop.details["p95"] == pytest.approx(5.0, abs=0.01)
     assert stop.details["hours"] == 14 * 24  # the whole window, hour by hour
     assert "EBS volumes keep costing" in stop.reason and stop.name == "idle-worker"
     change = found[oversized]
     assert (change.kind, change.action) == (KIND_OVERSIZED, ACTION_CHANGE)
-    assert change.details["proposed_type"] == "c5.large" and change.monthly_cost == Decimal(
-        "62.05")
+    assert change.details["proposed_type"] == "c5.large" and change.monthly_cost == Decimal("62.05")
     assert found[terminable].action == ACTION_TERMINATE  # search allows terminate
     assert found[terminable].monthly_cost == Decimal("60.74")  # $0.0832 x 730
     assert found[smallest].action is None and not found[smallest].protected
@@ -76,15 +74,14 @@ def test_recommendations_priced_and_sorted(rs: Services, clock: Clock) -> None: 
     assert "not in the catalogue" in found[uncatalogued].reason
     assert found[protected].protected and found[protected].action is None
     # Largest saving first (protected $140.16 included), no $ figure last.
-    assert [f.resource_id for f in report.findings][:4] == [protected, idle, oversized,
-                                                            terminable]
+    assert [f.resource_id for f in report.findings][:4] == [protected, idle, oversized, terminable]
     assert {f.resource_id for f in report.findings[-2:]} == {uncatalogued, smallest}
     assert report.total == Decimal("70.08") + Decimal("62.05") + Decimal("60.74")
     labels = {n.instance_id: n.label for n in report.no_data}
     assert labels == {silent: "no data", young: "not enough data (24 h)"}
 
 
-def test_team_and_region_filters(rs: Services, clock: Clock) -> None:  # noqa: F811
+def test_team_and_region_filters(rs: Services, clock: Clock) -> None:
     now = clock()
     payments = launch("m5.large", "payments")
     put_cpu(payments, steady(1.0), now)
@@ -101,7 +98,9 @@ def test_team_and_region_filters(rs: Services, clock: Clock) -> None:  # noqa: F
 
 
 def test_one_failing_region_is_reported_and_the_rest_comes_back(
-    rs: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    rs: Services,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     idle = launch("m5.large", "payments")
     put_cpu(idle, steady(1.0), clock())
@@ -115,8 +114,7 @@ def test_one_failing_region_is_reported_and_the_rest_comes_back(
     monkeypatch.setattr(rightsizing, "scan_instances", flaky)
     report = scan_rightsizing(rs)
     assert [f.resource_id for f in report.findings] == [idle]
-    assert [(f.region, "throttled" in f.message) for f in report.failures] == [
-        ("eu-west-1", True)]
+    assert [(f.region, "throttled" in f.message) for f in report.failures] == [("eu-west-1", True)]
 
 
 def counting(client: Any) -> list[int]:
@@ -130,10 +128,14 @@ def counting(client: Any) -> list[int]:
     return calls
 
 
-@pytest.mark.parametrize(("queries", "expected"), [
-    (1, [1]), (500, [500]), (501, [500, 1]), (1001, [500, 500, 1])])
+@pytest.mark.parametrize(
+    ("queries", "expected"), [(1, [1]), (500, [500]), (501, [500, 1]), (1001, [500, 500, 1])]
+)
 def test_cpu_is_fetched_in_batches_of_500(
-    aws: boto3.Session, clock: Clock, queries: int, expected: list[int]  # noqa: F811
+    aws: boto3.Session,
+    clock: Clock,
+    queries: int,
+    expected: list[int],
 ) -> None:
     cloudwatch = aws.client("cloudwatch", region_name="us-east-1")
     calls = counting(cloudwatch)
@@ -148,7 +150,9 @@ def test_cpu_is_fetched_in_batches_of_500(
 
 
 def test_a_scan_makes_one_call_per_region_for_many_instances(
-    rs: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    rs: Services,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for n in range(6):
         put_cpu(launch("m5.large", "payments"), steady(1.0 + n), clock())
@@ -168,23 +172,40 @@ def test_a_scan_makes_one_call_per_region_for_many_instances(
 
 
 def test_auto_scaling_group_members_are_reported_without_a_button(
-    rs: Services, clock: Clock  # noqa: F811
+    rs: Services,
+    clock: Clock,
 ) -> None:
     launch("t3.nano", None)  # registers the AMI the launch template uses
     ec2 = boto3.client("ec2", region_name="us-east-1")
     image = ec2.describe_images(Owners=["self"])["Images"][0]["ImageId"]
     template = ec2.create_launch_template(
-        LaunchTemplateName="nodes", LaunchTemplateData={"ImageId": image,
-                                                        "InstanceType": "m5.large"},
+        LaunchTemplateName="nodes",
+        LaunchTemplateData={"ImageId": image, "InstanceType": "m5.large"},
     )["LaunchTemplate"]["LaunchTemplateId"]
     boto3.client("autoscaling", region_name="us-east-1").create_auto_scaling_group(
-        AutoScalingGroupName="web-nodes", MinSize=0, MaxSize=4, DesiredCapacity=2,
-        AvailabilityZones=["us-east-1a"], LaunchTemplate={"LaunchTemplateId": template},
-        Tags=[{"Key": "Team", "Value": "payments", "PropagateAtLaunch": True,
-               "ResourceId": "web-nodes", "ResourceType": "auto-scaling-group"}])
-    members = [i["InstanceId"] for r in ec2.describe_instances(Filters=[
-        {"Name": "tag:aws:autoscaling:groupName", "Values": ["web-nodes"]}])["Reservations"]
-        for i in r["Instances"]]
+        AutoScalingGroupName="web-nodes",
+        MinSize=0,
+        MaxSize=4,
+        DesiredCapacity=2,
+        AvailabilityZones=["us-east-1a"],
+        LaunchTemplate={"LaunchTemplateId": template},
+        Tags=[
+            {
+                "Key": "Team",
+                "Value": "payments",
+                "PropagateAtLaunch": True,
+                "ResourceId": "web-nodes",
+                "ResourceType": "auto-scaling-group",
+            }
+        ],
+    )
+    members = [
+        i["InstanceId"]
+        for r in ec2.describe_instances(
+            Filters=[{"Name": "tag:aws:autoscaling:groupName", "Values": ["web-nodes"]}]
+        )["Reservations"]
+        for i in r["Instances"]
+    ]
     assert len(members) == 2
     put_cpu(members[0], steady(1.0), clock())
     report = scan_rightsizing(rs, ScanFilter(team="payments"))

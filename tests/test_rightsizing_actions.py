@@ -33,10 +33,22 @@ def quick_waiter(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     yield
 
 
-def ask(svc: Services, instance_id: str, kind: str, *, user: str = "U0DEV",
-        instance_type: str | None = None, action: str | None = None) -> int:
-    result = request_change(svc, ResourceRef(kind, "us-east-1", "current", instance_id),
-                            user=user, instance_type=instance_type, action=action)
+def ask(
+    svc: Services,
+    instance_id: str,
+    kind: str,
+    *,
+    user: str = "U0DEV",
+    instance_type: str | None = None,
+    action: str | None = None,
+) -> int:
+    result = request_change(
+        svc,
+        ResourceRef(kind, "us-east-1", "current", instance_id),
+        user=user,
+        instance_type=instance_type,
+        action=action,
+    )
     assert result.request is not None, result.problem
     return result.request.id
 
@@ -50,7 +62,7 @@ def approve_and_run(svc: Services, request_id: int, approver: str = "U0LEAD") ->
     return service.execute(svc, request_id)
 
 
-def test_change_type_then_undo_restores_the_previous_type(rs: Services, clock: Clock) -> None:  # noqa: F811
+def test_change_type_then_undo_restores_the_previous_type(rs: Services, clock: Clock) -> None:
     target = launch("c5.xlarge", "payments")
     put_cpu(target, steady(25.0, 45.0), clock())
     request_id = ask(rs, target, KIND_OVERSIZED, instance_type="c5.xlarge", action=ACTION_CHANGE)
@@ -74,7 +86,7 @@ def test_change_type_then_undo_restores_the_previous_type(rs: Services, clock: C
     assert trail(rs, target) == ["requested", "refused", "approved", "executed", "restored"]
 
 
-def test_stop_then_undo_starts_it_again(rs: Services, clock: Clock) -> None:  # noqa: F811
+def test_stop_then_undo_starts_it_again(rs: Services, clock: Clock) -> None:
     target = launch("m5.large", "payments")
     put_cpu(target, steady(2.0, 4.0), clock())
     request_id = ask(rs, target, KIND_IDLE, action=ACTION_STOP)
@@ -87,23 +99,25 @@ def test_stop_then_undo_starts_it_again(rs: Services, clock: Clock) -> None:  # 
     assert instance(target)["State"]["Name"] == "running"
 
 
-def test_terminate_only_where_the_team_allows_it(rs: Services, clock: Clock) -> None:  # noqa: F811
+def test_terminate_only_where_the_team_allows_it(rs: Services, clock: Clock) -> None:
     target = launch("t3.large", "search")
     put_cpu(target, steady(1.0), clock())
-    refused = request_change(rs, ResourceRef(KIND_IDLE, "us-east-1", "current", target),
-                             user="U0DEV", action=ACTION_STOP)
+    refused = request_change(
+        rs, ResourceRef(KIND_IDLE, "us-east-1", "current", target), user="U0DEV", action=ACTION_STOP
+    )
     assert refused.request is None and "changed" in refused.problem
     request_id = ask(rs, target, KIND_IDLE, action=ACTION_TERMINATE)
     done = approve_and_run(rs, request_id, approver="U0SLEAD")
     assert done.outcome == "executed", done.message
     assert instance(target)["State"]["Name"] == "terminated"
     images = boto3.client("ec2", region_name="us-east-1").describe_images(
-        Owners=["self"], Filters=[{"Name": "tag:finops:source", "Values": [target]}])["Images"]
+        Owners=["self"], Filters=[{"Name": "tag:finops:source", "Values": [target]}]
+    )["Images"]
     assert len(images) == 1 and images[0]["ImageId"] in done.message
     assert done.request is not None and done.request.restore is None
 
 
-def test_double_approval_acts_once(rs: Services, clock: Clock) -> None:  # noqa: F811
+def test_double_approval_acts_once(rs: Services, clock: Clock) -> None:
     target = launch("c5.xlarge", "payments")
     put_cpu(target, steady(20.0), clock())
     request_id = ask(rs, target, KIND_OVERSIZED)
@@ -117,7 +131,9 @@ def test_double_approval_acts_once(rs: Services, clock: Clock) -> None:  # noqa:
 
 @pytest.mark.parametrize("meanwhile", ["type-changed", "stopped", "protected", "busy"])
 def test_recheck_before_acting_does_nothing_when_things_changed(
-    rs: Services, clock: Clock, meanwhile: str  # noqa: F811
+    rs: Services,
+    clock: Clock,
+    meanwhile: str,
 ) -> None:
     client = boto3.client("ec2", region_name="us-east-1")
     target = launch("c5.xlarge", "payments")
@@ -139,25 +155,32 @@ def test_recheck_before_acting_does_nothing_when_things_changed(
     assert done.message.startswith("Nothing done")
     after = instance(target)
     assert (after["InstanceType"], after["State"]["Name"]) == (
-        before["InstanceType"], before["State"]["Name"])
+        before["InstanceType"],
+        before["State"]["Name"],
+    )
     assert trail(rs, target) == ["requested", "approved", "skipped"]
 
 
-def test_request_refused_when_type_differs_or_protected(rs: Services, clock: Clock) -> None:  # noqa: F811
+def test_request_refused_when_type_differs_or_protected(rs: Services, clock: Clock) -> None:
     target = launch("c5.xlarge", "payments")
     put_cpu(target, steady(25.0), clock())
-    stale = request_change(rs, ResourceRef(KIND_OVERSIZED, "us-east-1", "current", target),
-                           user="U0DEV", instance_type="c5.2xlarge")
+    stale = request_change(
+        rs,
+        ResourceRef(KIND_OVERSIZED, "us-east-1", "current", target),
+        user="U0DEV",
+        instance_type="c5.2xlarge",
+    )
     assert stale.request is None and "now c5.xlarge" in stale.problem
     locked = launch("m5.large", "payments", **{"finops:protect": "true"})
     put_cpu(locked, steady(1.0), clock())
-    refused = request_change(rs, ResourceRef(KIND_IDLE, "us-east-1", "current", locked),
-                             user="U0DEV")
+    refused = request_change(
+        rs, ResourceRef(KIND_IDLE, "us-east-1", "current", locked), user="U0DEV"
+    )
     assert refused.request is None and "finops:protect" in refused.problem
     assert not events(rs.db)
 
 
-def test_undo_refuses_when_the_type_was_changed_again(rs: Services, clock: Clock) -> None:  # noqa: F811
+def test_undo_refuses_when_the_type_was_changed_again(rs: Services, clock: Clock) -> None:
     target = launch("c5.xlarge", "payments")
     put_cpu(target, steady(25.0), clock())
     request_id = ask(rs, target, KIND_OVERSIZED)
@@ -172,7 +195,9 @@ def test_undo_refuses_when_the_type_was_changed_again(rs: Services, clock: Clock
 
 
 def test_a_failed_type_change_leaves_the_instance_running(
-    rs: Services, clock: Clock, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    rs: Services,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     target = launch("c5.xlarge", "payments")
     put_cpu(target, steady(25.0), clock())
@@ -181,8 +206,7 @@ def test_a_failed_type_change_leaves_the_instance_running(
 
     def refuse_modify(self: BaseClient, operation: str, params: dict[str, Any]) -> Any:
         if operation == "ModifyInstanceAttribute":
-            raise ClientError({"Error": {"Code": "Unsupported", "Message": "not here"}},
-                              operation)
+            raise ClientError({"Error": {"Code": "Unsupported", "Message": "not here"}}, operation)
         return real(self, operation, params)
 
     monkeypatch.setattr(BaseClient, "_make_api_call", refuse_modify)

@@ -25,23 +25,30 @@ def cpu(average: float, p95: float, hours: int = 336) -> Utilization:
     return Utilization(average=average, p95=p95, maximum=max(average, p95), hours=hours)
 
 
-@pytest.mark.parametrize(("average", "p95", "verdict"), [
-    (9.99, 19.99, Verdict.IDLE),
-    (0.0, 0.0, Verdict.IDLE),
-    (10.0, 19.99, Verdict.OVERSIZED),  # average exactly 10: not idle
-    (9.99, 20.0, Verdict.OVERSIZED),  # p95 exactly 20: not idle
-    (2.0, 95.0, Verdict.OVERSIZED),  # bursty: low average, high peaks
-    (39.99, 80.0, Verdict.OVERSIZED),
-    (40.0, 50.0, Verdict.FINE),  # average exactly 40: leave it
-    (60.0, 90.0, Verdict.FINE),
-])
+@pytest.mark.parametrize(
+    ("average", "p95", "verdict"),
+    [
+        (9.99, 19.99, Verdict.IDLE),
+        (0.0, 0.0, Verdict.IDLE),
+        (10.0, 19.99, Verdict.OVERSIZED),  # average exactly 10: not idle
+        (9.99, 20.0, Verdict.OVERSIZED),  # p95 exactly 20: not idle
+        (2.0, 95.0, Verdict.OVERSIZED),  # bursty: low average, high peaks
+        (39.99, 80.0, Verdict.OVERSIZED),
+        (40.0, 50.0, Verdict.FINE),  # average exactly 40: leave it
+        (60.0, 90.0, Verdict.FINE),
+    ],
+)
 def test_thresholds_are_strict(average: float, p95: float, verdict: Verdict) -> None:
     assert classify(cpu(average, p95), RULES) is verdict
 
 
 def test_thresholds_come_from_config() -> None:
-    rules = RightsizingConfig(idle_avg_pct=Decimal("5"), idle_p95_pct=Decimal("8"),
-                              downsize_avg_pct=Decimal("30"), min_hours=10)
+    rules = RightsizingConfig(
+        idle_avg_pct=Decimal("5"),
+        idle_p95_pct=Decimal("8"),
+        downsize_avg_pct=Decimal("30"),
+        min_hours=10,
+    )
     assert classify(cpu(6.0, 7.0), rules) is Verdict.OVERSIZED
     assert classify(cpu(4.0, 7.9, hours=10), rules) is Verdict.IDLE
     assert classify(cpu(30.0, 31.0), rules) is Verdict.FINE

@@ -23,7 +23,8 @@ from tests.test_storage_advice_slack import text_of, volume
 
 
 def test_every_source_is_collected_and_sorted_by_saving(
-    svc: Services, estate: Estate,  # noqa: F811
+    svc: Services,
+    estate: Estate,
 ) -> None:
     orphan = estate.volume(300, "gp2", "payments")  # unattached: $30.00 waste (and $6 as gp3)
     address = estate.address("search")  # unassociated: $3.65
@@ -43,7 +44,7 @@ def test_every_source_is_collected_and_sorted_by_saving(
     assert {"orphans", "storage"} <= set(load_sources())
 
 
-def test_team_filter_and_protected_resources(svc: Services, estate: Estate) -> None:  # noqa: F811
+def test_team_filter_and_protected_resources(svc: Services, estate: Estate) -> None:
     mine = estate.volume(100, "gp2", "payments")
     estate.volume(100, "gp2", "search")
     estate.volume(100, "gp2", "payments", **{"finops:protect": "true"})
@@ -54,7 +55,9 @@ def test_team_filter_and_protected_resources(svc: Services, estate: Estate) -> N
 
 
 def test_a_failing_source_is_reported_and_the_rest_still_listed(
-    svc: Services, estate: Estate, monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    svc: Services,
+    estate: Estate,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     orphan = estate.volume(100, "gp2", "payments")
     load_sources()
@@ -62,17 +65,17 @@ def test_a_failing_source_is_reported_and_the_rest_still_listed(
     def broken(services: Services, scope: ScanFilter) -> savings.SourceResult:
         raise RuntimeError("storage exploded")
 
-    monkeypatch.setitem(SOURCES, "storage",
-                        savings.SavingsSource("storage", "/storage", broken))
+    monkeypatch.setitem(SOURCES, "storage", savings.SavingsSource("storage", "/storage", broken))
     report = collect_savings(svc)
     assert [i.finding.resource_id for i in report.items] == [orphan]
     assert [(f.kind, "storage exploded" in f.message) for f in report.failures] == [
-        ("storage", True)]
+        ("storage", True)
+    ]
     shown = text_of(savings_message(report, scope=ScanFilter()))
     assert "Not looked at" in shown and "storage exploded" in shown
 
 
-def test_long_lists_stay_within_slack_limits(svc: Services, estate: Estate) -> None:  # noqa: F811
+def test_long_lists_stay_within_slack_limits(svc: Services, estate: Estate) -> None:
     for size in range(1, 61):
         estate.volume(size, "gp3", "payments")
     report = collect_savings(svc)
@@ -93,6 +96,7 @@ def test_register_twice_is_refused() -> None:
 
 # --- through Slack ---------------------------------------------------------------------
 
+
 @pytest.fixture
 def world(slack_stack: SlackStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackStack]:
     clear_aws_env(monkeypatch)
@@ -106,7 +110,8 @@ def ask(stack: SlackStack, text: str, marker: str) -> dict[str, object]:
     console.send_command(user_id="U0DEV", channel_id="C0PAY", text=text)
     return console.wait_for(  # type: ignore[no-any-return]
         lambda: [m for m in console.ephemerals("U0DEV")[before:] if marker in text_of(m)],
-        timeout=30)[-1]
+        timeout=30,
+    )[-1]
 
 
 def test_savings_answer_and_its_button_opens_a_request(world: SlackStack) -> None:
@@ -116,10 +121,15 @@ def test_savings_answer_and_its_button_opens_a_request(world: SlackStack) -> Non
     assert "Savings: $20.00/month (team payments)" in str(answer["text"])
     block = next(b for b in answer["blocks"] if orphan in b.get("block_id", ""))  # type: ignore[attr-defined]
     assert block["accessory"]["action_id"] == "orphans_request_cleanup"
-    console.click(user_id="U0DEV", message_id=str(answer["id"]),
-                  action_id="orphans_request_cleanup", block_id=block["block_id"])
-    request = console.wait_for(lambda: [m for m in console.messages("C0PAY")
-                                        if orphan in text_of(m)], timeout=15)[-1]
+    console.click(
+        user_id="U0DEV",
+        message_id=str(answer["id"]),
+        action_id="orphans_request_cleanup",
+        block_id=block["block_id"],
+    )
+    request = console.wait_for(
+        lambda: [m for m in console.messages("C0PAY") if orphan in text_of(m)], timeout=15
+    )[-1]
     assert "Approve" in text_of(request)
     again = ask(world, "/savings", "Savings:")
     assert "request #" in text_of(again) and "is open" in text_of(again)

@@ -20,30 +20,45 @@ def dollars(text: str) -> Decimal:
 def test_savings_in_the_demo(demo: DemoStack) -> None:
     console = demo.console
     console.send_command(user_id="U0DEV", channel_id="C0FINOPS", text="/savings")
-    answer = console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")
-                                       if "Savings:" in m["text"]], timeout=60)[-1]
+    answer = console.wait_for(
+        lambda: [m for m in console.ephemerals("U0DEV") if "Savings:" in m["text"]], timeout=60
+    )[-1]
     assert len(answer["blocks"]) <= 50
     total = dollars(MONEY.search(answer["text"])[1])  # type: ignore[index]
     summary = answer["blocks"][1]["elements"][0]["text"]
-    per_source = {name: dollars(amount) for name, amount in
-                  re.findall(r"(orphans|rightsizing|storage|compute) \$([\d,]+\.\d\d)", summary)}
+    per_source = {
+        name: dollars(amount)
+        for name, amount in re.findall(
+            r"(orphans|rightsizing|storage|compute) \$([\d,]+\.\d\d)", summary
+        )
+    }
     assert set(per_source) == {"orphans", "rightsizing", "storage", "compute"}
     assert sum(per_source.values()) == total
     # Sensible sizes: the idle/oversized instances alone are $457.13 in us-east-1 (see
     # test_rightsize_demo); the whole demo estate is worth a few thousand a month.
     assert Decimal("1000") < total < Decimal("10000")
-    lines = [b for b in answer["blocks"] if b.get("type") == "section" and ":" in
-             b.get("block_id", "")]
+    lines = [
+        b for b in answer["blocks"] if b.get("type") == "section" and ":" in b.get("block_id", "")
+    ]
     savings = [dollars(MONEY.search(b["text"]["text"])[1]) for b in lines]  # type: ignore[index]
     assert savings == sorted(savings, reverse=True) and len(savings) >= 20
     # Counted once: the idle batch instances are stop candidates, not also spot ones.
     ids = [b["block_id"].split(":", 1)[1] for b in lines]
     assert len(ids) == len(set(ids))
-    change = next(b for b in lines if b.get("accessory", {}).get("action_id")
-                  == "rightsize_change" and "team search" in json.dumps(b))
+    change = next(
+        b
+        for b in lines
+        if b.get("accessory", {}).get("action_id") == "rightsize_change"
+        and "team search" in json.dumps(b)
+    )
     instance_id = change["block_id"].split(":", 1)[1]
-    console.click(user_id="U0DEV", message_id=answer["id"], action_id="rightsize_change",
-                  block_id=change["block_id"])
-    request = console.wait_for(lambda: [m for m in console.messages("C0SRCH")
-                                        if instance_id in text_of(m)], timeout=20)[-1]
+    console.click(
+        user_id="U0DEV",
+        message_id=answer["id"],
+        action_id="rightsize_change",
+        block_id=change["block_id"],
+    )
+    request = console.wait_for(
+        lambda: [m for m in console.messages("C0SRCH") if instance_id in text_of(m)], timeout=20
+    )[-1]
     assert "Approve" in text_of(request) and "c5.large" in text_of(request)

@@ -23,19 +23,27 @@ def test_storage_in_the_demo(demo: DemoStack) -> None:
     assert "payments-logs" not in shown and "data-lake-raw" not in shown  # have policies
     search = answer["blocks"]
     block = next(b for b in search if "search-artifacts" in b.get("block_id", ""))
-    console.click(user_id="U0DEV", message_id=answer["id"],
-                  action_id="storage_request_change", block_id=block["block_id"])
+    console.click(
+        user_id="U0DEV",
+        message_id=answer["id"],
+        action_id="storage_request_change",
+        block_id=block["block_id"],
+    )
     bucket = block["block_id"].split(":", 1)[1]
-    request = console.wait_for(lambda: [m for m in console.messages("C0SRCH")
-                                        if bucket in text_of(m)], timeout=15)[-1]
+    request = console.wait_for(
+        lambda: [m for m in console.messages("C0SRCH") if bucket in text_of(m)], timeout=15
+    )[-1]
     console.click(user_id="U0SLEAD", message_id=request["id"], action_id="cleanup_approve")
-    console.wait_for(lambda: [m for m in console.messages("C0SRCH")
-                              if m["id"] == request["id"] and "done:" in text_of(m)],
-                     timeout=20)
-    s3 = boto3.client("s3", endpoint_url=demo.aws_url,
-                      region_name="us-east-1")
+    console.wait_for(
+        lambda: [
+            m
+            for m in console.messages("C0SRCH")
+            if m["id"] == request["id"] and "done:" in text_of(m)
+        ],
+        timeout=20,
+    )
+    s3 = boto3.client("s3", endpoint_url=demo.aws_url, region_name="us-east-1")
     rules = s3.get_bucket_lifecycle_configuration(Bucket=bucket)["Rules"]
     assert [r["ID"] for r in rules] == ["finops-bot-lifecycle"]
-    statuses = [(r["status"], r["resource_id"]) for r in
-                events(Database(demo.env["DATABASE_URL"]))]
+    statuses = [(r["status"], r["resource_id"]) for r in events(Database(demo.env["DATABASE_URL"]))]
     assert ("executed", bucket) in statuses

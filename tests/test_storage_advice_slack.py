@@ -34,34 +34,54 @@ def storage(console: SlackConsole, user: str, channel: str, args: str = "") -> d
     before = len(console.ephemerals(user))
     console.send_command(user_id=user, channel_id=channel, text=f"/storage {args}".strip())
     return console.wait_for(  # type: ignore[no-any-return]
-        lambda: [m for m in console.ephemerals(user)[before:]
-                 if "Storage savings:" in m["text"] or "Unknown" in text_of(m)],
+        lambda: [
+            m
+            for m in console.ephemerals(user)[before:]
+            if "Storage savings:" in m["text"] or "Unknown" in text_of(m)
+        ],
         timeout=30,
     )[-1]
 
 
 def volume(size: int, volume_type: str, team: str = "payments") -> str:
     ec2 = boto3.client("ec2", region_name="us-east-1")
-    return str(ec2.create_volume(AvailabilityZone="us-east-1a", Size=size,
-                                 VolumeType=volume_type, TagSpecifications=[{
-                                     "ResourceType": "volume",
-                                     "Tags": [{"Key": "Team", "Value": team}]}])["VolumeId"])
+    return str(
+        ec2.create_volume(
+            AvailabilityZone="us-east-1a",
+            Size=size,
+            VolumeType=volume_type,
+            TagSpecifications=[
+                {"ResourceType": "volume", "Tags": [{"Key": "Team", "Value": team}]}
+            ],
+        )["VolumeId"]
+    )
 
 
 def request_and_approve(console: SlackConsole, answer: dict[str, Any], block_id: str) -> None:
-    console.click(user_id="U0DEV", message_id=answer["id"],
-                  action_id="storage_request_change", block_id=block_id)
+    console.click(
+        user_id="U0DEV",
+        message_id=answer["id"],
+        action_id="storage_request_change",
+        block_id=block_id,
+    )
     resource = block_id.split(":", 1)[1]
-    request = console.wait_for(lambda: [m for m in console.messages("C0PAY")
-                                        if resource in text_of(m)], timeout=15)[-1]
+    request = console.wait_for(
+        lambda: [m for m in console.messages("C0PAY") if resource in text_of(m)], timeout=15
+    )[-1]
     assert "Approve" in text_of(request)
     console.click(user_id="U0DEV", message_id=request["id"], action_id="cleanup_approve")
-    console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")
-                              if "can't approve" in m["text"]], timeout=10)
+    console.wait_for(
+        lambda: [m for m in console.ephemerals("U0DEV") if "can't approve" in m["text"]], timeout=10
+    )
     console.click(user_id="U0LEAD", message_id=request["id"], action_id="cleanup_approve")
-    console.wait_for(lambda: [m for m in console.messages("C0PAY")
-                              if m["id"] == request["id"] and "done:" in text_of(m)],
-                     timeout=20)
+    console.wait_for(
+        lambda: [
+            m
+            for m in console.messages("C0PAY")
+            if m["id"] == request["id"] and "done:" in text_of(m)
+        ],
+        timeout=20,
+    )
 
 
 def test_storage_answer_and_both_buttons_through_approval(world: SlackStack) -> None:
@@ -87,7 +107,11 @@ def test_storage_answer_and_both_buttons_through_approval(world: SlackStack) -> 
     statuses = [(e["status"], e["resource_id"]) for e in events(world.services.db)]
     for resource in (gp2, "logs-payments"):
         assert [s for s, r in statuses if r == resource] == [
-            "requested", "refused", "approved", "executed"]
+            "requested",
+            "refused",
+            "approved",
+            "executed",
+        ]
     again = storage(console, "U0DEV", "C0PAY")
     assert gp2 not in text_of(again) and "logs-payments" not in text_of(again)
 
@@ -95,9 +119,14 @@ def test_storage_answer_and_both_buttons_through_approval(world: SlackStack) -> 
 def test_bad_arguments_get_a_helpful_answer(world: SlackStack) -> None:
     console = world.console
     console.send_command(user_id="U0DEV", channel_id="C0PAY", text="/storage team=paymnts")
-    answer = console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")
-                                       if "Unknown team" in text_of(m)], timeout=10)[-1]
+    answer = console.wait_for(
+        lambda: [m for m in console.ephemerals("U0DEV") if "Unknown team" in text_of(m)], timeout=10
+    )[-1]
     assert "did you mean payments" in text_of(answer).lower()
     console.send_command(user_id="U0DEV", channel_id="C0PAY", text="/storage kind=volume")
-    console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")
-                              if "kind" in text_of(m) and "Usage" in text_of(m)], timeout=10)
+    console.wait_for(
+        lambda: [
+            m for m in console.ephemerals("U0DEV") if "kind" in text_of(m) and "Usage" in text_of(m)
+        ],
+        timeout=10,
+    )

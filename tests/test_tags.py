@@ -21,7 +21,10 @@ from tests.tags_fixtures import NOW, ce, known_estate  # noqa: F401
 
 
 def test_compliance_overall_per_team_and_what_is_missing(
-    svc: Services, aws: boto3.Session, clock: Clock, ce: CostExplorerStandin  # noqa: F811
+    svc: Services,
+    aws: boto3.Session,
+    clock: Clock,
+    ce: CostExplorerStandin,
 ) -> None:
     clock.moment = NOW
     ids = known_estate(aws)
@@ -30,8 +33,11 @@ def test_compliance_overall_per_team_and_what_is_missing(
     assert len(report.checked) == 6  # untagged volume and bucket included
     assert (report.compliant, report.pct) == (2, Decimal("33.3"))
     teams = {t.team: (t.compliant, t.total, t.pct) for t in report.teams}
-    assert teams == {"payments": (1, 2, Decimal("50.0")), "search": (1, 2, Decimal("50.0")),
-                     NO_TEAM: (0, 2, Decimal("0.0"))}
+    assert teams == {
+        "payments": (1, 2, Decimal("50.0")),
+        "search": (1, 2, Decimal("50.0")),
+        NO_TEAM: (0, 2, Decimal("0.0")),
+    }
     assert report.teams[-1].team == NO_TEAM
     missing = {c.resource.resource_id: c.missing for c in report.missing}
     assert missing == {
@@ -41,7 +47,8 @@ def test_compliance_overall_per_team_and_what_is_missing(
         "untagged-logs": ("Environment", "Team", "Project", "Owner"),
     }
     assert [c.resource.resource_id for c in report.missing][:2] == sorted(
-        [ids["bare"], "untagged-logs"])  # the ones missing most first
+        [ids["bare"], "untagged-logs"]
+    )  # the ones missing most first
     assert report.missing_counts == {"Environment": 4, "Team": 2, "Project": 4, "Owner": 2}
     # Untagged spend this month: Nov 1-19 at $5/day (October's $100/day left out).
     assert report.untagged_spend == Decimal("95.00")
@@ -49,7 +56,10 @@ def test_compliance_overall_per_team_and_what_is_missing(
 
 
 def test_team_filter_and_blank_values(
-    svc: Services, aws: boto3.Session, clock: Clock, ce: CostExplorerStandin  # noqa: F811
+    svc: Services,
+    aws: boto3.Session,
+    clock: Clock,
+    ce: CostExplorerStandin,
 ) -> None:
     clock.moment = NOW
     ids = known_estate(aws)
@@ -62,27 +72,40 @@ def test_team_filter_and_blank_values(
 
 
 def test_every_kind_is_listed_including_instance_root_volumes(
-    svc: Services, aws: boto3.Session  # noqa: F811
+    svc: Services,
+    aws: boto3.Session,
 ) -> None:
     ec2 = aws.client("ec2", region_name="us-east-1")
-    instance = ec2.run_instances(ImageId="ami-12345678", InstanceType="t3.micro", MinCount=1,
-                                 MaxCount=1, TagSpecifications=[{"ResourceType": "instance",
-                                 "Tags": [{"Key": "Team", "Value": "payments"}]}]
-                                 )["Instances"][0]["InstanceId"]
+    instance = ec2.run_instances(
+        ImageId="ami-12345678",
+        InstanceType="t3.micro",
+        MinCount=1,
+        MaxCount=1,
+        TagSpecifications=[
+            {"ResourceType": "instance", "Tags": [{"Key": "Team", "Value": "payments"}]}
+        ],
+    )["Instances"][0]["InstanceId"]
     root = ec2.describe_volumes()["Volumes"][0]["VolumeId"]
     snapshot = ec2.create_snapshot(VolumeId=root)["SnapshotId"]
     subnets = [s["SubnetId"] for s in ec2.describe_subnets()["Subnets"]][:2]
     elb = aws.client("elbv2", region_name="eu-west-1")
-    eu_subnets = [s["SubnetId"] for s in aws.client("ec2", region_name="eu-west-1")
-                  .describe_subnets()["Subnets"]][:2]
+    eu_subnets = [
+        s["SubnetId"]
+        for s in aws.client("ec2", region_name="eu-west-1").describe_subnets()["Subnets"]
+    ][:2]
     assert subnets
-    lb = elb.create_load_balancer(Name="web", Subnets=eu_subnets,
-                                  Tags=[{"Key": "Team", "Value": "search"}])
+    lb = elb.create_load_balancer(
+        Name="web", Subnets=eu_subnets, Tags=[{"Key": "Team", "Value": "search"}]
+    )
     arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
     inventory = list_resources(svc.aws, svc.config)
     found = {(r.resource_type, r.resource_id): r for r in inventory.resources}
-    assert set(found) == {("ec2-instance", instance), ("ebs-volume", root),
-                          ("ebs-snapshot", snapshot), ("load-balancer", arn)}
+    assert set(found) == {
+        ("ec2-instance", instance),
+        ("ebs-volume", root),
+        ("ebs-snapshot", snapshot),
+        ("load-balancer", arn),
+    }
     assert found[("load-balancer", arn)].tags == {"Team": "search"}
     assert found[("load-balancer", arn)].region == "eu-west-1"
     assert found[("load-balancer", arn)].name == "web"
@@ -93,17 +116,22 @@ def test_every_kind_is_listed_including_instance_root_volumes(
 
 
 def test_one_region_failing_is_reported_and_the_rest_counted(
-    svc: Services, aws: boto3.Session, clock: Clock, ce: CostExplorerStandin  # noqa: F811
+    svc: Services,
+    aws: boto3.Session,
+    clock: Clock,
+    ce: CostExplorerStandin,
 ) -> None:
     clock.moment = NOW
     known_estate(aws)
 
     def deny(**_: Any) -> None:
-        raise ClientError({"Error": {"Code": "AccessDenied", "Message": "not authorized"}},
-                          "DescribeAddresses")
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "not authorized"}}, "DescribeAddresses"
+        )
 
     svc.aws.client("ec2", region="eu-west-1").meta.events.register(
-        "before-call.ec2.DescribeAddresses", deny)
+        "before-call.ec2.DescribeAddresses", deny
+    )
     report = tag_report(svc)
     assert [(f.region, f.kind) for f in report.failures] == [("eu-west-1", "elastic-ip")]
     assert "AccessDenied" in report.failures[0].message
@@ -113,7 +141,10 @@ def test_one_region_failing_is_reported_and_the_rest_counted(
 
 
 def test_cost_explorer_refusing_leaves_the_compliance_figures(
-    svc: Services, aws: boto3.Session, clock: Clock, ce: CostExplorerStandin  # noqa: F811
+    svc: Services,
+    aws: boto3.Session,
+    clock: Clock,
+    ce: CostExplorerStandin,
 ) -> None:
     clock.moment = NOW
     known_estate(aws)
@@ -122,22 +153,27 @@ def test_cost_explorer_refusing_leaves_the_compliance_figures(
     assert report.untagged_spend is None and report.spend_note
     assert "refused" in report.spend_note
     assert report.pct == Decimal("33.3")
-    assert "*Untagged spend this month:* unavailable" in json.dumps(
-        tags_message(report, owners={}))
+    assert "*Untagged spend this month:* unavailable" in json.dumps(tags_message(report, owners={}))
 
 
 def _checked(n: int, owner: str | None) -> Checked:
-    resource = TaggedResource(f"vol-{n:05d}", "ebs-volume", "us-east-1", "123456789012",
-                              {"Owner": owner} if owner else {})
-    return Checked(resource=resource, team=NO_TEAM, owner=owner,
-                   missing=("Environment", "Team", "Project"))
+    resource = TaggedResource(
+        f"vol-{n:05d}", "ebs-volume", "us-east-1", "123456789012", {"Owner": owner} if owner else {}
+    )
+    return Checked(
+        resource=resource, team=NO_TEAM, owner=owner, missing=("Environment", "Team", "Project")
+    )
 
 
 def test_a_large_report_stays_within_slack_limits_and_buttons_need_an_owner() -> None:
-    checked = [_checked(n, "U0DEV" if n % 2 else ("x@example.com" if n % 4 else None))
-               for n in range(300)]
-    report = TagReport(required=["Environment", "Team", "Project", "Owner"], checked=checked,
-                       untagged_spend=Decimal("12345.6"))
+    checked = [
+        _checked(n, "U0DEV" if n % 2 else ("x@example.com" if n % 4 else None)) for n in range(300)
+    ]
+    report = TagReport(
+        required=["Environment", "Team", "Project", "Owner"],
+        checked=checked,
+        untagged_spend=Decimal("12345.6"),
+    )
     message = tags_message(report, owners={"U0DEV": "U0DEV"})
     blocks = message["blocks"]
     assert len(blocks) <= MAX_BLOCKS
@@ -162,16 +198,26 @@ def test_the_read_only_policy_grants_what_the_listing_needs() -> None:
 
 def test_listings_follow_every_page() -> None:
     """moto never pages, so the paginators are exercised with botocore's Stubber."""
-    ec2 = boto3.client("ec2", region_name="us-east-1", aws_access_key_id="x",
-                       aws_secret_access_key="x")
+    ec2 = boto3.client(
+        "ec2", region_name="us-east-1", aws_access_key_id="x", aws_secret_access_key="x"
+    )
     volume = {"State": "available", "Size": 10, "VolumeType": "gp3", "AvailabilityZone": "x"}
     with Stubber(ec2) as stub:
-        stub.add_response("describe_volumes", {"Volumes": [
-            {**volume, "VolumeId": "vol-1", "Tags": [{"Key": "Team", "Value": "a"}]}],
-            "NextToken": "page-2"}, {})
-        stub.add_response("describe_volumes", {"Volumes": [{**volume, "VolumeId": "vol-2"}]},
-                          {"NextToken": "page-2"})
+        stub.add_response(
+            "describe_volumes",
+            {
+                "Volumes": [
+                    {**volume, "VolumeId": "vol-1", "Tags": [{"Key": "Team", "Value": "a"}]}
+                ],
+                "NextToken": "page-2",
+            },
+            {},
+        )
+        stub.add_response(
+            "describe_volumes",
+            {"Volumes": [{**volume, "VolumeId": "vol-2"}]},
+            {"NextToken": "page-2"},
+        )
         found = LISTERS["ebs-volume"](lambda _: ec2, "us-east-1", "123456789012")
         stub.assert_no_pending_responses()
-    assert [(r.resource_id, r.tags) for r in found] == [("vol-1", {"Team": "a"}),
-                                                        ("vol-2", {})]
+    assert [(r.resource_id, r.tags) for r in found] == [("vol-1", {"Team": "a"}), ("vol-2", {})]

@@ -13,8 +13,11 @@ def test_tags_answers_from_the_demo_estate(demo: DemoStack) -> None:
     console = demo.console
     console.send_command(user_id="U0DEV", channel_id="C0FINOPS", text="/tags")
     answer = console.wait_for(
-        lambda: [m for m in console.ephemerals("U0DEV")
-                 if m["text"].startswith("Tagging compliance")], timeout=60)[-1]
+        lambda: [
+            m for m in console.ephemerals("U0DEV") if m["text"].startswith("Tagging compliance")
+        ],
+        timeout=60,
+    )[-1]
     body = json.dumps(answer["blocks"], ensure_ascii=False)
     found = re.search(r"\*(\d+\.\d) %\* of (\d+) resource", body)
     assert found, body

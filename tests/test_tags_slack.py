@@ -21,7 +21,9 @@ from tests.tags_fixtures import NOW, ce, known_estate  # noqa: F401
 
 @pytest.fixture
 def world(
-    slack_stack: SlackStack, ce: CostExplorerStandin, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    slack_stack: SlackStack,
+    ce: CostExplorerStandin,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[tuple[SlackStack, dict[str, Any]]]:
     """The known estate in moto; payments owned by U0DEV, search by lee's email (U0SLEAD)."""
     clear_aws_env(monkeypatch)
@@ -31,9 +33,12 @@ def world(
         ids = known_estate(session, owners={"payments": "U0DEV"})
         # An owner no Slack user has: listed, but no button.
         session.client("ec2", region_name="us-east-1").create_volume(
-            AvailabilityZone="us-east-1a", Size=10, TagSpecifications=[{
-                "ResourceType": "volume", "Tags": [{"Key": "Owner",
-                                                    "Value": "gone@example.com"}]}])
+            AvailabilityZone="us-east-1a",
+            Size=10,
+            TagSpecifications=[
+                {"ResourceType": "volume", "Tags": [{"Key": "Owner", "Value": "gone@example.com"}]}
+            ],
+        )
         yield slack_stack, ids
 
 
@@ -41,13 +46,18 @@ def answer(stack: SlackStack, text: str, user: str = "U0DEV") -> dict[str, Any]:
     console = stack.console
     seen = len(console.ephemerals(user))
     console.send_command(user_id=user, channel_id="C0PAY", text=text)
-    return dict(console.wait_for(
-        lambda: [m for m in console.ephemerals(user)[seen:]
-                 if "Checking tags" not in json.dumps(m)][-1], timeout=15))
+    return dict(
+        console.wait_for(
+            lambda: [
+                m for m in console.ephemerals(user)[seen:] if "Checking tags" not in json.dumps(m)
+            ][-1],
+            timeout=15,
+        )
+    )
 
 
 def test_tags_answers_with_compliance_spend_and_owner_buttons(
-    world: tuple[SlackStack, dict[str, Any]]
+    world: tuple[SlackStack, dict[str, Any]],
 ) -> None:
     stack, ids = world
     message = answer(stack, "/tags")
@@ -55,35 +65,46 @@ def test_tags_answers_with_compliance_spend_and_owner_buttons(
     assert "*28.6 %* of 7 resource(s) carry every required tag" in body
     assert "$95.00" in body  # untagged spend, Nov 1-19 at $5/day
     assert "*payments*: 50.0 % (1 of 2)" in body and "_no team_: 0.0 % (0 of 3)" in body
-    buttons = {b["block_id"]: json.loads(b["accessory"]["value"]) for b in message["blocks"]
-               if b.get("accessory", {}).get("action_id") == "tags_ask_owner"}
+    buttons = {
+        b["block_id"]: json.loads(b["accessory"]["value"])
+        for b in message["blocks"]
+        if b.get("accessory", {}).get("action_id") == "tags_ask_owner"
+    }
     # payments' half-tagged volume (user id) and search's IP (email -> U0SLEAD) get one;
     # the untagged ones and the unknown email do not.
-    assert {v["id"]: v["o"] for v in buttons.values()} == {ids["half"]: "U0DEV",
-                                                          ids["ip"]: "U0SLEAD"}
+    assert {v["id"]: v["o"] for v in buttons.values()} == {
+        ids["half"]: "U0DEV",
+        ids["ip"]: "U0SLEAD",
+    }
     assert "gone@example.com" in body
     assert stack.console.calls("users.lookupByEmail")
 
 
 def test_ask_owner_to_fix_messages_the_owner_and_confirms_to_the_clicker(
-    world: tuple[SlackStack, dict[str, Any]]
+    world: tuple[SlackStack, dict[str, Any]],
 ) -> None:
     stack, ids = world
     console = stack.console
     message = answer(stack, "/tags team=search")
     body = json.dumps(message)
     assert "Tagging compliance for team search" in body and ids["half"] not in body
-    console.click(user_id="U0DEV", message_id=message["id"], action_id="tags_ask_owner",
-                  block_id=f"eu-west-1/{ids['ip']}")
+    console.click(
+        user_id="U0DEV",
+        message_id=message["id"],
+        action_id="tags_ask_owner",
+        block_id=f"eu-west-1/{ids['ip']}",
+    )
     dm = console.wait_for(lambda: console.messages("D0SLEAD"))[-1]
     assert ids["ip"] in dm["text"] and "`Environment`, `Project`" in dm["text"]
     assert "<@U0DEV> asks you" in dm["text"]
-    confirm = console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")
-                                        if "Asked <@U0SLEAD>" in m["text"]])
+    confirm = console.wait_for(
+        lambda: [m for m in console.ephemerals("U0DEV") if "Asked <@U0SLEAD>" in m["text"]]
+    )
     assert confirm
     with stack.services.db.session() as session:
-        event = session.scalars(select(AuditEvent).where(
-            AuditEvent.action == "tags.ask-owner")).one()
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "tags.ask-owner")
+        ).one()
         assert (event.actor, event.subject) == ("U0DEV", ids["ip"])
 
 
@@ -93,35 +114,56 @@ def test_ask_owner_re_checks_the_tags_first(world: tuple[SlackStack, dict[str, A
     message = answer(stack, "/tags team=search")
     ec2 = boto3.client("ec2", region_name="eu-west-1")
     # Fixed meanwhile: every required tag is there now, so nobody is bothered.
-    ec2.create_tags(Resources=[ids["ip"]], Tags=[{"Key": "Environment", "Value": "prod"},
-                                                 {"Key": "Project", "Value": "search-api"}])
-    console.click(user_id="U0DEV", message_id=message["id"], action_id="tags_ask_owner",
-                  block_id=f"eu-west-1/{ids['ip']}")
-    refused = console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")
-                                        if "Nothing sent" in m["text"]])[-1]
+    ec2.create_tags(
+        Resources=[ids["ip"]],
+        Tags=[{"Key": "Environment", "Value": "prod"}, {"Key": "Project", "Value": "search-api"}],
+    )
+    console.click(
+        user_id="U0DEV",
+        message_id=message["id"],
+        action_id="tags_ask_owner",
+        block_id=f"eu-west-1/{ids['ip']}",
+    )
+    refused = console.wait_for(
+        lambda: [m for m in console.ephemerals("U0DEV") if "Nothing sent" in m["text"]]
+    )[-1]
     assert "has every required tag now" in refused["text"]
     # Half fixed: only what is still missing is asked for.
     ec2.delete_tags(Resources=[ids["ip"]], Tags=[{"Key": "Project"}])
-    console.click(user_id="U0DEV", message_id=message["id"], action_id="tags_ask_owner",
-                  block_id=f"eu-west-1/{ids['ip']}")
+    console.click(
+        user_id="U0DEV",
+        message_id=message["id"],
+        action_id="tags_ask_owner",
+        block_id=f"eu-west-1/{ids['ip']}",
+    )
     dm = console.wait_for(lambda: console.messages("D0SLEAD"))[-1]
     assert "missing `Project`." in dm["text"] and "Environment" not in dm["text"]
     # Gone: nothing sent either.
     ec2.release_address(AllocationId=ids["ip"])
-    console.click(user_id="U0DEV", message_id=message["id"], action_id="tags_ask_owner",
-                  block_id=f"eu-west-1/{ids['ip']}")
-    console.wait_for(lambda: [m for m in console.ephemerals("U0DEV")
-                              if "no longer exists" in m["text"]])
+    console.click(
+        user_id="U0DEV",
+        message_id=message["id"],
+        action_id="tags_ask_owner",
+        block_id=f"eu-west-1/{ids['ip']}",
+    )
+    console.wait_for(
+        lambda: [m for m in console.ephemerals("U0DEV") if "no longer exists" in m["text"]]
+    )
     assert len(console.messages("D0SLEAD")) == 1
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("/tags team=paymnts", "did you mean payments?"),
-    ("/tags teem=payments", "did you mean team?"),
-    ("/tags everything", "Unknown argument"),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("/tags team=paymnts", "did you mean payments?"),
+        ("/tags teem=payments", "did you mean team?"),
+        ("/tags everything", "Unknown argument"),
+    ],
+)
 def test_bad_input_gets_a_clear_answer_without_touching_aws(
-    world: tuple[SlackStack, dict[str, Any]], ce: CostExplorerStandin, text: str,  # noqa: F811
+    world: tuple[SlackStack, dict[str, Any]],
+    ce: CostExplorerStandin,
+    text: str,
     expected: str,
 ) -> None:
     stack, _ = world

@@ -51,8 +51,13 @@ class InstanceCatalogue:
         self.hours_per_month = Decimal(str(document.get("hours_per_month", 730)))
         self._sizes: list[str] = list(document["sizes"])
         self._types = {
-            name: InstanceType(name, name.split(".")[0], name.split(".", 1)[1],
-                               int(spec["vcpu"]), Decimal(str(spec["memory_gib"])))
+            name: InstanceType(
+                name,
+                name.split(".")[0],
+                name.split(".", 1)[1],
+                int(spec["vcpu"]),
+                Decimal(str(spec["memory_gib"])),
+            )
             for name, spec in document["types"].items()
         }
         self._regions: dict[str, dict[str, Any]] = document["regions"]
@@ -107,8 +112,9 @@ class InstanceCatalogue:
         """What one Fargate task of this size costs running all month, in cents."""
         table, approximate = self._region(region)
         fargate = table["fargate"]
-        hourly = (vcpu * Decimal(str(fargate["vcpu_hour"]))
-                  + memory_gib * Decimal(str(fargate["gb_hour"])))
+        hourly = vcpu * Decimal(str(fargate["vcpu_hour"])) + memory_gib * Decimal(
+            str(fargate["gb_hour"])
+        )
         return Price(cents(hourly * self.hours_per_month), approximate)
 
     def types_in(self, families: list[str]) -> list[InstanceType]:

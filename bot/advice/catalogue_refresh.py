@@ -31,13 +31,24 @@ __all__ = ["PRICING_CONFIG", "CatalogueUpdate", "PricingUnavailable", "prepare",
 
 WORKERS = 8
 # Merged over bot.aws.DEFAULT_CLIENT_CONFIG: fail fast when unreachable, one connection per worker.
-PRICING_CONFIG = Config(retries={"mode": "standard", "max_attempts": 3}, connect_timeout=5,
-                        read_timeout=30, max_pool_connections=WORKERS)
-SOURCE = ("AWS Pricing API (GetProducts, on-demand USD; EC2 Linux shared tenancy, "
-          "Fargate Linux/x86): finops-bot prices refresh")
+PRICING_CONFIG = Config(
+    retries={"mode": "standard", "max_attempts": 3},
+    connect_timeout=5,
+    read_timeout=30,
+    max_pool_connections=WORKERS,
+)
+SOURCE = (
+    "AWS Pricing API (GetProducts, on-demand USD; EC2 Linux shared tenancy, "
+    "Fargate Linux/x86): finops-bot prices refresh"
+)
 FARGATE_USAGE = {"vcpu_hour": "Fargate-vCPU-Hours:perCPU", "gb_hour": "Fargate-GB-Hours"}
-INSTANCE_FILTERS = {"operatingSystem": "Linux", "tenancy": "Shared", "preInstalledSw": "NA",
-                    "capacitystatus": "Used", "licenseModel": "No License required"}
+INSTANCE_FILTERS = {
+    "operatingSystem": "Linux",
+    "tenancy": "Shared",
+    "preInstalledSw": "NA",
+    "capacitystatus": "Used",
+    "licenseModel": "No License required",
+}
 
 
 @dataclass(frozen=True)
@@ -134,8 +145,11 @@ def _instance(client: Any, region: str, name: str) -> _InstanceAnswer:
             continue
         attributes = _attributes(product)
         vcpu = str(attributes.get("vcpu", ""))
-        return _InstanceAnswer(hourly, int(vcpu) if vcpu.isdigit() and int(vcpu) > 0 else None,
-                               _memory_gib(attributes.get("memory")))
+        return _InstanceAnswer(
+            hourly,
+            int(vcpu) if vcpu.isdigit() and int(vcpu) > 0 else None,
+            _memory_gib(attributes.get("memory")),
+        )
     return _InstanceAnswer()
 
 
@@ -178,8 +192,9 @@ def _run(jobs: list[Callable[[], Any]], workers: int) -> list[Any]:
     return results
 
 
-def prepare(client: Any, *, path: Path = CATALOGUE_PATH, today: date | None = None,
-            workers: int = WORKERS) -> CatalogueUpdate:
+def prepare(
+    client: Any, *, path: Path = CATALOGUE_PATH, today: date | None = None, workers: int = WORKERS
+) -> CatalogueUpdate:
     """Read every figure of the catalogue in `path` from the Pricing API; nothing is written."""
     text = path.read_text(encoding="utf-8")
     document = json.loads(text)
@@ -203,14 +218,24 @@ def prepare(client: Any, *, path: Path = CATALOGUE_PATH, today: date | None = No
         fargate: dict[str, Decimal] = next(results)
         missing += len(set(table.get("fargate", {})) - set(fargate))
         for key, value in fargate.items():
-            _set(table.setdefault("fargate", {}), key, value, f"{region} fargate.{key}",
-                 update.changed)
+            _set(
+                table.setdefault("fargate", {}),
+                key,
+                value,
+                f"{region} fargate.{key}",
+                update.changed,
+            )
         for name in list(table["instance_hour"]):
             answer: _InstanceAnswer = next(results)
             missing += answer.hourly is None
             if answer.hourly is not None:
-                _set(table["instance_hour"], name, answer.hourly,
-                     f"{region} instance_hour.{name}", update.changed)
+                _set(
+                    table["instance_hour"],
+                    name,
+                    answer.hourly,
+                    f"{region} instance_hour.{name}",
+                    update.changed,
+                )
             if answer.vcpu is not None or answer.memory_gib is not None:
                 specs.setdefault(name, answer)  # the first region that says wins
     for name, answer in specs.items():
@@ -229,8 +254,9 @@ def prepare(client: Any, *, path: Path = CATALOGUE_PATH, today: date | None = No
     return update
 
 
-def refresh(client: Any, *, path: Path = CATALOGUE_PATH, today: date | None = None,
-            workers: int = WORKERS) -> list[str]:
+def refresh(
+    client: Any, *, path: Path = CATALOGUE_PATH, today: date | None = None, workers: int = WORKERS
+) -> list[str]:
     """Update the catalogue in `path` from the Pricing API; returns the figures changed."""
     update = prepare(client, path=path, today=today, workers=workers)
     update.save()

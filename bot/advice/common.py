@@ -12,31 +12,46 @@ from bot.remediation.service import Recheck, RequestResult, ResourceRef, open_re
 from bot.services import Services
 
 
-def advice_contexts(services: Services, scope: ScanFilter | None = None
-                    ) -> dict[Target, TargetContext]:
+def advice_contexts(
+    services: Services, scope: ScanFilter | None = None
+) -> dict[Target, TargetContext]:
     """A context for every configured account and (selected) region, sharing one clock."""
     scope = scope or ScanFilter()
-    targets = [t for t in services.aws.targets()
-               if scope.region is None or t.region == scope.region]
+    targets = [
+        t for t in services.aws.targets() if scope.region is None or t.region == scope.region
+    ]
     if not targets:
         return {}
     moment = services.now()
-    own = (caller_account(services.aws, targets[0].region)
-           if any(t.account == CURRENT_ACCOUNT for t in targets) else CURRENT_ACCOUNT)
+    own = (
+        caller_account(services.aws, targets[0].region)
+        if any(t.account == CURRENT_ACCOUNT for t in targets)
+        else CURRENT_ACCOUNT
+    )
     return {
-        t: target_context(services.aws, services.config, account=t.account, region=t.region,
-                          now=moment, account_id=own if t.account == CURRENT_ACCOUNT
-                          else t.account)
+        t: target_context(
+            services.aws,
+            services.config,
+            account=t.account,
+            region=t.region,
+            now=moment,
+            account_id=own if t.account == CURRENT_ACCOUNT else t.account,
+        )
         for t in targets
     }
 
 
-def open_advice_request(services: Services, ref: ResourceRef, recheck: Recheck | None, *,
-                        user: str, what: str = "advice",
-                        adjust: Callable[[Finding], Finding] | None = None) -> RequestResult:
+def open_advice_request(
+    services: Services,
+    ref: ResourceRef,
+    recheck: Recheck | None,
+    *,
+    user: str,
+    what: str = "advice",
+    adjust: Callable[[Finding], Finding] | None = None,
+) -> RequestResult:
     """Re-check the resource and open a pending request for its recommended action.
 
     `adjust` may pick another of the recommendation's actions (stop rather than resize).
     """
-    return open_request(services, ref, recheck, user=user, what=what, verb="change",
-                        adjust=adjust)
+    return open_request(services, ref, recheck, user=user, what=what, verb="change", adjust=adjust)

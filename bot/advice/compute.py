@@ -65,33 +65,43 @@ def _sort(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-f.monthly_cost, f.region, f.resource_id))
 
 
-def _scan_target(ctx: TargetContext, part: str, catalogue: InstanceCatalogue,
-                 scope: ScanFilter) -> ComputeReport:
+def _scan_target(
+    ctx: TargetContext, part: str, catalogue: InstanceCatalogue, scope: ScanFilter
+) -> ComputeReport:
     report = ComputeReport()
     if part == "spot":
         found = spot.scan_spot(ctx, catalogue)
         report.findings = [f for f in found.findings if scope.keeps(f)]
         report.on_demand = [f for f in found.on_demand if scope.keeps(f)]
-        report.untagged = [r for r, team in found.untagged
-                           if scope.team is None or team == scope.team]
+        report.untagged = [
+            r for r, team in found.untagged if scope.team is None or team == scope.team
+        ]
     else:
         scanned = ecs.scan_ecs(ctx, catalogue)
         report.findings = [f for f in scanned.findings if scope.keeps(f)]
         report.no_data = [f for f in scanned.no_data if scope.keeps(f)]
-        report.notes = [line for team, line in scanned.notes
-                        if scope.team is None or team == scope.team]
+        report.notes = [
+            line for team, line in scanned.notes if scope.team is None or team == scope.team
+        ]
     return report
 
 
-def scan_compute(services: Services, scope: ScanFilter | None = None, *,
-                 catalogue: InstanceCatalogue | None = None,
-                 max_workers: int = MAX_WORKERS) -> ComputeReport:
+def scan_compute(
+    services: Services,
+    scope: ScanFilter | None = None,
+    *,
+    catalogue: InstanceCatalogue | None = None,
+    max_workers: int = MAX_WORKERS,
+) -> ComputeReport:
     """Compute advice for every (selected) account and region; never raises for AWS errors."""
     scope = scope or ScanFilter()
     catalogue = catalogue or default_catalogue()
     report = ComputeReport()
-    jobs = [(t.account, t.region, part, ctx)
-            for t, ctx in advice_contexts(services, scope).items() for part in ("spot", "ecs")]
+    jobs = [
+        (t.account, t.region, part, ctx)
+        for t, ctx in advice_contexts(services, scope).items()
+        for part in ("spot", "ecs")
+    ]
     if not jobs:
         return report
 
@@ -101,8 +111,9 @@ def scan_compute(services: Services, scope: ScanFilter | None = None, *,
             return _scan_target(ctx, part, catalogue, scope)
         except Exception as exc:  # one target failing must not sink the report
             log.warning("compute scan (%s) of %s/%s failed: %s", part, account, region, exc)
-            return ComputeReport(failures=[ScanFailure(account, region, part,
-                                                       describe_aws_error(exc))])
+            return ComputeReport(
+                failures=[ScanFailure(account, region, part, describe_aws_error(exc))]
+            )
 
     with ThreadPoolExecutor(max_workers=min(max_workers, len(jobs))) as pool:
         for part in pool.map(run, jobs):
@@ -113,8 +124,10 @@ def scan_compute(services: Services, scope: ScanFilter | None = None, *,
             report.untagged += part.untagged
             report.failures += part.failures
     report.findings = _sort(report.findings)
-    report.on_demand = sorted(report.on_demand, key=lambda f: (
-        f.resource_type != "auto-scaling-group", f.region, f.resource_id))  # ASGs first
+    report.on_demand = sorted(
+        report.on_demand,
+        key=lambda f: (f.resource_type != "auto-scaling-group", f.region, f.resource_id),
+    )  # ASGs first
     return report
 
 
@@ -125,14 +138,21 @@ def _actionable(finding: Finding) -> Finding:
     return finding
 
 
-def request_change(services: Services, ref: ResourceRef, *, user: str,
-                   catalogue: InstanceCatalogue | None = None) -> RequestResult:
+def request_change(
+    services: Services, ref: ResourceRef, *, user: str, catalogue: InstanceCatalogue | None = None
+) -> RequestResult:
     """Re-check the resource and open a pending request for its compute change."""
     recheck = RECHECKS.get(ref.kind)
     if recheck is None and ref.kind in ADVISORY:
-        return RequestResult(problem=f"`{ref.kind}` advice is advisory: there is no "
-                                     "in-place change to request")
+        return RequestResult(
+            problem=f"`{ref.kind}` advice is advisory: there is no in-place change to request"
+        )
     prices = catalogue or default_catalogue()
     return open_advice_request(
-        services, ref, partial(recheck, catalogue=prices) if recheck else None, user=user,
-        what="compute advice", adjust=_actionable)
+        services,
+        ref,
+        partial(recheck, catalogue=prices) if recheck else None,
+        user=user,
+        what="compute advice",
+        adjust=_actionable,
+    )

@@ -59,8 +59,13 @@ class _EcsKind(FindingKind):
     resource_type = "ecs-cluster"
     title = "ECS clusters with more nodes than they reserve"
     action = ACTION_ECS
-    permissions = ("ecs:ListClusters", "ecs:DescribeClusters", "ecs:ListContainerInstances",
-                   "ecs:DescribeContainerInstances", "cloudwatch:GetMetricData")
+    permissions = (
+        "ecs:ListClusters",
+        "ecs:DescribeClusters",
+        "ecs:ListContainerInstances",
+        "ecs:DescribeContainerInstances",
+        "cloudwatch:GetMetricData",
+    )
 
 
 class _NoDataKind(_EcsKind):
@@ -107,23 +112,34 @@ def clusters(ctx: TargetContext, names: list[str] | None = None) -> list[dict[st
     """Described clusters (with tags): all of them, or the named ones."""
     arns = names if names is not None else ctx.paginate("ecs", "list_clusters", "clusterArns")
     ecs = ctx.client("ecs")
-    return [c for first in range(0, len(arns), 100)
-            for c in ecs.describe_clusters(clusters=arns[first:first + 100],
-                                           include=["TAGS"])["clusters"]
-            if c.get("status", "ACTIVE") == "ACTIVE"]
+    return [
+        c
+        for first in range(0, len(arns), 100)
+        for c in ecs.describe_clusters(clusters=arns[first : first + 100], include=["TAGS"])[
+            "clusters"
+        ]
+        if c.get("status", "ACTIVE") == "ACTIVE"
+    ]
 
 
 def cluster_nodes(ctx: TargetContext, cluster_arn: str) -> Nodes:
     """The cluster's active container instances and their EC2 types."""
     ecs = ctx.client("ecs")
-    arns = ctx.paginate("ecs", "list_container_instances", "containerInstanceArns",
-                        cluster=cluster_arn)
-    described = [c for first in range(0, len(arns), 100)
-                 for c in ecs.describe_container_instances(
-                     cluster=cluster_arn, containerInstances=arns[first:first + 100]
-                 )["containerInstances"]]
-    ids = [c["ec2InstanceId"] for c in described
-           if c.get("ec2InstanceId") and c.get("status", "ACTIVE") == "ACTIVE"]
+    arns = ctx.paginate(
+        "ecs", "list_container_instances", "containerInstanceArns", cluster=cluster_arn
+    )
+    described = [
+        c
+        for first in range(0, len(arns), 100)
+        for c in ecs.describe_container_instances(
+            cluster=cluster_arn, containerInstances=arns[first : first + 100]
+        )["containerInstances"]
+    ]
+    ids = [
+        c["ec2InstanceId"]
+        for c in described
+        if c.get("ec2InstanceId") and c.get("status", "ACTIVE") == "ACTIVE"
+    ]
     if not ids:
         return Nodes()
     reservations = ctx.paginate("ec2", "describe_instances", "Reservations", InstanceIds=ids)
@@ -131,24 +147,39 @@ def cluster_nodes(ctx: TargetContext, cluster_arn: str) -> Nodes:
     all_tags = [tag_dict(i.get("Tags")) for i in instances]
     groups = {t.get(ASG_TAG) for t in all_tags}
     asg = next(iter(groups)) if len(groups) == 1 else None
-    shared = {k: v for k, v in (all_tags[0] if all_tags else {}).items()
-              if not k.startswith("aws:")}
-    return Nodes([i["InstanceId"] for i in instances],
-                 [str(i.get("InstanceType", "unknown")) for i in instances], asg, shared)
+    shared = {
+        k: v for k, v in (all_tags[0] if all_tags else {}).items() if not k.startswith("aws:")
+    }
+    return Nodes(
+        [i["InstanceId"] for i in instances],
+        [str(i.get("InstanceType", "unknown")) for i in instances],
+        asg,
+        shared,
+    )
 
 
-def reservation_peaks(ctx: TargetContext, names: list[str]
-                      ) -> dict[str, tuple[Utilization | None, Utilization | None]]:
+def reservation_peaks(
+    ctx: TargetContext, names: list[str]
+) -> dict[str, tuple[Utilization | None, Utilization | None]]:
     """(CPU, memory) reservation summaries per cluster name, in one batched fetch."""
-    queries = [MetricQuery(f"{metric}|{name}", "AWS/ECS", metric, {"ClusterName": name})
-               for name in names for metric in ("CPUReservation", "MemoryReservation")]
+    queries = [
+        MetricQuery(f"{metric}|{name}", "AWS/ECS", metric, {"ClusterName": name})
+        for name in names
+        for metric in ("CPUReservation", "MemoryReservation")
+    ]
     if not queries:
         return {}
     days = ctx.config.rightsizing.lookback_days
-    values = fetch_hourly(ctx.client("cloudwatch"), queries,
-                          start=ctx.now - timedelta(days=days), end=ctx.now)
-    return {name: (summarize(values[f"CPUReservation|{name}"]),
-                   summarize(values[f"MemoryReservation|{name}"])) for name in names}
+    values = fetch_hourly(
+        ctx.client("cloudwatch"), queries, start=ctx.now - timedelta(days=days), end=ctx.now
+    )
+    return {
+        name: (
+            summarize(values[f"CPUReservation|{name}"]),
+            summarize(values[f"MemoryReservation|{name}"]),
+        )
+        for name in names
+    }
 
 
 def _managed_scaling(ctx: TargetContext, cluster: dict[str, Any]) -> bool:
@@ -156,21 +187,31 @@ def _managed_scaling(ctx: TargetContext, cluster: dict[str, Any]) -> bool:
     names = [n for n in names if n not in ("FARGATE", "FARGATE_SPOT")]
     if not names:
         return False
-    providers = ctx.client("ecs").describe_capacity_providers(
-        capacityProviders=names).get("capacityProviders", [])
-    return any(p.get("autoScalingGroupProvider", {}).get("managedScaling", {}).get("status")
-               == "ENABLED" for p in providers)
+    providers = (
+        ctx.client("ecs")
+        .describe_capacity_providers(capacityProviders=names)
+        .get("capacityProviders", [])
+    )
+    return any(
+        p.get("autoScalingGroupProvider", {}).get("managedScaling", {}).get("status") == "ENABLED"
+        for p in providers
+    )
 
 
 def _asg(ctx: TargetContext, name: str) -> dict[str, Any] | None:
-    groups = ctx.client("autoscaling").describe_auto_scaling_groups(
-        AutoScalingGroupNames=[name])["AutoScalingGroups"]
+    groups = ctx.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[name])[
+        "AutoScalingGroups"
+    ]
     return groups[0] if groups else None
 
 
-def cluster_advice(ctx: TargetContext, cluster: dict[str, Any], nodes: Nodes,
-                   peaks: tuple[Utilization | None, Utilization | None],
-                   catalogue: InstanceCatalogue) -> Finding | None:
+def cluster_advice(
+    ctx: TargetContext,
+    cluster: dict[str, Any],
+    nodes: Nodes,
+    peaks: tuple[Utilization | None, Utilization | None],
+    catalogue: InstanceCatalogue,
+) -> Finding | None:
     """The capacity advice for one cluster: a finding, a no-data finding, or None."""
     config = ctx.config.compute
     name = str(cluster["clusterName"])
@@ -179,12 +220,22 @@ def cluster_advice(ctx: TargetContext, cluster: dict[str, Any], nodes: Nodes,
     count = len(nodes.instance_ids)
     cpu, memory = peaks
     days = ctx.config.rightsizing.lookback_days
-    common: dict[str, Any] = {"resource_id": name, "tags": tags, "name": name,
-                              "size": f"{count} nodes", "age_days": None}
+    common: dict[str, Any] = {
+        "resource_id": name,
+        "tags": tags,
+        "name": name,
+        "size": f"{count} nodes",
+        "age_days": None,
+    }
     if cpu is None or memory is None:
-        empty = ctx.finding(NO_DATA_KIND, monthly_cost=Decimal("0.00"), approximate=False,
-                            reason=f"no CPUReservation/MemoryReservation data in the last "
-                                   f"{days} days", details={"nodes": count}, **common)
+        empty = ctx.finding(
+            NO_DATA_KIND,
+            monthly_cost=Decimal("0.00"),
+            approximate=False,
+            reason=f"no CPUReservation/MemoryReservation data in the last {days} days",
+            details={"nodes": count},
+            **common,
+        )
         empty.action = None
         return empty
     cpu_peak = Decimal(str(round(cpu.maximum, 1)))
@@ -194,25 +245,40 @@ def cluster_advice(ctx: TargetContext, cluster: dict[str, Any], nodes: Nodes,
         return None
     prices = [catalogue.monthly(ctx.region, t) for t in nodes.types]
     known = sorted(p.amount for p in prices if p is not None)
-    saving = cents(sum(known[:count - target], Decimal("0")))
+    saving = cents(sum(known[: count - target], Decimal("0")))
     group = _asg(ctx, nodes.asg) if nodes.asg else None
     managed = _managed_scaling(ctx, cluster)
-    reason = (f"peak reservation CPU {cpu_peak} %, memory {memory_peak} % over {days} days "
-              f"(both under {config.ecs_reservation_pct:g} %) → {target} nodes would peak at "
-              f"≤ {TARGET_PEAK_PCT} %")
+    reason = (
+        f"peak reservation CPU {cpu_peak} %, memory {memory_peak} % over {days} days "
+        f"(both under {config.ecs_reservation_pct:g} %) → {target} nodes would peak at "
+        f"≤ {TARGET_PEAK_PCT} %"
+    )
     if group is None:
         reason += " · nodes not in one Auto Scaling group: drain and remove them by hand"
     elif managed:
         reason += " · ECS managed scaling sets its capacity: lower the target capacity instead"
-    details = {"cluster_arn": cluster.get("clusterArn"), "nodes": count, "target": target,
-               "cpu_peak": str(cpu_peak), "memory_peak": str(memory_peak),
-               "cpu_average": round(cpu.average, 1), "memory_average": round(memory.average, 1),
-               "hours": min(cpu.hours, memory.hours), "instance_types": sorted(set(nodes.types)),
-               "asg": nodes.asg if group else None,
-               "asg_desired": group.get("DesiredCapacity") if group else None,
-               "asg_min": group.get("MinSize") if group else None}
-    finding = ctx.finding(ECS_KIND, monthly_cost=saving, reason=reason, details=details,
-                          approximate=any(p is None or p.approximate for p in prices), **common)
+    details = {
+        "cluster_arn": cluster.get("clusterArn"),
+        "nodes": count,
+        "target": target,
+        "cpu_peak": str(cpu_peak),
+        "memory_peak": str(memory_peak),
+        "cpu_average": round(cpu.average, 1),
+        "memory_average": round(memory.average, 1),
+        "hours": min(cpu.hours, memory.hours),
+        "instance_types": sorted(set(nodes.types)),
+        "asg": nodes.asg if group else None,
+        "asg_desired": group.get("DesiredCapacity") if group else None,
+        "asg_min": group.get("MinSize") if group else None,
+    }
+    finding = ctx.finding(
+        ECS_KIND,
+        monthly_cost=saving,
+        reason=reason,
+        details=details,
+        approximate=any(p is None or p.approximate for p in prices),
+        **common,
+    )
     finding.size = f"{count} → {target} nodes ({', '.join(sorted(set(nodes.types)))})"
     if group is None or managed:
         finding.action = None
@@ -229,8 +295,14 @@ class Equivalent:
     approximate: bool
 
 
-def ec2_equivalent(catalogue: InstanceCatalogue, region: str, families: list[str], *,
-                   vcpu: Decimal, memory_gib: Decimal) -> Equivalent | None:
+def ec2_equivalent(
+    catalogue: InstanceCatalogue,
+    region: str,
+    families: list[str],
+    *,
+    vcpu: Decimal,
+    memory_gib: Decimal,
+) -> Equivalent | None:
     """count = max(ceil(vCPU / type vCPU), ceil(GiB / type GiB)) of the cheapest type."""
     best: Equivalent | None = None
     for kind in catalogue.types_in(families):
@@ -247,32 +319,41 @@ def ec2_equivalent(catalogue: InstanceCatalogue, region: str, families: list[str
 def fargate_recommended(config: ComputeConfig, fargate: Decimal, ec2: Decimal) -> bool:
     """Over the minimum cost, and EC2 strictly under the ratio."""
     return fargate > config.fargate_min_monthly and ec2 * HUNDRED < (
-        fargate * config.fargate_ec2_ratio_pct)
+        fargate * config.fargate_ec2_ratio_pct
+    )
 
 
 def _is_fargate(service: dict[str, Any]) -> bool:
     strategy = service.get("capacityProviderStrategy") or []
     return service.get("launchType") == "FARGATE" or (
-        bool(strategy) and all(s.get("capacityProvider") == "FARGATE" for s in strategy))
+        bool(strategy) and all(s.get("capacityProvider") == "FARGATE" for s in strategy)
+    )
 
 
 def _task_definition(ctx: TargetContext, arn: str) -> dict[str, Any]:
     def load() -> dict[str, Any]:
-        return dict(ctx.client("ecs").describe_task_definition(taskDefinition=arn)
-                    ["taskDefinition"])
+        return dict(
+            ctx.client("ecs").describe_task_definition(taskDefinition=arn)["taskDefinition"]
+        )
+
     return ctx.cached(f"taskdef:{arn}", load)
 
 
-def fargate_services(ctx: TargetContext, cluster: dict[str, Any], catalogue: InstanceCatalogue,
-                     found: EcsScan) -> None:
+def fargate_services(
+    ctx: TargetContext, cluster: dict[str, Any], catalogue: InstanceCatalogue, found: EcsScan
+) -> None:
     """Compare the cluster's Fargate services with EC2; add findings and notes to `found`."""
     config = ctx.config.compute
     ecs = ctx.client("ecs")
     arn = cluster["clusterArn"]
     arns = ctx.paginate("ecs", "list_services", "serviceArns", cluster=arn)
-    services = [s for first in range(0, len(arns), 10)
-                for s in ecs.describe_services(cluster=arn, services=arns[first:first + 10],
-                                               include=["TAGS"])["services"]]
+    services = [
+        s
+        for first in range(0, len(arns), 10)
+        for s in ecs.describe_services(
+            cluster=arn, services=arns[first : first + 10], include=["TAGS"]
+        )["services"]
+    ]
     for service in services:
         desired = int(service.get("desiredCount", 0))
         if not _is_fargate(service) or desired <= 0:
@@ -286,30 +367,55 @@ def fargate_services(ctx: TargetContext, cluster: dict[str, Any], catalogue: Ins
         fargate = cents(price.amount * desired)
         if fargate <= config.fargate_min_monthly:
             continue
-        ec2 = ec2_equivalent(catalogue, ctx.region, config.ec2_families,
-                             vcpu=vcpu * desired, memory_gib=gib * desired)
+        ec2 = ec2_equivalent(
+            catalogue,
+            ctx.region,
+            config.ec2_families,
+            vcpu=vcpu * desired,
+            memory_gib=gib * desired,
+        )
         if ec2 is None:
             continue
         name = str(service["serviceName"])
         tags = {**ecs_tags(cluster.get("tags")), **ecs_tags(service.get("tags"))}
         ratio = (ec2.monthly * HUNDRED / fargate).quantize(Decimal("1"))
-        compared = (f"Fargate {money(fargate)}/month; on EC2 {ec2.count} x "
-                    f"{ec2.instance_type.name} = {money(ec2.monthly)} ({ratio} %)")
+        compared = (
+            f"Fargate {money(fargate)}/month; on EC2 {ec2.count} x "
+            f"{ec2.instance_type.name} = {money(ec2.monthly)} ({ratio} %)"
+        )
         if not fargate_recommended(config, fargate, ec2.monthly):
-            found.notes.append((tags.get(ctx.config.tags.team), (
-                f"`{name}` ({ctx.region}): {compared}, not under "
-                f"{config.fargate_ec2_ratio_pct:g} %: stays on Fargate")))
+            found.notes.append(
+                (
+                    tags.get(ctx.config.tags.team),
+                    (
+                        f"`{name}` ({ctx.region}): {compared}, not under "
+                        f"{config.fargate_ec2_ratio_pct:g} %: stays on Fargate"
+                    ),
+                )
+            )
             continue
         finding = ctx.finding(
-            FARGATE_KIND, resource_id=service["serviceArn"], tags=tags, name=name,
-            size=f"{desired} x {vcpu:g} vCPU / {gib:g} GiB", age_days=None,
-            monthly_cost=fargate - ec2.monthly, approximate=price.approximate or ec2.approximate,
+            FARGATE_KIND,
+            resource_id=service["serviceArn"],
+            tags=tags,
+            name=name,
+            size=f"{desired} x {vcpu:g} vCPU / {gib:g} GiB",
+            age_days=None,
+            monthly_cost=fargate - ec2.monthly,
+            approximate=price.approximate or ec2.approximate,
             reason=f"{compared} · advisory: moving is a deploy change (capacity provider)",
-            details={"cluster": cluster["clusterName"], "tasks": desired,
-                     "task_vcpu": str(vcpu), "task_gib": str(gib),
-                     "fargate_monthly": str(fargate), "ec2_monthly": str(ec2.monthly),
-                     "ec2_type": ec2.instance_type.name, "ec2_count": ec2.count,
-                     "ratio_pct": str(ratio)})
+            details={
+                "cluster": cluster["clusterName"],
+                "tasks": desired,
+                "task_vcpu": str(vcpu),
+                "task_gib": str(gib),
+                "fargate_monthly": str(fargate),
+                "ec2_monthly": str(ec2.monthly),
+                "ec2_type": ec2.instance_type.name,
+                "ec2_count": ec2.count,
+                "ratio_pct": str(ratio),
+            },
+        )
         finding.action = None
         found.findings.append(finding)
 
@@ -320,16 +426,16 @@ def scan_ecs(ctx: TargetContext, catalogue: InstanceCatalogue) -> EcsScan:
     described = clusters(ctx)
     nodes = {c["clusterName"]: cluster_nodes(ctx, c["clusterArn"]) for c in described}
     min_nodes = ctx.config.compute.ecs_min_nodes
-    candidates = [n for n, found_nodes in nodes.items()
-                  if len(found_nodes.instance_ids) > min_nodes]
+    candidates = [
+        n for n, found_nodes in nodes.items() if len(found_nodes.instance_ids) > min_nodes
+    ]
     peaks = reservation_peaks(ctx, candidates)
     for cluster in described:
         name = cluster["clusterName"]
         if name in peaks:
             finding = cluster_advice(ctx, cluster, nodes[name], peaks[name], catalogue)
             if finding is not None:
-                (found.no_data if finding.kind == KIND_NO_DATA else found.findings).append(
-                    finding)
+                (found.no_data if finding.kind == KIND_NO_DATA else found.findings).append(finding)
         fargate_services(ctx, cluster, catalogue, found)
     return found
 
@@ -342,8 +448,9 @@ def recheck_cluster(ctx: TargetContext, name: str, catalogue: InstanceCatalogue)
     nodes = cluster_nodes(ctx, described[0]["clusterArn"])
     if len(nodes.instance_ids) <= ctx.config.compute.ecs_min_nodes:
         raise NotEligible(f"ECS cluster {name} has {len(nodes.instance_ids)} nodes now")
-    finding = cluster_advice(ctx, described[0], nodes, reservation_peaks(ctx, [name])[name],
-                             catalogue)
+    finding = cluster_advice(
+        ctx, described[0], nodes, reservation_peaks(ctx, [name])[name], catalogue
+    )
     if finding is None or finding.kind != KIND_ECS:
         raise NotEligible(f"ECS cluster {name} is no longer over-provisioned (or has no data)")
     return finding

@@ -51,8 +51,11 @@ def spot_saving(config: ComputeConfig, mode: str, monthly: Decimal) -> Decimal:
 def on_demand_reason(config: ComputeConfig, workload: str) -> str:
     """Why a workload stays on-demand."""
     spot = ", ".join(config.spot_workloads + config.mixed_workloads)
-    return (f"{workload}: stays on-demand (stateful or latency-sensitive work should; only "
-            f"{spot} workloads move to spot)")
+    return (
+        f"{workload}: stays on-demand (stateful or latency-sensitive work should; only "
+        f"{spot} workloads move to spot)"
+    )
+
 
 class _AsgSpotKind(FindingKind):
     """What `TargetContext.finding` reads (advice: never in the orphans KINDS registry)."""
@@ -61,8 +64,11 @@ class _AsgSpotKind(FindingKind):
     resource_type = "auto-scaling-group"
     title = "Auto Scaling groups to move to spot"
     action = ACTION
-    permissions = ("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeLaunchTemplateVersions",
-                   "autoscaling:DescribeLaunchConfigurations")
+    permissions = (
+        "autoscaling:DescribeAutoScalingGroups",
+        "ec2:DescribeLaunchTemplateVersions",
+        "autoscaling:DescribeLaunchConfigurations",
+    )
 
 
 class _InstanceSpotKind(FindingKind):
@@ -110,7 +116,8 @@ def template_spec(group: dict[str, Any]) -> dict[str, str] | None:
     """The group's launch template (id, else name; AWS takes one, not both, and version)."""
     policy = group.get("MixedInstancesPolicy") or {}
     spec = group.get("LaunchTemplate") or policy.get("LaunchTemplate", {}).get(
-        "LaunchTemplateSpecification")
+        "LaunchTemplateSpecification"
+    )
     if not spec:
         return None
     key = "LaunchTemplateId" if spec.get("LaunchTemplateId") else "LaunchTemplateName"
@@ -127,20 +134,31 @@ def asg_instance_type(ctx: TargetContext, group: dict[str, Any]) -> str | None:
     if spec is not None:
         ident = {k: v for k, v in spec.items() if k != "Version"}
         versions = ctx.client("ec2").describe_launch_template_versions(
-            **ident, Versions=[spec["Version"]])["LaunchTemplateVersions"]
+            **ident, Versions=[spec["Version"]]
+        )["LaunchTemplateVersions"]
         kind = versions[0].get("LaunchTemplateData", {}).get("InstanceType") if versions else None
         return str(kind) if kind else None
     name = group.get("LaunchConfigurationName")
     if name:
         configs = ctx.client("autoscaling").describe_launch_configurations(
-            LaunchConfigurationNames=[name])["LaunchConfigurations"]
+            LaunchConfigurationNames=[name]
+        )["LaunchConfigurations"]
         return str(configs[0]["InstanceType"]) if configs else None
     return None
 
 
-def _advice(ctx: TargetContext, catalogue: InstanceCatalogue, *, spot_kind: FindingKind,
-            keep_kind: FindingKind, resource_id: str, tags: dict[str, str], instance_type: str,
-            count: int, extra: dict[str, Any]) -> Finding | None:
+def _advice(
+    ctx: TargetContext,
+    catalogue: InstanceCatalogue,
+    *,
+    spot_kind: FindingKind,
+    keep_kind: FindingKind,
+    resource_id: str,
+    tags: dict[str, str],
+    instance_type: str,
+    count: int,
+    extra: dict[str, Any],
+) -> Finding | None:
     config = ctx.config.compute
     workload = tags.get(config.workload_tag, "").strip()
     if not workload:
@@ -149,42 +167,73 @@ def _advice(ctx: TargetContext, catalogue: InstanceCatalogue, *, spot_kind: Find
     price = catalogue.monthly(ctx.region, instance_type)
     monthly = cents(price.amount * count) if price else Decimal("0.00")
     size = f"{count} x {instance_type}" if count != 1 else instance_type
-    details = {**extra, "workload": workload, "mode": mode, "instance_type": instance_type,
-               "count": count, "current_monthly": str(monthly),
-               "on_demand_pct": str(on_demand_pct(config, mode)), "priced": price is not None}
-    common: dict[str, Any] = {"resource_id": resource_id, "tags": tags, "size": size,
-                              "age_days": None, "details": details,
-                              "approximate": bool(price and price.approximate)}
+    details = {
+        **extra,
+        "workload": workload,
+        "mode": mode,
+        "instance_type": instance_type,
+        "count": count,
+        "current_monthly": str(monthly),
+        "on_demand_pct": str(on_demand_pct(config, mode)),
+        "priced": price is not None,
+    }
+    common: dict[str, Any] = {
+        "resource_id": resource_id,
+        "tags": tags,
+        "size": size,
+        "age_days": None,
+        "details": details,
+        "approximate": bool(price and price.approximate),
+    }
     if mode == ON_DEMAND:
-        kept = ctx.finding(keep_kind, monthly_cost=Decimal("0.00"),
-                           reason=on_demand_reason(config, workload), **common)
+        kept = ctx.finding(
+            keep_kind,
+            monthly_cost=Decimal("0.00"),
+            reason=on_demand_reason(config, workload),
+            **common,
+        )
         kept.action = None
         return kept
     if price is None:
         reason = f"{workload}: {instance_type} is not in the price catalogue, so no estimate"
     elif mode == SPOT:
-        reason = (f"{workload}: interruption-tolerant → all spot (about "
-                  f"{config.spot_saving_pct:g} % below on-demand)")
+        reason = (
+            f"{workload}: interruption-tolerant → all spot (about "
+            f"{config.spot_saving_pct:g} % below on-demand)"
+        )
     else:
-        reason = (f"{workload}: mixed → {config.mixed_on_demand_pct:g} % on-demand, "
-                  f"{HUNDRED - config.mixed_on_demand_pct:g} % spot")
-    finding = ctx.finding(spot_kind, monthly_cost=spot_saving(config, mode, monthly),
-                          reason=reason, **common)
+        reason = (
+            f"{workload}: mixed → {config.mixed_on_demand_pct:g} % on-demand, "
+            f"{HUNDRED - config.mixed_on_demand_pct:g} % spot"
+        )
+    finding = ctx.finding(
+        spot_kind, monthly_cost=spot_saving(config, mode, monthly), reason=reason, **common
+    )
     finding.action = finding.action or None  # advisory kinds offer no action
     return finding
 
 
-def asg_advice(ctx: TargetContext, group: dict[str, Any],
-               catalogue: InstanceCatalogue) -> Finding | None:
+def asg_advice(
+    ctx: TargetContext, group: dict[str, Any], catalogue: InstanceCatalogue
+) -> Finding | None:
     """Advice for one ASG not already on spot (None when it has no workload tag)."""
     tags = {t["Key"]: t.get("Value", "") for t in group.get("Tags", [])}
     instance_type = asg_instance_type(ctx, group) or "unknown"
     spec = template_spec(group)
-    finding = _advice(ctx, catalogue, spot_kind=ASG_KIND, keep_kind=ASG_ON_DEMAND,
-                      resource_id=group["AutoScalingGroupName"], tags=tags,
-                      instance_type=instance_type, count=int(group.get("DesiredCapacity", 0)),
-                      extra={"launch_template": spec,
-                             "launch_configuration": group.get("LaunchConfigurationName")})
+    finding = _advice(
+        ctx,
+        catalogue,
+        spot_kind=ASG_KIND,
+        keep_kind=ASG_ON_DEMAND,
+        resource_id=group["AutoScalingGroupName"],
+        tags=tags,
+        instance_type=instance_type,
+        count=int(group.get("DesiredCapacity", 0)),
+        extra={
+            "launch_template": spec,
+            "launch_configuration": group.get("LaunchConfigurationName"),
+        },
+    )
     if finding is not None and finding.kind == KIND_ASG and spec is None:
         finding.action = None  # a MixedInstancesPolicy needs a launch template
         finding.reason += " · uses a launch configuration: move it to a launch template first"
@@ -200,18 +249,33 @@ def scan_spot(ctx: TargetContext, catalogue: InstanceCatalogue) -> SpotScan:
         if uses_spot(group):
             continue
         finding = asg_advice(ctx, group, catalogue)
-        _sort_into(found, finding, group["AutoScalingGroupName"],
-                   {t["Key"]: t.get("Value", "") for t in group.get("Tags", [])}.get(team_tag))
-    reservations = ctx.paginate("ec2", "describe_instances", "Reservations", Filters=[
-        {"Name": "instance-state-name", "Values": ["running"]}])
+        _sort_into(
+            found,
+            finding,
+            group["AutoScalingGroupName"],
+            {t["Key"]: t.get("Value", "") for t in group.get("Tags", [])}.get(team_tag),
+        )
+    reservations = ctx.paginate(
+        "ec2",
+        "describe_instances",
+        "Reservations",
+        Filters=[{"Name": "instance-state-name", "Values": ["running"]}],
+    )
     for instance in (i for r in reservations for i in r.get("Instances", [])):
         tags = tag_dict(instance.get("Tags"))
         if ASG_TAG in tags or instance.get("InstanceLifecycle") == "spot":
             continue
-        finding = _advice(ctx, catalogue, spot_kind=INSTANCE_KIND, keep_kind=INSTANCE_ON_DEMAND,
-                          resource_id=instance["InstanceId"], tags=tags,
-                          instance_type=instance.get("InstanceType", "unknown"), count=1,
-                          extra={})
+        finding = _advice(
+            ctx,
+            catalogue,
+            spot_kind=INSTANCE_KIND,
+            keep_kind=INSTANCE_ON_DEMAND,
+            resource_id=instance["InstanceId"],
+            tags=tags,
+            instance_type=instance.get("InstanceType", "unknown"),
+            count=1,
+            extra={},
+        )
         if finding is not None and finding.kind == KIND_INSTANCE:
             finding.reason += " · advisory: relaunch it as a spot instance (or put it in an ASG)"
         _sort_into(found, finding, instance["InstanceId"], tags.get(team_tag))
@@ -229,8 +293,9 @@ def _sort_into(found: SpotScan, finding: Finding | None, resource: str, team: st
 
 def recheck_asg(ctx: TargetContext, name: str, catalogue: InstanceCatalogue) -> Finding:
     """The ASG's spot advice as it stands now; NotEligible when there is none any more."""
-    groups = ctx.client("autoscaling").describe_auto_scaling_groups(
-        AutoScalingGroupNames=[name])["AutoScalingGroups"]
+    groups = ctx.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[name])[
+        "AutoScalingGroups"
+    ]
     if not groups:
         raise NotEligible(f"Auto Scaling group {name} no longer exists")
     if uses_spot(groups[0]):

@@ -39,8 +39,14 @@ class MetricUsage:
             self.calls += 1
             self.metrics += metrics
             calls, total = self.calls, self.metrics
-        log.info("CloudWatch GetMetricData: %d metric(s); %d call(s), %d metric(s) so far in "
-                 "this process ($%s)", metrics, calls, total, PRICE_PER_METRIC * total)
+        log.info(
+            "CloudWatch GetMetricData: %d metric(s); %d call(s), %d metric(s) so far in "
+            "this process ($%s)",
+            metrics,
+            calls,
+            total,
+            PRICE_PER_METRIC * total,
+        )
 
 
 #: The process-wide usage (tests read deltas).
@@ -96,7 +102,7 @@ def fetch_hourly(
     ceil(len(queries) / 500) calls plus any NextToken pages."""
     found: dict[str, list[tuple[datetime, float]]] = {q.key: [] for q in queries}
     for first in range(0, len(queries), MAX_QUERIES_PER_CALL):
-        batch = list(queries[first:first + MAX_QUERIES_PER_CALL])
+        batch = list(queries[first : first + MAX_QUERIES_PER_CALL])
         by_id = {f"q{i}": q.key for i, q in enumerate(batch)}
         request = {
             "MetricDataQueries": [_query(i, q, period) for i, q in enumerate(batch)],
@@ -111,13 +117,16 @@ def fetch_hourly(
             for result in page.get("MetricDataResults", []):
                 key = by_id.get(result.get("Id", ""))
                 if key is not None:
-                    found[key] += zip(result.get("Timestamps", []), result.get("Values", []),
-                                      strict=False)
+                    found[key] += zip(
+                        result.get("Timestamps", []), result.get("Values", []), strict=False
+                    )
             token = page.get("NextToken")
             if not token:
                 break
-    return {key: [float(v) for _, v in sorted(points, key=lambda p: p[0])]
-            for key, points in found.items()}
+    return {
+        key: [float(v) for _, v in sorted(points, key=lambda p: p[0])]
+        for key, points in found.items()
+    }
 
 
 def percentile(values: Sequence[float], share: float) -> float:

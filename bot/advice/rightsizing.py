@@ -96,8 +96,7 @@ class RightsizeReport:
     def total(self) -> Decimal:
         """Monthly saving of every recommendation the bot can carry out (not protected,
         not in an Auto Scaling group)."""
-        return sum((f.monthly_cost for f in self.findings if f.action is not None),
-                   Decimal("0.00"))
+        return sum((f.monthly_cost for f in self.findings if f.action is not None), Decimal("0.00"))
 
 
 def cpu_query(instance_id: str) -> MetricQuery:
@@ -111,20 +110,24 @@ def cpu_window(ctx: TargetContext) -> tuple[datetime, datetime]:
     return hour - timedelta(days=ctx.config.rightsizing.lookback_days), ctx.now
 
 
-def cpu_by_instance(cloudwatch: Any, instance_ids: list[str], *, start: datetime,
-                    end: datetime) -> dict[str, Utilization | None]:
+def cpu_by_instance(
+    cloudwatch: Any, instance_ids: list[str], *, start: datetime, end: datetime
+) -> dict[str, Utilization | None]:
     """CPU summary per instance, in ceil(n / 500) GetMetricData calls."""
     series = fetch_hourly(cloudwatch, [cpu_query(i) for i in instance_ids], start=start, end=end)
     return {i: summarize(series.get(i, [])) for i in instance_ids}
 
 
 def _figures(utilization: Utilization) -> str:
-    return (f"CPU avg {utilization.average:.1f} % · p95 {utilization.p95:.1f} % · "
-            f"max {utilization.maximum:.1f} % over {utilization.hours} h")
+    return (
+        f"CPU avg {utilization.average:.1f} % · p95 {utilization.p95:.1f} % · "
+        f"max {utilization.maximum:.1f} % over {utilization.hours} h"
+    )
 
 
-def build_finding(ctx: TargetContext, instance: dict[str, Any], utilization: Utilization,
-                  kind: str) -> Finding:
+def build_finding(
+    ctx: TargetContext, instance: dict[str, Any], utilization: Utilization, kind: str
+) -> Finding:
     """The recommendation of `kind` for one instance, priced from the catalogue."""
     catalogue = default_catalogue()
     instance_type = str(instance.get("InstanceType", ""))
@@ -144,12 +147,17 @@ def build_finding(ctx: TargetContext, instance: dict[str, Any], utilization: Uti
         if proposal.proposed_type:
             reason += f"; {proposal.proposed_type} is the next smaller size"
     if proposal.note:
-        reason += f"; {instance_type} is {proposal.note}" if proposal.note == rules.SMALLEST \
+        reason += (
+            f"; {instance_type} is {proposal.note}"
+            if proposal.note == rules.SMALLEST
             else f"; {instance_type} is {proposal.note}, so no saving is shown"
+        )
     group = tags.get(ASG_TAG)
     if group:
-        reason += (f"; launched by Auto Scaling group {group}: change the group's launch "
-                   "template or size instead")
+        reason += (
+            f"; launched by Auto Scaling group {group}: change the group's launch "
+            "template or size instead"
+        )
     finding = ctx.finding(
         KINDS[kind],
         resource_id=str(instance["InstanceId"]),
@@ -189,24 +197,33 @@ def _money(amount: Decimal | None) -> str | None:
     return None if amount is None else str(amount)
 
 
-def advise(ctx: TargetContext, instance: dict[str, Any],
-           utilization: Utilization | None) -> Finding | NoData | None:
+def advise(
+    ctx: TargetContext, instance: dict[str, Any], utilization: Utilization | None
+) -> Finding | NoData | None:
     """A recommendation, a no-data entry, or None (the instance is busy enough)."""
     verdict = rules.classify(utilization, ctx.config.rightsizing)
     if verdict in (rules.Verdict.NO_DATA, rules.Verdict.NOT_ENOUGH_DATA):
         tags = tag_dict(instance.get("Tags"))
-        return NoData(str(instance["InstanceId"]), tags.get("Name", ""),
-                      str(instance.get("InstanceType", "")), ctx.region, ctx.account,
-                      tags.get(ctx.config.tags.team) or None,
-                      utilization.hours if utilization else 0, tags.get(ASG_TAG))
+        return NoData(
+            str(instance["InstanceId"]),
+            tags.get("Name", ""),
+            str(instance.get("InstanceType", "")),
+            ctx.region,
+            ctx.account,
+            tags.get(ctx.config.tags.team) or None,
+            utilization.hours if utilization else 0,
+            tags.get(ASG_TAG),
+        )
     if verdict == rules.Verdict.FINE or utilization is None:
         return None
-    return build_finding(ctx, instance, utilization,
-                         KIND_IDLE if verdict == rules.Verdict.IDLE else KIND_OVERSIZED)
+    return build_finding(
+        ctx, instance, utilization, KIND_IDLE if verdict == rules.Verdict.IDLE else KIND_OVERSIZED
+    )
 
 
-def running_instances(ctx: TargetContext, instance_ids: list[str] | None = None
-                      ) -> list[dict[str, Any]]:
+def running_instances(
+    ctx: TargetContext, instance_ids: list[str] | None = None
+) -> list[dict[str, Any]]:
     """Running instances of the context's account and region (optionally only these)."""
     filters = [{"Name": "instance-state-name", "Values": ["running"]}]
     if instance_ids:
@@ -221,8 +238,9 @@ def scan_instances(ctx: TargetContext) -> tuple[list[Finding], list[NoData], int
     if not instances:
         return [], [], 0
     start, end = cpu_window(ctx)
-    cpu = cpu_by_instance(ctx.client("cloudwatch"), [str(i["InstanceId"]) for i in instances],
-                          start=start, end=end)
+    cpu = cpu_by_instance(
+        ctx.client("cloudwatch"), [str(i["InstanceId"]) for i in instances], start=start, end=end
+    )
     findings: list[Finding] = []
     no_data: list[NoData] = []
     for instance in instances:
@@ -236,12 +254,20 @@ def scan_instances(ctx: TargetContext) -> tuple[list[Finding], list[NoData], int
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
     """Largest saving first; recommendations without a $ figure last."""
-    return sorted(findings, key=lambda f: (not f.details.get("saving_known", True),
-                                           -f.monthly_cost, f.region, f.resource_id))
+    return sorted(
+        findings,
+        key=lambda f: (
+            not f.details.get("saving_known", True),
+            -f.monthly_cost,
+            f.region,
+            f.resource_id,
+        ),
+    )
 
 
-def scan_rightsizing(services: Services, scope: ScanFilter | None = None,
-                     *, max_workers: int = MAX_WORKERS) -> RightsizeReport:
+def scan_rightsizing(
+    services: Services, scope: ScanFilter | None = None, *, max_workers: int = MAX_WORKERS
+) -> RightsizeReport:
     """Rightsizing advice for every (selected) account and region; never raises for AWS
     errors (a failing target becomes a ScanFailure)."""
     from bot.advice.common import advice_contexts
@@ -257,10 +283,13 @@ def scan_rightsizing(services: Services, scope: ScanFilter | None = None,
         try:
             return (*scan_instances(ctx), None)
         except Exception as exc:  # one target failing must not sink the report
-            log.warning("rightsizing scan of %s/%s failed: %s", target.account, target.region,
-                        exc)
-            return [], [], 0, ScanFailure(target.account, target.region, "instances",
-                                          describe_aws_error(exc))
+            log.warning("rightsizing scan of %s/%s failed: %s", target.account, target.region, exc)
+            return (
+                [],
+                [],
+                0,
+                ScanFailure(target.account, target.region, "instances", describe_aws_error(exc)),
+            )
 
     with ThreadPoolExecutor(max_workers=min(max_workers, len(contexts))) as pool:
         for findings, no_data, count, failure in pool.map(run, contexts):
@@ -274,15 +303,17 @@ def scan_rightsizing(services: Services, scope: ScanFilter | None = None,
     return report
 
 
-def recheck_instance(ctx: TargetContext, instance_id: str, *, kind: str,
-                     instance_type: str | None) -> Finding:
+def recheck_instance(
+    ctx: TargetContext, instance_id: str, *, kind: str, instance_type: str | None
+) -> Finding:
     """The recommendation of `kind` as it stands now (one DescribeInstances, one
     GetMetricData); NotEligible when the instance is gone, not running, of another type
     than `instance_type`, or no longer under the threshold."""
     if kind not in KINDS:
         raise NotEligible(f"unknown kind of rightsizing advice {kind!r}")
     described = ctx.client("ec2").describe_instances(
-        Filters=[{"Name": "instance-id", "Values": [instance_id]}])["Reservations"]
+        Filters=[{"Name": "instance-id", "Values": [instance_id]}]
+    )["Reservations"]
     instances = [i for r in described for i in r.get("Instances", [])]
     if not instances:
         raise NotEligible(f"instance {instance_id} no longer exists")
@@ -294,24 +325,31 @@ def recheck_instance(ctx: TargetContext, instance_id: str, *, kind: str,
     if instance_type and current != instance_type:
         raise NotEligible(f"instance {instance_id} is now {current}, not {instance_type}")
     start, end = cpu_window(ctx)
-    utilization = cpu_by_instance(ctx.client("cloudwatch"), [instance_id],
-                                  start=start, end=end)[instance_id]
+    utilization = cpu_by_instance(ctx.client("cloudwatch"), [instance_id], start=start, end=end)[
+        instance_id
+    ]
     limits = ctx.config.rightsizing
     verdict = rules.classify(utilization, limits)
-    if utilization is None or verdict in (rules.Verdict.NO_DATA,
-                                          rules.Verdict.NOT_ENOUGH_DATA):
+    if utilization is None or verdict in (rules.Verdict.NO_DATA, rules.Verdict.NOT_ENOUGH_DATA):
         raise NotEligible(f"instance {instance_id} has too little CPU data now")
     if kind == KIND_IDLE and not rules.is_idle(utilization.average, utilization.p95, limits):
         raise NotEligible(f"instance {instance_id} is no longer idle ({_figures(utilization)})")
     if kind == KIND_OVERSIZED and not rules.is_oversized(utilization.average, limits):
-        raise NotEligible(f"instance {instance_id} is no longer under "
-                          f"{limits.downsize_avg_pct} % CPU ({_figures(utilization)})")
+        raise NotEligible(
+            f"instance {instance_id} is no longer under "
+            f"{limits.downsize_avg_pct} % CPU ({_figures(utilization)})"
+        )
     return build_finding(ctx, instance, utilization, kind)
 
 
-def request_change(services: Services, ref: ResourceRef, *, user: str,
-                   instance_type: str | None = None, action: str | None = None
-                   ) -> RequestResult:
+def request_change(
+    services: Services,
+    ref: ResourceRef,
+    *,
+    user: str,
+    instance_type: str | None = None,
+    action: str | None = None,
+) -> RequestResult:
     """Re-check the instance and open a pending request for the recommended change
     (`action`, when given, must still be what is recommended)."""
     from bot.advice.common import open_advice_request
@@ -326,5 +364,11 @@ def request_change(services: Services, ref: ResourceRef, *, user: str,
             raise NotEligible("the advice has changed since; run `/rightsize` again")
         return finding
 
-    return open_advice_request(services, ref, recheck if ref.kind in KINDS else None,
-                               user=user, what="rightsizing advice", adjust=still_advised)
+    return open_advice_request(
+        services,
+        ref,
+        recheck if ref.kind in KINDS else None,
+        user=user,
+        what="rightsizing advice",
+        adjust=still_advised,
+    )

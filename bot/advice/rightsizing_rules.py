@@ -78,24 +78,37 @@ def stop_proposal(catalogue: InstanceCatalogue, region: str, instance_type: str)
     price = catalogue.monthly(region, instance_type)
     if price is None:
         return Proposal(instance_type, None, None, None, None, note=NOT_IN_CATALOGUE)
-    return Proposal(instance_type, None, price.amount, Decimal("0.00"), price.amount,
-                    price.approximate)
+    return Proposal(
+        instance_type, None, price.amount, Decimal("0.00"), price.amount, price.approximate
+    )
 
 
-def downsize_proposal(catalogue: InstanceCatalogue, region: str,
-                      instance_type: str) -> Proposal:
+def downsize_proposal(catalogue: InstanceCatalogue, region: str, instance_type: str) -> Proposal:
     """The next smaller size in the family and the price difference (or why there is none)."""
     current = catalogue.monthly(region, instance_type)
     if current is None or catalogue.instance_type(instance_type) is None:
         return Proposal(instance_type, None, None, None, None, note=NOT_IN_CATALOGUE)
     smaller = catalogue.next_smaller(instance_type)
     if smaller is None:
-        return Proposal(instance_type, None, current.amount, None, None, current.approximate,
-                        note=SMALLEST)
+        return Proposal(
+            instance_type, None, current.amount, None, None, current.approximate, note=SMALLEST
+        )
     after = catalogue.monthly(region, smaller.name)
     if after is None:
-        return Proposal(instance_type, smaller.name, current.amount, None, None,
-                        current.approximate, note=NOT_IN_CATALOGUE)
-    return Proposal(instance_type, smaller.name, current.amount, after.amount,
-                    max(Decimal("0.00"), current.amount - after.amount),
-                    current.approximate or after.approximate)
+        return Proposal(
+            instance_type,
+            smaller.name,
+            current.amount,
+            None,
+            None,
+            current.approximate,
+            note=NOT_IN_CATALOGUE,
+        )
+    return Proposal(
+        instance_type,
+        smaller.name,
+        current.amount,
+        after.amount,
+        max(Decimal("0.00"), current.amount - after.amount),
+        current.approximate or after.approximate,
+    )

@@ -38,13 +38,16 @@ class SavingsSource:
 SOURCES: dict[str, SavingsSource] = {}
 
 
-def savings_source(name: str, command: str) -> Callable[
-        [Callable[[Services, ScanFilter], SourceResult]],
-        Callable[[Services, ScanFilter], SourceResult]]:
+def savings_source(
+    name: str, command: str
+) -> Callable[
+    [Callable[[Services, ScanFilter], SourceResult]], Callable[[Services, ScanFilter], SourceResult]
+]:
     """Decorator: register a scan function as a source of recommendations."""
 
-    def register(scan: Callable[[Services, ScanFilter], SourceResult]
-                 ) -> Callable[[Services, ScanFilter], SourceResult]:
+    def register(
+        scan: Callable[[Services, ScanFilter], SourceResult],
+    ) -> Callable[[Services, ScanFilter], SourceResult]:
         if name in SOURCES:
             raise ValueError(f"savings source {name!r} registered twice")
         SOURCES[name] = SavingsSource(name, command, scan)
@@ -113,8 +116,9 @@ def collect_savings(services: Services, scope: ScanFilter | None = None) -> Savi
             return source, source.scan(services, scope)
         except Exception as exc:  # one source failing must not sink the list
             log.warning("savings source %s failed", source.name, exc_info=True)
-            failure = ScanFailure("all accounts", "all regions", source.name,
-                                  describe_aws_error(exc))
+            failure = ScanFailure(
+                "all accounts", "all regions", source.name, describe_aws_error(exc)
+            )
             return source, ([], [failure])
 
     best: dict[tuple[str, str, str], Recommendation] = {}
@@ -134,6 +138,5 @@ def collect_savings(services: Services, scope: ScanFilter | None = None) -> Savi
                     if best[key].saving >= item.saving:
                         continue
                 best[key] = item
-    report.items = sorted(best.values(), key=lambda i: (-i.saving, i.source,
-                                                        i.finding.resource_id))
+    report.items = sorted(best.values(), key=lambda i: (-i.saving, i.source, i.finding.resource_id))
     return report

@@ -14,8 +14,12 @@ from bot.services import Services
 @savings_source("orphans", "/orphans")
 def orphaned_resources(services: Services, scope: ScanFilter) -> SourceResult:
     """Paid-for waste: unattached volumes, idle addresses, empty load balancers, ..."""
-    result = scan(services.aws, services.config, now=services.now,
-                  scope=ScanFilter(team=scope.team, region=scope.region))
+    result = scan(
+        services.aws,
+        services.config,
+        now=services.now,
+        scope=ScanFilter(team=scope.team, region=scope.region),
+    )
     return result.findings, result.failures
 
 

@@ -67,7 +67,8 @@ def _scan_buckets(contexts: dict[str, TargetContext]) -> list[Finding]:
     for bucket in s3.list_buckets().get("Buckets", []):
         name = bucket["Name"]
         region = buckets.bucket_region(
-            s3.get_bucket_location(Bucket=name).get("LocationConstraint"))
+            s3.get_bucket_location(Bucket=name).get("LocationConstraint")
+        )
         if region in contexts:
             by_region[region].append(name)
     found: list[Finding] = []
@@ -76,13 +77,16 @@ def _scan_buckets(contexts: dict[str, TargetContext]) -> list[Finding]:
         regional = ctx.client("s3")
         bare = [n for n in names if not buckets.has_lifecycle(regional, n)]
         sizes = buckets.bucket_sizes(ctx, bare) if bare else {}
-        found += [buckets.bucket_advice(ctx, n, buckets.bucket_tags(regional, n), sizes.get(n))
-                  for n in bare]
+        found += [
+            buckets.bucket_advice(ctx, n, buckets.bucket_tags(regional, n), sizes.get(n))
+            for n in bare
+        ]
     return found
 
 
-def scan_storage(services: Services, scope: ScanFilter | None = None,
-                 *, max_workers: int = MAX_WORKERS) -> StorageReport:
+def scan_storage(
+    services: Services, scope: ScanFilter | None = None, *, max_workers: int = MAX_WORKERS
+) -> StorageReport:
     """Storage advice for every (selected) account and region; never raises for AWS errors."""
     scope = scope or ScanFilter()
     report = StorageReport()
@@ -96,11 +100,14 @@ def scan_storage(services: Services, scope: ScanFilter | None = None,
         (t.account, t.region, volumes.KIND, partial(volumes.scan_volumes, ctx))
         for t, ctx in contexts.items()
     ]
-    jobs += [(account, "all regions", buckets.KIND, partial(_scan_buckets, regions))
-             for account, regions in by_account.items()]
+    jobs += [
+        (account, "all regions", buckets.KIND, partial(_scan_buckets, regions))
+        for account, regions in by_account.items()
+    ]
 
-    def run(job: tuple[str, str, str, Callable[[], list[Finding]]]
-            ) -> tuple[str, list[Finding], ScanFailure | None]:
+    def run(
+        job: tuple[str, str, str, Callable[[], list[Finding]]],
+    ) -> tuple[str, list[Finding], ScanFailure | None]:
         account, region, kind, work = job
         try:
             return kind, work(), None
@@ -121,5 +128,6 @@ def scan_storage(services: Services, scope: ScanFilter | None = None,
 
 def request_change(services: Services, ref: ResourceRef, *, user: str) -> RequestResult:
     """Re-check the resource and open a pending request for its storage change."""
-    return open_advice_request(services, ref, RECHECKS.get(ref.kind), user=user,
-                               what="storage advice")
+    return open_advice_request(
+        services, ref, RECHECKS.get(ref.kind), user=user, what="storage advice"
+    )

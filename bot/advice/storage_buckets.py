@@ -83,24 +83,33 @@ def bucket_sizes(ctx: TargetContext, buckets: Iterable[str]) -> dict[str, dict[s
     with GetMetricData in batches of up to 500 queries."""
     queries: list[tuple[str, str, str]] = [
         (f"q{n}", name, storage_type)
-        for n, (name, storage_type) in enumerate(
-            (b, t) for b in buckets for t in STORAGE_TYPES)
+        for n, (name, storage_type) in enumerate((b, t) for b in buckets for t in STORAGE_TYPES)
     ]
     cloudwatch = ctx.client("cloudwatch")
     sizes: dict[str, dict[str, int]] = {}
     for start in range(0, len(queries), MAX_QUERIES):
-        batch = queries[start:start + MAX_QUERIES]
+        batch = queries[start : start + MAX_QUERIES]
         by_id = {qid: (name, storage_type) for qid, name, storage_type in batch}
         request: dict[str, Any] = {
-            "MetricDataQueries": [{
-                "Id": qid,
-                "MetricStat": {
-                    "Metric": {"Namespace": "AWS/S3", "MetricName": "BucketSizeBytes",
-                               "Dimensions": [{"Name": "BucketName", "Value": name},
-                                              {"Name": "StorageType", "Value": storage_type}]},
-                    "Period": 86400, "Stat": "Average"},
-                "ReturnData": True,
-            } for qid, name, storage_type in batch],
+            "MetricDataQueries": [
+                {
+                    "Id": qid,
+                    "MetricStat": {
+                        "Metric": {
+                            "Namespace": "AWS/S3",
+                            "MetricName": "BucketSizeBytes",
+                            "Dimensions": [
+                                {"Name": "BucketName", "Value": name},
+                                {"Name": "StorageType", "Value": storage_type},
+                            ],
+                        },
+                        "Period": 86400,
+                        "Stat": "Average",
+                    },
+                    "ReturnData": True,
+                }
+                for qid, name, storage_type in batch
+            ],
             "StartTime": ctx.now - LOOKBACK,
             "EndTime": ctx.now,
             "ScanBy": "TimestampDescending",
@@ -108,8 +117,9 @@ def bucket_sizes(ctx: TargetContext, buckets: Iterable[str]) -> dict[str, dict[s
         while True:
             answer = cloudwatch.get_metric_data(**request)
             for result in answer.get("MetricDataResults", []):
-                values = list(zip(result.get("Timestamps", []), result.get("Values", []),
-                                  strict=False))
+                values = list(
+                    zip(result.get("Timestamps", []), result.get("Values", []), strict=False)
+                )
                 if not values or result["Id"] not in by_id:
                     continue
                 name, storage_type = by_id.pop(result["Id"])
@@ -198,10 +208,12 @@ def lifecycle_rules(rule: StorageConfig) -> dict[str, Any]:
 
 def policy_text(rule: StorageConfig) -> str:
     """`Standard-IA after 30 days, Glacier after 90, expire after 365`."""
-    text = (f"Standard-IA after {rule.ia_after_days} days, "
-            f"Glacier after {rule.glacier_after_days}")
-    return text + (f", expire after {rule.expire_after_days}"
-                   if rule.expire_after_days is not None else ", never expire")
+    text = f"Standard-IA after {rule.ia_after_days} days, Glacier after {rule.glacier_after_days}"
+    return text + (
+        f", expire after {rule.expire_after_days}"
+        if rule.expire_after_days is not None
+        else ", never expire"
+    )
 
 
 class _LifecycleKind(FindingKind):
@@ -211,16 +223,21 @@ class _LifecycleKind(FindingKind):
     resource_type = "s3-bucket"
     title = "S3 buckets without a lifecycle policy"
     action = ACTION
-    permissions = ("s3:ListAllMyBuckets", "s3:GetBucketLocation",
-                   "s3:GetLifecycleConfiguration", "s3:GetBucketTagging",
-                   "cloudwatch:GetMetricData")
+    permissions = (
+        "s3:ListAllMyBuckets",
+        "s3:GetBucketLocation",
+        "s3:GetLifecycleConfiguration",
+        "s3:GetBucketTagging",
+        "cloudwatch:GetMetricData",
+    )
 
 
 _KIND = _LifecycleKind()
 
 
-def bucket_advice(ctx: TargetContext, bucket: str, tags: dict[str, str],
-                  sizes: dict[str, int] | None) -> Finding:
+def bucket_advice(
+    ctx: TargetContext, bucket: str, tags: dict[str, str], sizes: dict[str, int] | None
+) -> Finding:
     """The lifecycle proposal for one bucket; `sizes` None means CloudWatch had no data."""
     rule = ctx.config.storage
     if sizes is None:
@@ -242,11 +259,15 @@ def bucket_advice(ctx: TargetContext, bucket: str, tags: dict[str, str],
         monthly_cost=saving.monthly,
         approximate=saving.approximate,
         reason=reason,
-        details={"sizes": sizes, "no_data": sizes is None, "policy": policy_text(rule),
-                 "lifecycle": lifecycle_rules(rule),
-                 "current_monthly": str(saving.current),
-                 "proposed_monthly": str(saving.proposed),
-                 "tiering_saving": str(tiering)},
+        details={
+            "sizes": sizes,
+            "no_data": sizes is None,
+            "policy": policy_text(rule),
+            "lifecycle": lifecycle_rules(rule),
+            "current_monthly": str(saving.current),
+            "proposed_monthly": str(saving.proposed),
+            "tiering_saving": str(tiering),
+        },
     )
 
 

@@ -35,8 +35,10 @@ def volume_advice(ctx: TargetContext, volume: dict[str, Any]) -> Finding:
     after = ctx.prices.volume(ctx.region, "gp3", size, iops=iops)
     state = str(volume.get("State", ""))
     attached = ", ".join(a.get("InstanceId", "?") for a in volume.get("Attachments", []))
-    reason = (f"gp2 at {format_rate(now.monthly)}/month; gp3 of the same size costs "
-              f"{format_rate(after.monthly)}")
+    reason = (
+        f"gp2 at {format_rate(now.monthly)}/month; gp3 of the same size costs "
+        f"{format_rate(after.monthly)}"
+    )
     if iops > GP3_INCLUDED_IOPS:
         reason += f" (with {iops:,} IOPS to keep gp2's baseline)"
     return ctx.finding(
@@ -48,9 +50,14 @@ def volume_advice(ctx: TargetContext, volume: dict[str, Any]) -> Finding:
         monthly_cost=max(Decimal("0.00"), now.monthly - after.monthly),
         approximate=now.approximate or after.approximate,
         reason=reason,
-        details={"size_gb": size, "iops": iops, "state": state,
-                 "attached_to": attached or None,
-                 "current_monthly": str(now.monthly), "proposed_monthly": str(after.monthly)},
+        details={
+            "size_gb": size,
+            "iops": iops,
+            "state": state,
+            "attached_to": attached or None,
+            "current_monthly": str(now.monthly),
+            "proposed_monthly": str(after.monthly),
+        },
     )
 
 
@@ -74,15 +81,17 @@ _KIND = _Gp2Kind()
 
 def scan_volumes(ctx: TargetContext) -> list[Finding]:
     """Every gp2 volume in the context's account and region."""
-    volumes = ctx.paginate("ec2", "describe_volumes", "Volumes",
-                           Filters=[{"Name": "volume-type", "Values": ["gp2"]}])
+    volumes = ctx.paginate(
+        "ec2", "describe_volumes", "Volumes", Filters=[{"Name": "volume-type", "Values": ["gp2"]}]
+    )
     return [volume_advice(ctx, v) for v in volumes if v.get("VolumeType") == "gp2"]
 
 
 def recheck_volume(ctx: TargetContext, volume_id: str) -> Finding:
     """The proposal as it stands now; NotEligible when the volume is gone or not gp2."""
     volumes = ctx.client("ec2").describe_volumes(
-        Filters=[{"Name": "volume-id", "Values": [volume_id]}])["Volumes"]
+        Filters=[{"Name": "volume-id", "Values": [volume_id]}]
+    )["Volumes"]
     if not volumes:
         raise NotEligible(f"volume {volume_id} no longer exists")
     volume = volumes[0]

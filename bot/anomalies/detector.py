@@ -282,9 +282,7 @@ def alert_days(series: Series, thresholds: Thresholds | None = None) -> list[dat
 def naive_alert_days(series: Series, factor: Decimal = Decimal("1.5")) -> list[date]:
     """The seed's rule, for comparison: alert when a day costs more than 1.5x the day before."""
     first, xs = dense(series)
-    return [
-        first + timedelta(days=i) for i in range(1, len(xs)) if xs[i] > xs[i - 1] * factor
-    ]
+    return [first + timedelta(days=i) for i in range(1, len(xs)) if xs[i] > xs[i - 1] * factor]
 
 
 def episodes(days: Sequence[date], *, gap: int = 2) -> list[tuple[date, date]]:

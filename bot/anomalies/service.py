@@ -62,8 +62,14 @@ def series_key(team: str | None, service: str, account: str | None) -> str:
 
 
 def find(
-    series: Series, thresholds: Thresholds, *, team: str | None, service: str,
-    account: str | None, since: date, accepted: Sequence[date] = (),
+    series: Series,
+    thresholds: Thresholds,
+    *,
+    team: str | None,
+    service: str,
+    account: str | None,
+    since: date,
+    accepted: Sequence[date] = (),
 ) -> list[Finding]:
     """The episodes of `series` whose last alerted day is on or after `since`."""
     verdicts = {v.day: v for v in evaluate(series, thresholds, accepted=accepted) if v.alert}
@@ -106,10 +112,17 @@ def new_record(finding: Finding, now: datetime) -> Anomaly:
     peak = finding.peak
     return Anomaly(
         alert_key=f"anomaly:{finding.series}:{finding.first_day.isoformat()}"[:255],
-        series=finding.series, team=finding.team, service=finding.service,
-        account=finding.account, first_day=finding.first_day, last_day=finding.last_day,
-        expected=peak.expected or Decimal(0), actual=peak.actual, impact=finding.impact,
-        status="open", detected_at=now,
+        series=finding.series,
+        team=finding.team,
+        service=finding.service,
+        account=finding.account,
+        first_day=finding.first_day,
+        last_day=finding.last_day,
+        expected=peak.expected or Decimal(0),
+        actual=peak.actual,
+        impact=finding.impact,
+        status="open",
+        detected_at=now,
     )
 
 
@@ -146,14 +159,19 @@ def set_status(
     record = session.get(Anomaly, anomaly_id)
     if record is not None:
         audit.record(
-            session, actor=user, action=f"anomaly.{status}", subject=record.alert_key,
-            series=record.series, first_day=record.first_day.isoformat(),
+            session,
+            actor=user,
+            action=f"anomaly.{status}",
+            subject=record.alert_key,
+            series=record.series,
+            first_day=record.first_day.isoformat(),
         )
     return record
 
 
-def detail(finding: Finding, contributors: Sequence[Contributor],
-           recommendations: Sequence[Recommendation]) -> dict[str, Any]:
+def detail(
+    finding: Finding, contributors: Sequence[Contributor], recommendations: Sequence[Recommendation]
+) -> dict[str, Any]:
     """What the message shows beyond the record, JSON-ready (money as strings)."""
     return {
         "days": [
@@ -161,8 +179,13 @@ def detail(finding: Finding, contributors: Sequence[Contributor],
             for v in finding.days
         ],
         "contributors": [
-            {"usage_type": c.usage_type, "region": c.region, "account": c.account,
-             "amount": str(c.amount), "before": str(c.before)}
+            {
+                "usage_type": c.usage_type,
+                "region": c.region,
+                "account": c.account,
+                "amount": str(c.amount),
+                "before": str(c.before),
+            }
             for c in contributors
         ],
         "recommendations": [r.text for r in recommendations],

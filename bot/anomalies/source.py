@@ -25,8 +25,9 @@ def daily_costs_by_team_service(
     services: Services, start: date, end: date, *, account: str | None = None
 ) -> dict[SeriesKey, list[tuple[date, Decimal]]]:
     """Cost per (team, service) per day over [start, end), missing days as 0."""
-    data = daily_costs(services, group=("team", "service"), start=start, end=end,
-                       filters=_account_filter(account))
+    data = daily_costs(
+        services, group=("team", "service"), start=start, end=end, filters=_account_filter(account)
+    )
     rows: dict[date, dict[tuple[str, str], Decimal]] = defaultdict(dict)
     for day, team, service, amount in data.rows:
         rows[day][(team, service)] = rows[day].get((team, service), Decimal(0)) + amount
@@ -41,7 +42,12 @@ def daily_costs_by_team_service(
 
 
 def contributors(
-    services: Services, *, team: str | None, service: str, account: str | None, day: date,
+    services: Services,
+    *,
+    team: str | None,
+    service: str,
+    account: str | None,
+    day: date,
     limit: int = 5,
 ) -> list[Contributor]:
     """What grew most on `day` against the same weekday a week before, by usage type.
@@ -55,8 +61,13 @@ def contributors(
     def by(dimension: str) -> dict[date, dict[tuple[str, str], Decimal]]:
         result: dict[date, dict[tuple[str, str], Decimal]] = defaultdict(dict)
         for wanted in (before, day):
-            data = daily_costs(services, group=(dimension, "usage-type"), start=wanted,
-                               end=wanted + timedelta(days=1), filters=filters)
+            data = daily_costs(
+                services,
+                group=(dimension, "usage-type"),
+                start=wanted,
+                end=wanted + timedelta(days=1),
+                filters=filters,
+            )
             for when, key1, key2, amount in data.rows:
                 result[when][(key1, key2)] = result[when].get((key1, key2), 0) + amount
         return result
@@ -73,8 +84,11 @@ def contributors(
     now, then = regions.get(day, {}), regions.get(before, {})
     items = [
         Contributor(
-            usage_type=usage, region=region, account=account or owners.get(usage, "—"),
-            amount=amount, before=then.get((region, usage), Decimal(0)),
+            usage_type=usage,
+            region=region,
+            account=account or owners.get(usage, "—"),
+            amount=amount,
+            before=then.get((region, usage), Decimal(0)),
         )
         for (region, usage), amount in now.items()
     ]

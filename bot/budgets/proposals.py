@@ -23,11 +23,19 @@ KIND = "budget"
 
 def _finding(status: BudgetStatus, **values: object) -> Finding:
     base: dict[str, object] = dict(
-        kind=KIND, size="", age_days=None, tags={}, team=status.team, owner=None,
-        approximate=True, protected=False,
-        reason=(f"team {status.team} has spent {money(status.month_to_date)} "
-                f"({pct(status.use_pct)}) of its {money(status.budget.amount)} budget "
-                f"for {status.month}"),
+        kind=KIND,
+        size="",
+        age_days=None,
+        tags={},
+        team=status.team,
+        owner=None,
+        approximate=True,
+        protected=False,
+        reason=(
+            f"team {status.team} has spent {money(status.month_to_date)} "
+            f"({pct(status.use_pct)}) of its {money(status.budget.amount)} budget "
+            f"for {status.month}"
+        ),
     )
     base.update(values)
     return Finding(**base)  # type: ignore[arg-type]
@@ -44,8 +52,14 @@ def restriction(services: Services, status: BudgetStatus) -> Finding | None:
         account = CURRENT_ACCOUNT
     role_name = rule.role_arn.rsplit("/", 1)[-1]
     return _finding(
-        status, resource_id=rule.role_arn, resource_type="iam-role", region=config.regions[0],
-        account=account, name=role_name, monthly_cost=Decimal(0), action="attach-deny-policy",
+        status,
+        resource_id=rule.role_arn,
+        resource_type="iam-role",
+        region=config.regions[0],
+        account=account,
+        name=role_name,
+        monthly_cost=Decimal(0),
+        action="attach-deny-policy",
         details={"role_name": role_name, "policy_arn": rule.deny_policy_arn},
     )
 
@@ -55,28 +69,42 @@ def stop_candidates(services: Services, status: BudgetStatus) -> tuple[list[Find
     instances; and the places that could not be read."""
     config, findings, problems = services.config, [], []
     for target in services.aws.targets():
-        ctx = target_context(services.aws, config, account=target.account,
-                             region=target.region, now=services.now())
+        ctx = target_context(
+            services.aws, config, account=target.account, region=target.region, now=services.now()
+        )
         try:
             reservations = ctx.paginate(
-                "ec2", "describe_instances", "Reservations",
-                Filters=[{"Name": f"tag:{config.tags.team}", "Values": [status.team]},
-                         {"Name": "instance-state-name", "Values": ["running"]}])
+                "ec2",
+                "describe_instances",
+                "Reservations",
+                Filters=[
+                    {"Name": f"tag:{config.tags.team}", "Values": [status.team]},
+                    {"Name": "instance-state-name", "Values": ["running"]},
+                ],
+            )
         except Exception as exc:
             problems.append(f"{target.region}: {describe_aws_error(exc)}")
             continue
         ids = sorted(
-            i["InstanceId"] for r in reservations for i in r.get("Instances", [])
+            i["InstanceId"]
+            for r in reservations
+            for i in r.get("Instances", [])
             if stoppable(ctx, tag_dict(i.get("Tags")), team=status.team)
         )
         if ids:
-            findings.append(_finding(
-                status, resource_id=f"budget-stop:{status.team}:{target.account}:"
-                                    f"{target.region}",
-                resource_type="ec2-instances", region=target.region, account=target.account,
-                name=f"{len(ids)} instance(s)", monthly_cost=Decimal(0),
-                action="stop-instances", details={"instance_ids": ids},
-            ))
+            findings.append(
+                _finding(
+                    status,
+                    resource_id=f"budget-stop:{status.team}:{target.account}:{target.region}",
+                    resource_type="ec2-instances",
+                    region=target.region,
+                    account=target.account,
+                    name=f"{len(ids)} instance(s)",
+                    monthly_cost=Decimal(0),
+                    action="stop-instances",
+                    details={"instance_ids": ids},
+                )
+            )
     return findings, problems
 
 
@@ -85,9 +113,9 @@ def propose(services: Services, finding: Finding) -> tuple[CleanupRequest, bool]
     ttl = timedelta(hours=services.config.remediation.request_ttl_hours)
     with services.db.session() as session:
         try:
-            request = store.create_request(session, finding=finding,
-                                           requested_by=store.BOT_ACTOR,
-                                           now=services.now(), ttl=ttl)
+            request = store.create_request(
+                session, finding=finding, requested_by=store.BOT_ACTOR, now=services.now(), ttl=ttl
+            )
         except store.AlreadyOpen as exc:
             return exc.existing, False
     return request, True
@@ -97,10 +125,24 @@ def auto_approve(services: Services, request: CleanupRequest) -> bool:
     """Approve as the bot (only when `budgets.auto` is set); whether it moved."""
     now = services.now()
     with services.db.session() as session:
-        moved = store.transition(session, request.id, from_states=("pending",), to="approved",
-                                 not_expired_at=now, decided_by=store.BOT_ACTOR, decided_at=now)
+        moved = store.transition(
+            session,
+            request.id,
+            from_states=("pending",),
+            to="approved",
+            not_expired_at=now,
+            decided_by=store.BOT_ACTOR,
+            decided_at=now,
+        )
         fresh = store.get_request(session, request.id)
         if moved and fresh is not None:
-            store.append_event(session, fresh, "approved", actor=store.BOT_ACTOR, now=now,
-                               decided_by=store.BOT_ACTOR, role="budgets.auto")
+            store.append_event(
+                session,
+                fresh,
+                "approved",
+                actor=store.BOT_ACTOR,
+                now=now,
+                decided_by=store.BOT_ACTOR,
+                role="budgets.auto",
+            )
     return moved

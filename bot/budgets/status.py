@@ -104,9 +104,15 @@ def team_statuses(services: Services, *, budgeted_only: bool = False) -> list[Bu
         amount, basis = forecast.month_end, "Cost Explorer"
         if amount is None and elapsed > 0:
             amount, basis = (so_far * month_days / elapsed).quantize(Decimal("0.01")), "run rate"
-        statuses.append(BudgetStatus(
-            team=team, budget=effective[team], month_to_date=so_far,
-            forecast=amount, forecast_basis=basis if amount is not None else "",
-            today=today, currency=currency,
-        ))
+        statuses.append(
+            BudgetStatus(
+                team=team,
+                budget=effective[team],
+                month_to_date=so_far,
+                forecast=amount,
+                forecast_basis=basis if amount is not None else "",
+                today=today,
+                currency=currency,
+            )
+        )
     return statuses

@@ -60,13 +60,20 @@ def check_team(config: FinopsConfig, team: str) -> str:
     name = team.strip().lower()
     if name not in config.teams:
         known = config.team_names()
-        raise ArgumentError(f'Unknown team "{team}"{suggest(name, known) or "."} '
-                            f"Teams: {', '.join(known) or 'none configured'}.")
+        raise ArgumentError(
+            f'Unknown team "{team}"{suggest(name, known) or "."} '
+            f"Teams: {', '.join(known) or 'none configured'}."
+        )
     return name
 
 
 def set_budget(
-    db_session: Session, *, team: str, amount: Decimal, user: str, now: datetime,
+    db_session: Session,
+    *,
+    team: str,
+    amount: Decimal,
+    user: str,
+    now: datetime,
     previous: Decimal | None,
 ) -> None:
     """Store `team`'s new monthly budget and audit who changed it from what."""
@@ -75,5 +82,11 @@ def set_budget(
         db_session.add(TeamBudget(team=team, amount=amount, set_by=user, set_at=now))
     else:
         row.amount, row.set_by, row.set_at = amount, user, now
-    audit.record(db_session, actor=user, action="budget.set", subject=f"team:{team}",
-                 amount=str(amount), previous=str(previous) if previous is not None else None)
+    audit.record(
+        db_session,
+        actor=user,
+        action="budget.set",
+        subject=f"team:{team}",
+        amount=str(amount),
+        previous=str(previous) if previous is not None else None,
+    )

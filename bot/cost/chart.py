@@ -49,7 +49,10 @@ def daily_chart(
         if provisional_from is not None and any(day >= provisional_from for day in days):
             axes.legend(
                 handles=[Patch(color="#9ecae1", label="estimated (provisional)")],
-                loc="lower right", bbox_to_anchor=(1.0, 1.0), fontsize=8, frameon=False,
+                loc="lower right",
+                bbox_to_anchor=(1.0, 1.0),
+                fontsize=8,
+                frameon=False,
             )
         figure.autofmt_xdate()
         figure.tight_layout()

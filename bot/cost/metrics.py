@@ -50,6 +50,9 @@ def count_request(operation: str) -> int:
     total = CE_REQUESTS.add(operation)
     log.info(
         "Cost Explorer request: %s; %d so far in this process ($%s at $%s each)",
-        operation, total, PRICE_PER_REQUEST * total, PRICE_PER_REQUEST,
+        operation,
+        total,
+        PRICE_PER_REQUEST * total,
+        PRICE_PER_REQUEST,
     )
     return total

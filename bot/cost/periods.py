@@ -90,8 +90,7 @@ def parse_period(text: str, today: date) -> Period:
     if match:
         return _range(match.group(1), match.group(2), today, text)
     raise ArgumentError(
-        f'Unknown period "{text}"{suggest(value, PERIOD_WORDS) or "."} '
-        f"Periods: {_choices()}."
+        f'Unknown period "{text}"{suggest(value, PERIOD_WORDS) or "."} Periods: {_choices()}.'
     )
 
 

@@ -117,8 +117,7 @@ def _by(value: str) -> str:
         return lowered
     choices = ", ".join(f"`{c}`" for c in BY_CHOICES)
     raise ArgumentError(
-        f'Unknown grouping "by={value}"{suggest(lowered, BY_CHOICES) or "."} '
-        f"Group by: {choices}."
+        f'Unknown grouping "by={value}"{suggest(lowered, BY_CHOICES) or "."} Group by: {choices}.'
     )
 
 
@@ -138,7 +137,7 @@ def _account(value: str | None, config: FinopsConfig) -> str | None:
     if known and value not in known:
         listing = ", ".join(f"`{a}`" for a in known)
         raise ArgumentError(
-            f'Account {value} is not one of the configured accounts{suggest(value, known) or "."} '
+            f"Account {value} is not one of the configured accounts{suggest(value, known) or '.'} "
             f"Accounts: {listing}."
         )
     return value
@@ -162,8 +161,11 @@ def _region(value: str | None, config: FinopsConfig) -> str | None:
 def _aws_regions() -> tuple[str, ...]:
     """Every region botocore knows (from its bundled data; no network)."""
     session = boto3.session.Session()
-    names = {r for p in ("aws", "aws-us-gov", "aws-cn") for r in
-             session.get_available_regions("ec2", partition_name=p)}
+    names = {
+        r
+        for p in ("aws", "aws-us-gov", "aws-cn")
+        for r in session.get_available_regions("ec2", partition_name=p)
+    }
     return tuple(sorted(names))
 
 
@@ -190,5 +192,5 @@ def resolve_service(value: str, known: list[str]) -> str:
     listing = ", ".join(f"`{a}`" for a in SERVICE_ALIASES)
     raise ArgumentError(
         f'Unknown service "{value}"{hint or "."} Short names: {listing}, or part of a '
-        "Cost Explorer service name (quote it if it has spaces: `service=\"EC2 - Other\"`)."
+        'Cost Explorer service name (quote it if it has spaces: `service="EC2 - Other"`).'
     )

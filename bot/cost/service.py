@@ -78,8 +78,11 @@ def answer_cost(services: Services, query: CostQuery) -> CostReport:
     previous = previous_period(period, today)
     days = period.day_list() + (previous.day_list() if previous else [])
     by = dimension_of(query.by, config.tags.team)
-    filters = {k: v for k, v in (("team", query.team), ("account", query.account),
-                                 ("region", query.region)) if v}
+    filters = {
+        k: v
+        for k, v in (("team", query.team), ("account", query.account), ("region", query.region))
+        if v
+    }
     problems: list[str] = []
     service_name = None
     if query.service:
@@ -100,13 +103,20 @@ def answer_cost(services: Services, query: CostQuery) -> CostReport:
         dimension=by,
         currency=cached.currency(),
         total=total,
-        lines=breakdown(current, index=spec.groups.index(by) if by in spec.groups else 1,
-                        label=_labeler(by, config), total=total, top=config.cost.top_lines),
+        lines=breakdown(
+            current,
+            index=spec.groups.index(by) if by in spec.groups else 1,
+            label=_labeler(by, config),
+            total=total,
+            top=config.cost.top_lines,
+        ),
         daily=daily_series(current, period),
         previous=previous,
         previous_total=exact_total(in_period(rows, previous)) if previous else None,
-        provisional_from=min((d for d, e in cached.days.items()
-                              if e.estimated and period.start <= d < period.end), default=None),
+        provisional_from=min(
+            (d for d, e in cached.days.items() if e.estimated and period.start <= d < period.end),
+            default=None,
+        ),
         service_name=service_name,
     )
     if period.days == 0:
@@ -314,8 +324,9 @@ def _fetch_forecast(
             breaker.release()
             note = "No forecast yet: Cost Explorer needs more history for this spend."
             with services.db.session() as session:
-                cache.store_forecast(session, key, today, now, amount=None, currency=None,
-                                     note=note)
+                cache.store_forecast(
+                    session, key, today, now, amount=None, currency=None, note=note
+                )
             return None, note
         try:
             problem = _failed(breaker, exc)

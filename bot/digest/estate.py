@@ -53,8 +53,9 @@ def estate_figures(services: Services) -> EstateFigures:
         figures.savings, figures.savings_items = report.total, len(report.items)
         figures.savings_by_source = report.by_source()
         if report.failures:
-            figures.notes.append(f"Savings: {len(report.failures)} part(s) of the estate could "
-                                 "not be scanned.")
+            figures.notes.append(
+                f"Savings: {len(report.failures)} part(s) of the estate could not be scanned."
+            )
     except Exception as exc:
         figures.notes.append(f"Savings could not be scanned: {describe_aws_error(exc)}.")
     try:
@@ -64,8 +65,9 @@ def estate_figures(services: Services) -> EstateFigures:
         figures.tagged = sum(c.compliant for c in checked)
         figures.teams = team_compliance(checked)
         if inventory.failures:
-            figures.notes.append(f"Tags: {len(inventory.failures)} part(s) of the estate could "
-                                 "not be listed.")
+            figures.notes.append(
+                f"Tags: {len(inventory.failures)} part(s) of the estate could not be listed."
+            )
     except Exception as exc:
         figures.notes.append(f"Tags could not be checked: {describe_aws_error(exc)}.")
     return figures

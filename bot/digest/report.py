@@ -91,8 +91,7 @@ def build_digest(services: Services) -> Digest:
     today = now.date()
     start, last_start = today - timedelta(days=7), today - timedelta(days=14)
     first = month_start(today)
-    data = daily_costs(services, group=("team", "service"), start=min(last_start, first),
-                       end=today)
+    data = daily_costs(services, group=("team", "service"), start=min(last_start, first), end=today)
     this: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     last: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     mtd: dict[str, Decimal] = defaultdict(Decimal)
@@ -108,16 +107,28 @@ def build_digest(services: Services) -> Digest:
             mtd[team] += amount
     teams = _teams(services, this, last)
     movers = sorted(
-        (Mover(t, s, this.get((t, s), Decimal(0)), last.get((t, s), Decimal(0)))
-         for t, s in set(this) | set(last)),
+        (
+            Mover(t, s, this.get((t, s), Decimal(0)), last.get((t, s), Decimal(0)))
+            for t, s in set(this) | set(last)
+        ),
         key=lambda m: (-abs(m.this_week - m.last_week), m.team, m.service),
     )
     movers = [m for m in movers if m.this_week != m.last_week][:TOP_MOVERS]
     digest = Digest(
-        week=iso_week(today), start=start, end=today, currency=data.currency, teams=teams,
-        budgets=_budgets(services, mtd, today, data.currency), movers=movers,
-        anomalies=[], savings=Decimal(0), executed=0, open_requests=0,
-        open_savings=Decimal(0), problem=data.problem, daily=sorted(daily.items()),
+        week=iso_week(today),
+        start=start,
+        end=today,
+        currency=data.currency,
+        teams=teams,
+        budgets=_budgets(services, mtd, today, data.currency),
+        movers=movers,
+        anomalies=[],
+        savings=Decimal(0),
+        executed=0,
+        open_requests=0,
+        open_savings=Decimal(0),
+        problem=data.problem,
+        daily=sorted(daily.items()),
         estate=estate_figures(services),
     )
     digest.notes += digest.estate.notes
@@ -148,26 +159,40 @@ def _budgets(
     for team, budget in sorted(effective.items()):
         so_far = mtd.get(team, Decimal(0))
         projected = (so_far * month_days / elapsed).quantize(Decimal("0.01")) if elapsed else None
-        result.append(BudgetStatus(team=team, budget=budget, month_to_date=so_far,
-                                   forecast=projected, forecast_basis="run rate",
-                                   today=today, currency=currency))
+        result.append(
+            BudgetStatus(
+                team=team,
+                budget=budget,
+                month_to_date=so_far,
+                forecast=projected,
+                forecast_basis="run rate",
+                today=today,
+                currency=currency,
+            )
+        )
     return result
 
 
 def _from_database(services: Services, digest: Digest, *, since: datetime) -> None:
     """The week's anomalies, executed cleanups (audit log) and open requests."""
     with services.db.session() as session:
-        digest.anomalies = list(session.scalars(
-            select(Anomaly).where(Anomaly.last_day >= digest.start)
-            .order_by(Anomaly.impact.desc())))
+        digest.anomalies = list(
+            session.scalars(
+                select(Anomaly)
+                .where(Anomaly.last_day >= digest.start)
+                .order_by(Anomaly.impact.desc())
+            )
+        )
         session.expunge_all()
         executed = session.execute(
-            select(func.count(), func.coalesce(func.sum(RemediationEvent.monthly_saving), 0))
-            .where(RemediationEvent.status == "executed", RemediationEvent.at >= since)
+            select(func.count(), func.coalesce(func.sum(RemediationEvent.monthly_saving), 0)).where(
+                RemediationEvent.status == "executed", RemediationEvent.at >= since
+            )
         ).one()
         digest.executed, digest.savings = int(executed[0]), Decimal(str(executed[1]))
         pending = session.execute(
-            select(func.count(), func.coalesce(func.sum(CleanupRequest.monthly_saving), 0))
-            .where(CleanupRequest.state.in_(OPEN_STATES))
+            select(func.count(), func.coalesce(func.sum(CleanupRequest.monthly_saving), 0)).where(
+                CleanupRequest.state.in_(OPEN_STATES)
+            )
         ).one()
         digest.open_requests, digest.open_savings = int(pending[0]), Decimal(str(pending[1]))

@@ -28,8 +28,9 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     audit.add_argument("--since", help="only events on or after this date (2026-11-01)")
     prices = commands.add_parser("prices", help="the price table used for waste estimates")
     prices_what = prices.add_subparsers(dest="prices_what", metavar="ACTION", required=True)
-    prices_what.add_parser("refresh", help="update prices.json and instances.json "
-                                           "from the AWS Pricing API")
+    prices_what.add_parser(
+        "refresh", help="update prices.json and instances.json from the AWS Pricing API"
+    )
 
 
 def run(args: argparse.Namespace, services: Services) -> int | None:
@@ -49,8 +50,9 @@ def _scan(args: argparse.Namespace, services: Services) -> int:
     from bot.orphans.scanner import ScanResult, scan
 
     try:
-        scope = check_scope(services.config, team=args.team, region=args.region,
-                            kind=getattr(args, "kind", None))
+        scope = check_scope(
+            services.config, team=args.team, region=args.region, kind=getattr(args, "kind", None)
+        )
     except ArgumentError as exc:
         print(f"finops-bot: {exc}", file=sys.stderr)
         return 2
@@ -58,16 +60,19 @@ def _scan(args: argparse.Namespace, services: Services) -> int:
         from bot.advice.savings import collect_savings
 
         report = collect_savings(services, scope)
-        result = ScanResult(targets=0, findings=[i.finding for i in report.items],
-                            failures=report.failures)
+        result = ScanResult(
+            targets=0, findings=[i.finding for i in report.items], failures=report.failures
+        )
         sources = {i.finding.resource_id: i.source for i in report.items}
         print(as_json(result, sources) if args.format == "json" else as_table(result))
     else:
         result = scan(services.aws, services.config, now=services.now, scope=scope)
         print(as_json(result) if args.format == "json" else as_table(result))
     for failure in result.failures:
-        print(f"finops-bot: not scanned {failure.where} ({failure.kind}): {failure.message}",
-              file=sys.stderr)
+        print(
+            f"finops-bot: not scanned {failure.where} ({failure.kind}): {failure.message}",
+            file=sys.stderr,
+        )
     return 0
 
 
@@ -92,15 +97,18 @@ def _prices_refresh(services: Services) -> int:
     from bot.orphans.prices_refresh import PricingUnavailable, refresh
 
     client = AwsClients(services.config, client_config=PRICING_CONFIG).client(
-        "pricing", region="us-east-1")
+        "pricing", region="us-east-1"
+    )
     try:
         # The catalogue is read first and written last: when the API fails, neither changes.
         catalogue = prepare(client)
         changed = refresh(client)
     except PricingUnavailable as exc:
         print(f"finops-bot: {exc}", file=sys.stderr)
-        print(f"finops-bot: neither {PRICES_PATH.name} nor {CATALOGUE_PATH.name} was changed",
-              file=sys.stderr)
+        print(
+            f"finops-bot: neither {PRICES_PATH.name} nor {CATALOGUE_PATH.name} was changed",
+            file=sys.stderr,
+        )
         return 1
     catalogue.save()
     for name, lines in ((PRICES_PATH.name, changed), (CATALOGUE_PATH.name, catalogue.changed)):

@@ -19,8 +19,12 @@ from bot.aws import describe_aws_error
 from bot.orphans.prices import PRICES_PATH
 
 VOLUME_TYPES = ("gp2", "gp3", "io1", "io2", "st1", "sc1", "standard")
-LB_FAMILIES = {"application": "Load Balancer-Application", "network": "Load Balancer-Network",
-               "gateway": "Load Balancer-Gateway", "classic": "Load Balancer"}
+LB_FAMILIES = {
+    "application": "Load Balancer-Application",
+    "network": "Load Balancer-Network",
+    "gateway": "Load Balancer-Gateway",
+    "classic": "Load Balancer",
+}
 
 
 class PricingUnavailable(Exception):
@@ -44,18 +48,41 @@ def _price(pricing: Any, service: str, unit: str, **fields: str) -> Decimal | No
 def _queries(region: str) -> list[tuple[list[str], str, str, dict[str, str]]]:
     """(keys in the table, service code, unit, product attributes) for one region."""
     queries = [
-        (["ebs_gb_month", vt], "AmazonEC2", "GB-Mo",
-         {"regionCode": region, "productFamily": "Storage", "volumeApiName": vt})
+        (
+            ["ebs_gb_month", vt],
+            "AmazonEC2",
+            "GB-Mo",
+            {"regionCode": region, "productFamily": "Storage", "volumeApiName": vt},
+        )
         for vt in VOLUME_TYPES
     ]
-    queries.append((["snapshot_gb_month"], "AmazonEC2", "GB-Mo",
-                    {"regionCode": region, "productFamily": "Storage Snapshot",
-                     "storageMedia": "Amazon S3"}))
-    queries.append((["public_ipv4_hour"], "AmazonVPC", "Hrs",
-                    {"regionCode": region, "group": "VPCPublicIPv4Address"}))
+    queries.append(
+        (
+            ["snapshot_gb_month"],
+            "AmazonEC2",
+            "GB-Mo",
+            {
+                "regionCode": region,
+                "productFamily": "Storage Snapshot",
+                "storageMedia": "Amazon S3",
+            },
+        )
+    )
+    queries.append(
+        (
+            ["public_ipv4_hour"],
+            "AmazonVPC",
+            "Hrs",
+            {"regionCode": region, "group": "VPCPublicIPv4Address"},
+        )
+    )
     queries += [
-        (["load_balancer_hour", lb_type], "AWSELB", "Hrs",
-         {"regionCode": region, "productFamily": family})
+        (
+            ["load_balancer_hour", lb_type],
+            "AWSELB",
+            "Hrs",
+            {"regionCode": region, "productFamily": family},
+        )
         for lb_type, family in LB_FAMILIES.items()
     ]
     return queries

@@ -59,8 +59,10 @@ def as_table(result: ScanResult) -> str:
         for f in result.findings
     ]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-             for r in [header, *rows]]
+    lines = [
+        "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+        for r in [header, *rows]
+    ]
     lines.append(f"Total: {format_money(result.total)}/month in {len(rows)} finding(s)")
     lines += [f"NOT SCANNED {f.where} ({f.kind}): {f.message}" for f in result.failures]
     return "\n".join(lines)

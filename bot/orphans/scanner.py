@@ -116,9 +116,7 @@ def scan(
     """Run every (selected) kind in every (selected) target; never raises for AWS errors."""
     scope = scope or ScanFilter()
     kinds = load_kinds()
-    selected: Iterable[FindingKind] = (
-        [kinds[scope.kind]] if scope.kind else list(kinds.values())
-    )
+    selected: Iterable[FindingKind] = [kinds[scope.kind]] if scope.kind else list(kinds.values())
     targets: list[Target] = [
         t for t in aws.targets() if scope.region is None or t.region == scope.region
     ]
@@ -129,9 +127,15 @@ def scan(
         else CURRENT_ACCOUNT
     )
     contexts = {
-        t: target_context(aws, config, account=t.account, region=t.region, now=moment,
-                          prices=prices,
-                          account_id=own if t.account == CURRENT_ACCOUNT else t.account)
+        t: target_context(
+            aws,
+            config,
+            account=t.account,
+            region=t.region,
+            now=moment,
+            prices=prices,
+            account_id=own if t.account == CURRENT_ACCOUNT else t.account,
+        )
         for t in targets
     }
     jobs = [(t, kind) for t in targets for kind in selected]
@@ -144,10 +148,12 @@ def scan(
         try:
             return kind.scan(contexts[target]), None
         except Exception as exc:  # one target failing must not sink the report
-            log.warning("scan of %s in %s/%s failed: %s", kind.name, target.account,
-                        target.region, exc)
-            return [], ScanFailure(target.account, target.region, kind.name,
-                                   describe_aws_error(exc))
+            log.warning(
+                "scan of %s in %s/%s failed: %s", kind.name, target.account, target.region, exc
+            )
+            return [], ScanFailure(
+                target.account, target.region, kind.name, describe_aws_error(exc)
+            )
 
     with ThreadPoolExecutor(max_workers=min(max_workers, len(jobs))) as pool:
         for findings, failure in pool.map(run, jobs):

@@ -71,8 +71,13 @@ def action(cls: type[CleanupAction]) -> type[CleanupAction]:
 
 def _bot_tags(finding: Finding, request_id: int, **extra: str) -> list[dict[str, str]]:
     keep = {k: v for k, v in finding.tags.items() if not k.startswith(("aws:", "finops:"))}
-    keep.update({CREATED_BY_TAG: BOT_NAME, SOURCE_TAG: finding.resource_id[-250:],
-                 REQUEST_TAG: str(request_id)})
+    keep.update(
+        {
+            CREATED_BY_TAG: BOT_NAME,
+            SOURCE_TAG: finding.resource_id[-250:],
+            REQUEST_TAG: str(request_id),
+        }
+    )
     keep.update(extra)
     return [{"Key": k, "Value": v} for k, v in keep.items()]
 
@@ -99,11 +104,14 @@ class SnapshotAndDeleteVolume(CleanupAction):
         snapshot = ec2.create_snapshot(
             VolumeId=finding.resource_id,
             Description=f"finops-bot: before deleting {finding.resource_id} (request {request_id})",
-            TagSpecifications=[{
-                "ResourceType": "snapshot",
-                "Tags": _bot_tags(finding, request_id,
-                                  **{RESTORE_UNTIL_TAG: restore_until.isoformat()}),
-            }],
+            TagSpecifications=[
+                {
+                    "ResourceType": "snapshot",
+                    "Tags": _bot_tags(
+                        finding, request_id, **{RESTORE_UNTIL_TAG: restore_until.isoformat()}
+                    ),
+                }
+            ],
         )["SnapshotId"]
         # A started snapshot completes even when its volume is deleted meanwhile.
         ec2.delete_volume(VolumeId=finding.resource_id)
@@ -164,9 +172,7 @@ class DeleteLoadBalancer(CleanupAction):
     """Delete a load balancer with nothing behind it."""
 
     name = "delete-load-balancer"
-    permissions = (
-        "elasticloadbalancing:DeleteLoadBalancer",
-    )
+    permissions = ("elasticloadbalancing:DeleteLoadBalancer",)
 
     def describe(self, finding: Finding) -> str:
         return f"Delete {finding.size} `{finding.name or finding.resource_id}`"
@@ -190,8 +196,7 @@ class ImageAndTerminateInstance(CleanupAction):
 
     def describe(self, finding: Finding) -> str:
         return (
-            f"Create an AMI of instance `{finding.resource_id}` ({finding.size}), "
-            "then terminate it"
+            f"Create an AMI of instance `{finding.resource_id}` ({finding.size}), then terminate it"
         )
 
     def execute(
@@ -203,8 +208,7 @@ class ImageAndTerminateInstance(CleanupAction):
             Name=f"finops-bot-{finding.resource_id}-request-{request_id}",
             Description=f"finops-bot: before terminating {finding.resource_id}",
             NoReboot=True,
-            TagSpecifications=[{"ResourceType": "image",
-                                "Tags": _bot_tags(finding, request_id)}],
+            TagSpecifications=[{"ResourceType": "image", "Tags": _bot_tags(finding, request_id)}],
         )["ImageId"]
         ec2.terminate_instances(InstanceIds=[finding.resource_id])
         return Outcome(

@@ -46,8 +46,11 @@ def _approvers(config: FinopsConfig, team: str | None) -> list[str]:
 
 
 def deciders(
-    config: FinopsConfig, *, team: str | None, owner: str | None,
-    resolve_email: EmailResolver | None
+    config: FinopsConfig,
+    *,
+    team: str | None,
+    owner: str | None,
+    resolve_email: EmailResolver | None,
 ) -> list[str]:
     """Every Slack user who may decide for a resource of `team` owned by `owner`."""
     people = list(_approvers(config, team))
@@ -75,8 +78,9 @@ def may_decide(
     if not approving and user == requested_by:
         return Verdict(True, as_role="requester")
     if approving and user == requested_by and not config.remediation.allow_self_approval:
-        return Verdict(False, "you requested this cleanup, so someone else has to approve it "
-                              "(four-eyes rule)")
+        return Verdict(
+            False, "you requested this cleanup, so someone else has to approve it (four-eyes rule)"
+        )
     if user in _approvers(config, team):
         return Verdict(True, as_role="approver")
     if owner_user(owner, resolve_email) == user:
@@ -84,5 +88,6 @@ def may_decide(
     allowed = deciders(config, team=team, owner=owner, resolve_email=resolve_email)
     who = ", ".join(f"<@{u}>" for u in allowed) or "nobody yet (no team approvers or owner)"
     scope = f"team *{team}*" if team in config.teams else "resources with no team"
-    return Verdict(False, f"only the approvers of {scope} or the resource's owner may decide: "
-                          f"{who}")
+    return Verdict(
+        False, f"only the approvers of {scope} or the resource's owner may decide: {who}"
+    )

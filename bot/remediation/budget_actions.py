@@ -19,8 +19,10 @@ class AttachDenyPolicy(CleanupAction):
     permissions = ("iam:GetRole", "iam:ListAttachedRolePolicies", "iam:AttachRolePolicy")
 
     def describe(self, finding: Finding) -> str:
-        return (f"Attach deny policy `{finding.details.get('policy_arn')}` to role "
-                f"`{finding.details.get('role_name')}` (team {finding.team})")
+        return (
+            f"Attach deny policy `{finding.details.get('policy_arn')}` to role "
+            f"`{finding.details.get('role_name')}` (team {finding.team})"
+        )
 
     def recheck(self, ctx: TargetContext, finding: Finding) -> Finding:
         iam = ctx.client("iam")
@@ -42,8 +44,9 @@ class AttachDenyPolicy(CleanupAction):
     ) -> Outcome:
         role, policy = finding.details["role_name"], finding.details["policy_arn"]
         ctx.client("iam").attach_role_policy(RoleName=role, PolicyArn=policy)
-        return Outcome(f"deny policy `{policy}` attached to role `{role}` "
-                       "(detach it to lift the restriction)")
+        return Outcome(
+            f"deny policy `{policy}` attached to role `{role}` (detach it to lift the restriction)"
+        )
 
 
 @action
@@ -56,21 +59,29 @@ class StopInstances(CleanupAction):
     def describe(self, finding: Finding) -> str:
         ids = list(finding.details.get("instance_ids", []))
         shown = ", ".join(f"`{i}`" for i in ids[:10]) + (" …" if len(ids) > 10 else "")
-        return (f"Stop {len(ids)} non-critical running instance(s) of team {finding.team} "
-                f"in {finding.region}: {shown}")
+        return (
+            f"Stop {len(ids)} non-critical running instance(s) of team {finding.team} "
+            f"in {finding.region}: {shown}"
+        )
 
     def recheck(self, ctx: TargetContext, finding: Finding) -> Finding:
         ids = list(finding.details.get("instance_ids", []))
-        reservations = ctx.paginate("ec2", "describe_instances", "Reservations",
-                                    InstanceIds=ids) if ids else []
+        reservations = (
+            ctx.paginate("ec2", "describe_instances", "Reservations", InstanceIds=ids)
+            if ids
+            else []
+        )
         keep = [
-            i["InstanceId"] for r in reservations for i in r.get("Instances", [])
+            i["InstanceId"]
+            for r in reservations
+            for i in r.get("Instances", [])
             if i.get("State", {}).get("Name") == "running"
             and stoppable(ctx, tag_dict(i.get("Tags")), team=finding.team)
         ]
         if not keep:
-            raise NotEligible("none of those instances is still running, the team's and "
-                              "non-critical")
+            raise NotEligible(
+                "none of those instances is still running, the team's and non-critical"
+            )
         finding.details = {**finding.details, "instance_ids": sorted(keep)}
         return finding
 
@@ -79,8 +90,10 @@ class StopInstances(CleanupAction):
     ) -> Outcome:
         ids = list(finding.details["instance_ids"])
         ctx.client("ec2").stop_instances(InstanceIds=ids)
-        return Outcome(f"{len(ids)} instance(s) stopped: {', '.join(ids)} "
-                       "(start them again when the budget allows)")
+        return Outcome(
+            f"{len(ids)} instance(s) stopped: {', '.join(ids)} "
+            "(start them again when the budget allows)"
+        )
 
 
 def stoppable(ctx: TargetContext, tags: dict[str, str], *, team: str | None) -> bool:

@@ -25,14 +25,18 @@ def spot_overrides(instance_type: str) -> list[dict[str, str]]:
     own = catalogue.instance_type(instance_type)
     if own is None:
         return [{"InstanceType": instance_type}]
-    alike = [t.name for t in catalogue.types_in(list(SPOT_FAMILIES))
-             if t.vcpu == own.vcpu and t.memory_gib == own.memory_gib and t.name != own.name]
+    alike = [
+        t.name
+        for t in catalogue.types_in(list(SPOT_FAMILIES))
+        if t.vcpu == own.vcpu and t.memory_gib == own.memory_gib and t.name != own.name
+    ]
     return [{"InstanceType": name} for name in [own.name, *alike]]
 
 
 def _group(ctx: TargetContext, name: str) -> dict[str, Any]:
-    groups = ctx.client("autoscaling").describe_auto_scaling_groups(
-        AutoScalingGroupNames=[name])["AutoScalingGroups"]
+    groups = ctx.client("autoscaling").describe_auto_scaling_groups(AutoScalingGroupNames=[name])[
+        "AutoScalingGroups"
+    ]
     if not groups:
         raise NotEligible(f"Auto Scaling group {name} no longer exists")
     return dict(groups[0])
@@ -44,15 +48,21 @@ class AsgSpotMix(CleanupAction):
     Running instances are replaced as the group scales or refreshes, not at once."""
 
     name = spot.ACTION
-    permissions = ("autoscaling:DescribeAutoScalingGroups", "ec2:DescribeLaunchTemplateVersions",
-                   "autoscaling:UpdateAutoScalingGroup", "ec2:RunInstances")
+    permissions = (
+        "autoscaling:DescribeAutoScalingGroups",
+        "ec2:DescribeLaunchTemplateVersions",
+        "autoscaling:UpdateAutoScalingGroup",
+        "ec2:RunInstances",
+    )
     undo_label = "Back to on-demand"
 
     def describe(self, finding: Finding) -> str:
         share = finding.details.get("on_demand_pct", "0")
-        return (f"Move Auto Scaling group `{finding.resource_id}` ({finding.size}, "
-                f"{finding.details.get('workload')}) to spot: {share} % on-demand above base "
-                "capacity, the rest spot (new instances follow as the group scales)")
+        return (
+            f"Move Auto Scaling group `{finding.resource_id}` ({finding.size}, "
+            f"{finding.details.get('workload')}) to spot: {share} % on-demand above base "
+            "capacity, the rest spot (new instances follow as the group scales)"
+        )
 
     def recheck(self, ctx: TargetContext, finding: Finding) -> Finding:
         return spot.recheck_asg(ctx, finding.resource_id, default_catalogue())
@@ -81,7 +91,8 @@ class AsgSpotMix(CleanupAction):
         return Outcome(
             f"Auto Scaling group `{finding.resource_id}` now launches {100 - share} % spot "
             f"({share} % on-demand above base); instances are replaced as it scales",
-            restore={"asg": finding.resource_id, "launch_template": spec})
+            restore={"asg": finding.resource_id, "launch_template": spec},
+        )
 
     def undo(self, ctx: TargetContext, restore: dict[str, Any], *, request_id: int) -> str:
         name = restore["asg"]
@@ -89,8 +100,12 @@ class AsgSpotMix(CleanupAction):
             AutoScalingGroupName=name,
             MixedInstancesPolicy={
                 "LaunchTemplate": {"LaunchTemplateSpecification": restore["launch_template"]},
-                "InstancesDistribution": {"OnDemandBaseCapacity": 0,
-                                          "OnDemandPercentageAboveBaseCapacity": 100}})
+                "InstancesDistribution": {
+                    "OnDemandBaseCapacity": 0,
+                    "OnDemandPercentageAboveBaseCapacity": 100,
+                },
+            },
+        )
         return f"Auto Scaling group `{name}` set back to 100 % on-demand"
 
 
@@ -100,16 +115,23 @@ class EcsSetCapacity(CleanupAction):
     target node count (and its minimum, if that was higher)."""
 
     name = ecs.ACTION_ECS
-    permissions = ("ecs:DescribeClusters", "ecs:ListContainerInstances",
-                   "ecs:DescribeContainerInstances", "cloudwatch:GetMetricData",
-                   "autoscaling:DescribeAutoScalingGroups", "autoscaling:UpdateAutoScalingGroup")
+    permissions = (
+        "ecs:DescribeClusters",
+        "ecs:ListContainerInstances",
+        "ecs:DescribeContainerInstances",
+        "cloudwatch:GetMetricData",
+        "autoscaling:DescribeAutoScalingGroups",
+        "autoscaling:UpdateAutoScalingGroup",
+    )
     undo_label = "Restore capacity"
 
     def describe(self, finding: Finding) -> str:
         details = finding.details
-        return (f"Set Auto Scaling group `{details.get('asg')}` of ECS cluster "
-                f"`{finding.resource_id}` to {details.get('target')} nodes (now "
-                f"{details.get('asg_desired')}); ECS reschedules the tasks of removed nodes")
+        return (
+            f"Set Auto Scaling group `{details.get('asg')}` of ECS cluster "
+            f"`{finding.resource_id}` to {details.get('target')} nodes (now "
+            f"{details.get('asg_desired')}); ECS reschedules the tasks of removed nodes"
+        )
 
     def recheck(self, ctx: TargetContext, finding: Finding) -> Finding:
         fresh = ecs.recheck_cluster(ctx, finding.resource_id, default_catalogue())
@@ -127,16 +149,20 @@ class EcsSetCapacity(CleanupAction):
         if desired <= target:
             raise NotEligible(f"`{name}` already runs {desired} nodes")
         ctx.client("autoscaling").update_auto_scaling_group(
-            AutoScalingGroupName=name, DesiredCapacity=target, MinSize=min(minimum, target))
+            AutoScalingGroupName=name, DesiredCapacity=target, MinSize=min(minimum, target)
+        )
         lowered = f", minimum {minimum} → {target}" if minimum > target else ""
         return Outcome(
             f"Auto Scaling group `{name}` of cluster `{finding.resource_id}`: desired "
             f"capacity {desired} → {target}{lowered}",
-            restore={"asg": name, "desired": desired, "min": minimum})
+            restore={"asg": name, "desired": desired, "min": minimum},
+        )
 
     def undo(self, ctx: TargetContext, restore: dict[str, Any], *, request_id: int) -> str:
         name = restore["asg"]
         ctx.client("autoscaling").update_auto_scaling_group(
-            AutoScalingGroupName=name, MinSize=int(restore["min"]),
-            DesiredCapacity=int(restore["desired"]))
+            AutoScalingGroupName=name,
+            MinSize=int(restore["min"]),
+            DesiredCapacity=int(restore["desired"]),
+        )
         return f"Auto Scaling group `{name}` back to {restore['desired']} nodes"

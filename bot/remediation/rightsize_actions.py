@@ -23,14 +23,18 @@ OP_CHANGE_TYPE = "change-type"
 
 
 def _recheck(ctx: TargetContext, finding: Finding, name: str) -> Finding:
-    fresh = advice.recheck_instance(ctx, finding.resource_id, kind=finding.kind,
-                                    instance_type=finding.details.get("instance_type"))
+    fresh = advice.recheck_instance(
+        ctx,
+        finding.resource_id,
+        kind=finding.kind,
+        instance_type=finding.details.get("instance_type"),
+    )
     if fresh.protected:
-        raise NotEligible(f"`{finding.resource_id}` is now tagged "
-                          f"`{ctx.config.tags.protect}`")
+        raise NotEligible(f"`{finding.resource_id}` is now tagged `{ctx.config.tags.protect}`")
     if fresh.action != name:
-        raise NotEligible(f"the advice for `{finding.resource_id}` is now "
-                          f"{fresh.action or 'none'}, not {name}")
+        raise NotEligible(
+            f"the advice for `{finding.resource_id}` is now {fresh.action or 'none'}, not {name}"
+        )
     return fresh
 
 
@@ -39,10 +43,8 @@ def change_type(ctx: TargetContext, instance_id: str, instance_type: str) -> Non
     ec2 = ctx.client("ec2")
     ec2.stop_instances(InstanceIds=[instance_id])
     try:
-        ec2.get_waiter("instance_stopped").wait(InstanceIds=[instance_id],
-                                                WaiterConfig=STOP_WAIT)
-        ec2.modify_instance_attribute(InstanceId=instance_id,
-                                      InstanceType={"Value": instance_type})
+        ec2.get_waiter("instance_stopped").wait(InstanceIds=[instance_id], WaiterConfig=STOP_WAIT)
+        ec2.modify_instance_attribute(InstanceId=instance_id, InstanceType={"Value": instance_type})
     except Exception:
         # Leave it running (with its old type) rather than stopped; report the failure.
         with contextlib.suppress(Exception):
@@ -60,8 +62,10 @@ class StopIdleInstance(CleanupAction):
     undo_label = "Start again"
 
     def describe(self, finding: Finding) -> str:
-        return (f"Stop idle instance `{finding.resource_id}` ({finding.size}); its EBS "
-                "volumes keep costing")
+        return (
+            f"Stop idle instance `{finding.resource_id}` ({finding.size}); its EBS "
+            "volumes keep costing"
+        )
 
     def recheck(self, ctx: TargetContext, finding: Finding) -> Finding:
         return _recheck(ctx, finding, self.name)
@@ -70,8 +74,10 @@ class StopIdleInstance(CleanupAction):
         self, ctx: TargetContext, finding: Finding, *, request_id: int, restore_until: datetime
     ) -> Outcome:
         ctx.client("ec2").stop_instances(InstanceIds=[finding.resource_id])
-        return Outcome(f"instance `{finding.resource_id}` stopped",
-                       restore={"op": OP_START, "instance_id": finding.resource_id})
+        return Outcome(
+            f"instance `{finding.resource_id}` stopped",
+            restore={"op": OP_START, "instance_id": finding.resource_id},
+        )
 
     def undo(self, ctx: TargetContext, restore: dict[str, Any], *, request_id: int) -> str:
         instance_id = str(restore["instance_id"])
@@ -85,12 +91,18 @@ class ImageAndTerminateIdleInstance(CleanupAction):
     the same steps as `ImageAndTerminateInstance`, with this advice's own re-check."""
 
     name = advice.ACTION_TERMINATE
-    permissions = (*advice.PERMISSIONS, "ec2:CreateImage", "ec2:CreateTags",
-                   "ec2:TerminateInstances")
+    permissions = (
+        *advice.PERMISSIONS,
+        "ec2:CreateImage",
+        "ec2:CreateTags",
+        "ec2:TerminateInstances",
+    )
 
     def describe(self, finding: Finding) -> str:
-        return (f"Create an AMI of idle instance `{finding.resource_id}` ({finding.size}), "
-                "then terminate it")
+        return (
+            f"Create an AMI of idle instance `{finding.resource_id}` ({finding.size}), "
+            "then terminate it"
+        )
 
     def recheck(self, ctx: TargetContext, finding: Finding) -> Finding:
         return _recheck(ctx, finding, self.name)
@@ -98,8 +110,9 @@ class ImageAndTerminateIdleInstance(CleanupAction):
     def execute(
         self, ctx: TargetContext, finding: Finding, *, request_id: int, restore_until: datetime
     ) -> Outcome:
-        return _IMAGE_AND_TERMINATE.execute(ctx, finding, request_id=request_id,
-                                            restore_until=restore_until)
+        return _IMAGE_AND_TERMINATE.execute(
+            ctx, finding, request_id=request_id, restore_until=restore_until
+        )
 
 
 _IMAGE_AND_TERMINATE = ImageAndTerminateInstance()
@@ -111,21 +124,28 @@ class ChangeInstanceType(CleanupAction):
     outage). Undo changes it back the same way."""
 
     name = advice.ACTION_CHANGE
-    permissions = (*advice.PERMISSIONS, "ec2:StopInstances", "ec2:ModifyInstanceAttribute",
-                   "ec2:StartInstances")
+    permissions = (
+        *advice.PERMISSIONS,
+        "ec2:StopInstances",
+        "ec2:ModifyInstanceAttribute",
+        "ec2:StartInstances",
+    )
     undo_label = "Change back"
 
     def describe(self, finding: Finding) -> str:
         target = finding.details.get("proposed_type") or "a smaller type"
-        return (f"Change instance `{finding.resource_id}` from {finding.size} to {target} "
-                "(stop, change, start: a short outage)")
+        return (
+            f"Change instance `{finding.resource_id}` from {finding.size} to {target} "
+            "(stop, change, start: a short outage)"
+        )
 
     def recheck(self, ctx: TargetContext, finding: Finding) -> Finding:
         fresh = _recheck(ctx, finding, self.name)
         wanted = finding.details.get("proposed_type")
         if wanted and fresh.details.get("proposed_type") != wanted:
-            raise NotEligible(f"the proposed type is now {fresh.details.get('proposed_type')}, "
-                              f"not {wanted}")
+            raise NotEligible(
+                f"the proposed type is now {fresh.details.get('proposed_type')}, not {wanted}"
+            )
         return fresh
 
     def execute(
@@ -137,8 +157,12 @@ class ChangeInstanceType(CleanupAction):
         return Outcome(
             f"instance `{finding.resource_id}` changed from {previous} to {target} "
             "(stopped, changed, started)",
-            restore={"op": OP_CHANGE_TYPE, "instance_id": finding.resource_id,
-                     "instance_type": previous, "changed_to": target},
+            restore={
+                "op": OP_CHANGE_TYPE,
+                "instance_id": finding.resource_id,
+                "instance_type": previous,
+                "changed_to": target,
+            },
         )
 
     def undo(self, ctx: TargetContext, restore: dict[str, Any], *, request_id: int) -> str:
@@ -149,7 +173,9 @@ class ChangeInstanceType(CleanupAction):
         if current == previous:
             return f"instance `{instance_id}` is already {previous}: nothing to change back"
         if current != restore.get("changed_to"):
-            raise NotEligible(f"instance {instance_id} is now {current}, not "
-                              f"{restore.get('changed_to')}: nothing changed back")
+            raise NotEligible(
+                f"instance {instance_id} is now {current}, not "
+                f"{restore.get('changed_to')}: nothing changed back"
+            )
         change_type(ctx, instance_id, previous)
         return f"instance `{instance_id}` changed back to {previous}"

@@ -72,7 +72,10 @@ class Execution:
 
 def _ctx(services: Services, request: CleanupRequest | ResourceRef) -> TargetContext:
     return target_context(
-        services.aws, services.config, account=request.account, region=request.region,
+        services.aws,
+        services.config,
+        account=request.account,
+        region=request.region,
         now=services.now(),
     )
 
@@ -81,9 +84,16 @@ def _ctx(services: Services, request: CleanupRequest | ResourceRef) -> TargetCon
 Recheck = Callable[[TargetContext, str], Finding]
 
 
-def open_request(services: Services, ref: ResourceRef, recheck: Recheck | None, *, user: str,
-                 what: str = "finding", verb: str = "clean up",
-                 adjust: Callable[[Finding], Finding] | None = None) -> RequestResult:
+def open_request(
+    services: Services,
+    ref: ResourceRef,
+    recheck: Recheck | None,
+    *,
+    user: str,
+    what: str = "finding",
+    verb: str = "clean up",
+    adjust: Callable[[Finding], Finding] | None = None,
+) -> RequestResult:
     """Re-check the resource (`recheck`; None: unknown kind) and open a pending request for
     its action. `adjust` may refuse or change the fresh finding (NotEligible says why)."""
     if recheck is None:
@@ -101,8 +111,9 @@ def open_request(services: Services, ref: ResourceRef, recheck: Recheck | None, 
         return RequestResult(problem=describe_aws_error(exc))
     if finding.protected or finding.action is None:
         tag = services.config.tags.protect
-        return RequestResult(problem=f"`{ref.resource_id}` is tagged `{tag}`: it is reported "
-                                     "but never changed")
+        return RequestResult(
+            problem=f"`{ref.resource_id}` is tagged `{tag}`: it is reported but never changed"
+        )
     ttl = timedelta(hours=services.config.remediation.request_ttl_hours)
     with services.db.session() as session:
         try:
@@ -141,25 +152,44 @@ def decide(
         with services.db.session() as session:
             return Decision("closed", store.get_request(session, request_id))
     verdict = may_decide(
-        services.config, user=user, team=request.team, owner=request.owner,
-        requested_by=request.requested_by, approving=approve, resolve_email=resolve_email,
+        services.config,
+        user=user,
+        team=request.team,
+        owner=request.owner,
+        requested_by=request.requested_by,
+        approving=approve,
+        resolve_email=resolve_email,
     )
     if not verdict.allowed:
         with services.db.session() as session:
-            store.append_event(session, request, "refused", actor=user, now=now,
-                               result=verdict.reason, attempted="approve" if approve else "reject")
+            store.append_event(
+                session,
+                request,
+                "refused",
+                actor=user,
+                now=now,
+                result=verdict.reason,
+                attempted="approve" if approve else "reject",
+            )
         return Decision("refused", request, verdict.reason)
     to = "approved" if approve else "rejected"
     with services.db.session() as session:
         moved = store.transition(
-            session, request_id, from_states=("pending",), to=to, not_expired_at=now,
-            decided_by=user, decided_at=now, **({} if approve else {"finished_at": now}),
+            session,
+            request_id,
+            from_states=("pending",),
+            to=to,
+            not_expired_at=now,
+            decided_by=user,
+            decided_at=now,
+            **({} if approve else {"finished_at": now}),
         )
         request = store.get_request(session, request_id)
         assert request is not None
         if moved:
-            store.append_event(session, request, to, actor=user, now=now, decided_by=user,
-                               role=verdict.as_role)
+            store.append_event(
+                session, request, to, actor=user, now=now, decided_by=user, role=verdict.as_role
+            )
     return Decision(to if moved else "closed", request)
 
 
@@ -167,8 +197,7 @@ def execute(services: Services, request_id: int) -> Execution:
     """Carry out an approved request exactly once: re-check, act, record the outcome."""
     now = services.now()
     with services.db.session() as session:
-        claimed = store.transition(session, request_id, from_states=("approved",),
-                                   to="executing")
+        claimed = store.transition(session, request_id, from_states=("approved",), to="executing")
         request = store.get_request(session, request_id)
     if not claimed or request is None:
         return Execution("not_claimed", request)
@@ -180,8 +209,9 @@ def execute(services: Services, request_id: int) -> Execution:
         else:  # a budget proposal: its action re-checks the target
             fresh = ACTIONS[request.action].recheck(ctx, Finding.from_json(request.finding))
         if fresh.protected:
-            raise NotEligible(f"`{request.resource_id}` is now tagged "
-                              f"`{services.config.tags.protect}`")
+            raise NotEligible(
+                f"`{request.resource_id}` is now tagged `{services.config.tags.protect}`"
+            )
     except NotEligible as exc:
         return _finish(services, request, "failed", "skipped", f"Nothing done: {exc}.")
     except Exception as exc:
@@ -193,11 +223,15 @@ def execute(services: Services, request_id: int) -> Execution:
         )
     except Exception as exc:
         log.warning("cleanup request %s failed", request.id, exc_info=True)
-        return _finish(services, request, "failed", "failed", describe_aws_error(exc),
-                       before=fresh)
+        return _finish(services, request, "failed", "failed", describe_aws_error(exc), before=fresh)
     restorable = outcome.restore is not None and window > timedelta(0)
     return _finish(
-        services, request, "executed", "executed", outcome.summary, before=fresh,
+        services,
+        request,
+        "executed",
+        "executed",
+        outcome.summary,
+        before=fresh,
         restore=outcome.restore if restorable else None,
         restore_until=now + window if restorable else None,
         restore_state="available" if restorable else None,
@@ -218,12 +252,27 @@ def _finish(
 ) -> Execution:
     now = services.now()
     with services.db.session() as session:
-        store.transition(session, request.id, from_states=("executing",), to=state,
-                         result=result, finished_at=now, **values)
+        store.transition(
+            session,
+            request.id,
+            from_states=("executing",),
+            to=state,
+            result=result,
+            finished_at=now,
+            **values,
+        )
         fresh = store.get_request(session, request.id)
         assert fresh is not None
-        store.append_event(session, fresh, event, actor=store.BOT_ACTOR, now=now, result=result,
-                           before=before.to_json() if before else None, created=created or [])
+        store.append_event(
+            session,
+            fresh,
+            event,
+            actor=store.BOT_ACTOR,
+            now=now,
+            result=result,
+            before=before.to_json() if before else None,
+            created=created or [],
+        )
     return Execution(event, fresh, result)
 
 
@@ -238,8 +287,13 @@ def restore(
     if request is None or request.restore is None:
         return Execution("unavailable", request, "this cleanup cannot be undone")
     verdict = may_decide(
-        services.config, user=user, team=request.team, owner=request.owner,
-        requested_by="", approving=True, resolve_email=resolve_email,
+        services.config,
+        user=user,
+        team=request.team,
+        owner=request.owner,
+        requested_by="",
+        approving=True,
+        resolve_email=resolve_email,
     )
     if not verdict.allowed and user != request.decided_by:
         return Execution("refused", request, verdict.reason)
@@ -249,17 +303,22 @@ def restore(
         return Execution("unavailable", request, "the restore window has closed")
     with services.db.session() as session:
         if not store.claim_restore(session, request_id, now=now, user=user):
-            return Execution("unavailable", store.get_request(session, request_id),
-                             "someone else is restoring it, or the window has closed")
+            return Execution(
+                "unavailable",
+                store.get_request(session, request_id),
+                "someone else is restoring it, or the window has closed",
+            )
     try:
-        done = ACTIONS[request.action].undo(_ctx(services, request), request.restore,
-                                            request_id=request.id)
+        done = ACTIONS[request.action].undo(
+            _ctx(services, request), request.restore, request_id=request.id
+        )
     except Exception as exc:
         message = describe_aws_error(exc)
         with services.db.session() as session:
             store.set_fields(session, request_id, restore_state="available")
-            store.append_event(session, request, "restore_failed", actor=user, now=now,
-                               result=message)
+            store.append_event(
+                session, request, "restore_failed", actor=user, now=now, result=message
+            )
         return Execution("failed", request, message)
     message = f"{done} by <@{user}>"
     with services.db.session() as session:
@@ -279,15 +338,29 @@ def expire_due(services: Services) -> list[CleanupRequest]:
         stuck = store.stuck(session, now - STUCK_AFTER)
     for request_id, to, from_states, result in [
         *((i, "expired", ("pending",), "Expired: nobody decided in time.") for i in due),
-        *((i, "failed", ("approved", "executing"),
-           "Interrupted while executing: check the resource by hand.") for i in stuck),
+        *(
+            (
+                i,
+                "failed",
+                ("approved", "executing"),
+                "Interrupted while executing: check the resource by hand.",
+            )
+            for i in stuck
+        ),
     ]:
         with services.db.session() as session:
-            if store.transition(session, request_id, from_states=from_states, to=to,
-                                finished_at=now, result=result):
+            if store.transition(
+                session, request_id, from_states=from_states, to=to, finished_at=now, result=result
+            ):
                 request = store.get_request(session, request_id)
                 assert request is not None
-                store.append_event(session, request, "expired" if to == "expired" else "failed",
-                                   actor=store.BOT_ACTOR, now=now, result=result)
+                store.append_event(
+                    session,
+                    request,
+                    "expired" if to == "expired" else "failed",
+                    actor=store.BOT_ACTOR,
+                    now=now,
+                    result=result,
+                )
                 changed.append(request)
     return changed

@@ -31,10 +31,11 @@ class ModifyVolumeToGp3(CleanupAction):
     ) -> Outcome:
         iops = int(finding.details.get("iops") or volumes.GP3_INCLUDED_IOPS)
         kwargs = {"Iops": iops} if iops > volumes.GP3_INCLUDED_IOPS else {}
-        ctx.client("ec2").modify_volume(VolumeId=finding.resource_id, VolumeType="gp3",
-                                        **kwargs)
-        return Outcome(f"volume `{finding.resource_id}` is being changed to gp3 "
-                       "(it stays in use; change it back with modify-volume if needed)")
+        ctx.client("ec2").modify_volume(VolumeId=finding.resource_id, VolumeType="gp3", **kwargs)
+        return Outcome(
+            f"volume `{finding.resource_id}` is being changed to gp3 "
+            "(it stays in use; change it back with modify-volume if needed)"
+        )
 
 
 @action
@@ -42,8 +43,12 @@ class PutBucketLifecycle(CleanupAction):
     """Apply the configured lifecycle policy to a bucket that has none."""
 
     name = buckets.ACTION
-    permissions = ("s3:GetLifecycleConfiguration", "s3:GetBucketTagging",
-                   "cloudwatch:GetMetricData", "s3:PutLifecycleConfiguration")
+    permissions = (
+        "s3:GetLifecycleConfiguration",
+        "s3:GetBucketTagging",
+        "cloudwatch:GetMetricData",
+        "s3:PutLifecycleConfiguration",
+    )
 
     def describe(self, finding: Finding) -> str:
         policy = finding.details.get("policy") or "the configured lifecycle policy"
@@ -57,6 +62,9 @@ class PutBucketLifecycle(CleanupAction):
     ) -> Outcome:
         rules = finding.details.get("lifecycle") or buckets.lifecycle_rules(ctx.config.storage)
         ctx.client("s3").put_bucket_lifecycle_configuration(
-            Bucket=finding.resource_id, LifecycleConfiguration=rules)
-        return Outcome(f"lifecycle policy `{buckets.RULE_ID}` applied to bucket "
-                       f"`{finding.resource_id}` (delete it to undo)")
+            Bucket=finding.resource_id, LifecycleConfiguration=rules
+        )
+        return Outcome(
+            f"lifecycle policy `{buckets.RULE_ID}` applied to bucket "
+            f"`{finding.resource_id}` (delete it to undo)"
+        )

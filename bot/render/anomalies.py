@@ -88,21 +88,33 @@ def anomaly_message(view: AnomalyView) -> dict[str, Any]:
 
 def _status_block(view: AnomalyView) -> dict[str, Any]:
     if view.status == "expected":
-        return context(f":white_check_mark: Marked expected by <@{view.feedback_by}>; "
-                       "it will not be alerted again.")
+        return context(
+            f":white_check_mark: Marked expected by <@{view.feedback_by}>; "
+            "it will not be alerted again."
+        )
     buttons = [
-        {"type": "button", "action_id": AnomalyAction.EXPECTED.value,
-         "text": {"type": "plain_text", "text": "Expected"}, "value": str(view.anomaly_id)},
+        {
+            "type": "button",
+            "action_id": AnomalyAction.EXPECTED.value,
+            "text": {"type": "plain_text", "text": "Expected"},
+            "value": str(view.anomaly_id),
+        },
     ]
     if view.status != "investigating":
         buttons.append(
-            {"type": "button", "action_id": AnomalyAction.INVESTIGATING.value,
-             "text": {"type": "plain_text", "text": "Investigating"},
-             "value": str(view.anomaly_id), "style": "primary"}
+            {
+                "type": "button",
+                "action_id": AnomalyAction.INVESTIGATING.value,
+                "text": {"type": "plain_text", "text": "Investigating"},
+                "value": str(view.anomaly_id),
+                "style": "primary",
+            }
         )
     if view.status == "investigating":
-        return {"type": "section", "block_id": f"anomaly-{view.anomaly_id}",
-                "text": {"type": "mrkdwn",
-                         "text": f":mag: <@{view.feedback_by}> is investigating."},
-                "accessory": buttons[0]}
+        return {
+            "type": "section",
+            "block_id": f"anomaly-{view.anomaly_id}",
+            "text": {"type": "mrkdwn", "text": f":mag: <@{view.feedback_by}> is investigating."},
+            "accessory": buttons[0],
+        }
     return {"type": "actions", "block_id": f"anomaly-{view.anomaly_id}", "elements": buttons}

@@ -32,14 +32,18 @@ def day(value: date) -> str:
 def _line(status: BudgetStatus) -> str:
     budget = status.budget
     if budget.amount is None:
-        return (f"*{status.team}* · no budget (set one with `/budget set team={status.team} "
-                f"amount=N`) · month to date {money(status.month_to_date, status.currency)} · "
-                f"forecast {money(status.forecast, status.currency)}")
+        return (
+            f"*{status.team}* · no budget (set one with `/budget set team={status.team} "
+            f"amount=N`) · month to date {money(status.month_to_date, status.currency)} · "
+            f"forecast {money(status.forecast, status.currency)}"
+        )
     source = " (set in Slack)" if budget.source == "slack" else ""
-    text = (f"*{status.team}* · budget {money(budget.amount, status.currency)}{source}\n"
-            f"month to date {money(status.month_to_date, status.currency)} "
-            f"(*{pct(status.use_pct)}*) · forecast {money(status.forecast, status.currency)} "
-            f"({pct(status.forecast_pct)})")
+    text = (
+        f"*{status.team}* · budget {money(budget.amount, status.currency)}{source}\n"
+        f"month to date {money(status.month_to_date, status.currency)} "
+        f"(*{pct(status.use_pct)}*) · forecast {money(status.forecast, status.currency)} "
+        f"({pct(status.forecast_pct)})"
+    )
     crossing = status.crossing_date
     if crossing is not None:
         text += f"\n:warning: at this pace it goes over budget on *{day(crossing)}*"
@@ -49,14 +53,21 @@ def _line(status: BudgetStatus) -> str:
 def budget_table(statuses: Sequence[BudgetStatus]) -> dict[str, Any]:
     """`/budget`: every team's budget, spend so far, forecast and use."""
     if not statuses:
-        return {"text": "No teams configured.",
-                "blocks": [section("No teams are configured in finops.yml.")]}
+        return {
+            "text": "No teams configured.",
+            "blocks": [section("No teams are configured in finops.yml.")],
+        }
     month = statuses[0].today.strftime("%B %Y")
     blocks = [header(f"Budgets, {month}")]
     blocks += [section(_line(s)) for s in statuses[: MAX_BLOCKS - 2]]
     basis = {s.forecast_basis for s in statuses if s.forecast_basis}
-    blocks.append(context("Month to date runs to yesterday. Forecast: "
-                          + (", ".join(sorted(basis)) or "none yet") + "."))
+    blocks.append(
+        context(
+            "Month to date runs to yesterday. Forecast: "
+            + (", ".join(sorted(basis)) or "none yet")
+            + "."
+        )
+    )
     return {"text": f"Budgets, {month}", "blocks": blocks}
 
 
@@ -64,14 +75,21 @@ def threshold_message(
     status: BudgetStatus, threshold: Decimal, *, step: str, proposals: list[str]
 ) -> dict[str, Any]:
     """A ladder step: `notify` (80 %), `restrict` (90 %) or `stop` (100 %)."""
-    icon = {"notify": ":large_yellow_circle:", "restrict": ":large_orange_circle:",
-            "stop": ":red_circle:"}[step]
+    icon = {
+        "notify": ":large_yellow_circle:",
+        "restrict": ":large_orange_circle:",
+        "stop": ":red_circle:",
+    }[step]
     title = f"{status.team} has used {pct(status.use_pct)} of its {status.month} budget"
     blocks = [header(f"{title}"), section(_line(status))]
     if proposals:
         blocks.append(section("\n".join(proposals)))
-    blocks.append(context(f"{icon} Budget alert at {threshold.normalize():f} %: sent once "
-                          "this month. See every team with `/budget`."))
+    blocks.append(
+        context(
+            f"{icon} Budget alert at {threshold.normalize():f} %: sent once "
+            "this month. See every team with `/budget`."
+        )
+    )
     return {"text": f"{icon} {title}", "blocks": blocks}
 
 
@@ -80,13 +98,19 @@ def forecast_warning(status: BudgetStatus) -> dict[str, Any]:
     crossing = status.crossing_date
     when = f" on *{day(crossing)}* ({crossing.isoformat()})" if crossing else ""
     title = f"{status.team} is on course to exceed its {status.month} budget"
-    text = (f"At this pace, spend reaches the {money(status.budget.amount)} budget{when}: "
-            f"forecast {money(status.forecast)} ({pct(status.forecast_pct)}), month to date "
-            f"{money(status.month_to_date)} ({pct(status.use_pct)}).")
-    return {"text": f":crystal_ball: {title}{when.replace('*', '')}",
-            "blocks": [header(title), section(text),
-                       context(f"Forecast by {status.forecast_basis or 'run rate'}. "
-                               "Sent once this month.")]}
+    text = (
+        f"At this pace, spend reaches the {money(status.budget.amount)} budget{when}: "
+        f"forecast {money(status.forecast)} ({pct(status.forecast_pct)}), month to date "
+        f"{money(status.month_to_date)} ({pct(status.use_pct)})."
+    )
+    return {
+        "text": f":crystal_ball: {title}{when.replace('*', '')}",
+        "blocks": [
+            header(title),
+            section(text),
+            context(f"Forecast by {status.forecast_basis or 'run rate'}. Sent once this month."),
+        ],
+    }
 
 
 def budget_set_message(team: str, amount: Decimal, previous: Decimal | None) -> dict[str, Any]:

@@ -33,8 +33,10 @@ class ComputeAction(StrEnum):
 
 def request_value(finding: Finding) -> str:
     """The button's value: just enough to find the resource again."""
-    return json.dumps({"k": finding.kind, "r": finding.region, "a": finding.account,
-                       "id": finding.resource_id}, separators=(",", ":"))
+    return json.dumps(
+        {"k": finding.kind, "r": finding.region, "a": finding.account, "id": finding.resource_id},
+        separators=(",", ":"),
+    )
 
 
 def finding_block(finding: Finding, open_request: int | None = None) -> dict[str, Any]:
@@ -57,23 +59,28 @@ def finding_block(finding: Finding, open_request: int | None = None) -> dict[str
     elif open_request is not None:
         block["text"]["text"] += f"\n:hourglass: request #{open_request} is open"
     elif button and finding.action:
-        block["accessory"] = {"type": "button", "action_id": ComputeAction.REQUEST.value,
-                              "text": {"type": "plain_text", "text": button},
-                              "value": request_value(finding)}
+        block["accessory"] = {
+            "type": "button",
+            "action_id": ComputeAction.REQUEST.value,
+            "text": {"type": "plain_text", "text": button},
+            "value": request_value(finding),
+        }
     return block
 
 
-def _group(title: str, findings: list[Finding], room: int,
-           open_requests: dict[str, int]) -> Blocks:
+def _group(title: str, findings: list[Finding], room: int, open_requests: dict[str, int]) -> Blocks:
     if not findings or room < 2:
         return []
     total = sum((f.monthly_cost for f in findings), Decimal("0.00"))
     blocks: Blocks = [section(f"*{title}* — {len(findings)} · {format_money(total)}/month")]
-    shown = findings[:max(0, min(MAX_ITEMS, room - 2))]
+    shown = findings[: max(0, min(MAX_ITEMS, room - 2))]
     blocks += [finding_block(f, open_requests.get(f.resource_id)) for f in shown]
     if len(findings) > len(shown):
-        blocks.append(context(f"…and {len(findings) - len(shown)} more not shown "
-                              "(narrow with team= or region=)."))
+        blocks.append(
+            context(
+                f"…and {len(findings) - len(shown)} more not shown (narrow with team= or region=)."
+            )
+        )
     return blocks
 
 
@@ -95,35 +102,62 @@ def kept_lines(kept: list[Finding], names: int = 4) -> list[str]:
     return lines
 
 
-def compute_message(report: ComputeReport, *, scope: ScanFilter, config: ComputeConfig,
-                    as_of: str, open_requests: dict[str, int] | None = None) -> dict[str, Any]:
+def compute_message(
+    report: ComputeReport,
+    *,
+    scope: ScanFilter,
+    config: ComputeConfig,
+    as_of: str,
+    open_requests: dict[str, int] | None = None,
+) -> dict[str, Any]:
     """The `/compute` answer."""
     pending = open_requests or {}
     title = f"Compute savings: {format_money(report.total)}/month ({describe_scope(scope)})"
-    blocks: Blocks = [header(title), context(
-        f"On-demand prices as of {as_of}; spot assumed {config.spot_saving_pct:g} % cheaper. "
-        "≈ estimated with us-east-1 prices. Stand-alone instances and Fargate services are "
-        "advice only (a relaunch or deploy change); the buttons go through approval.")]
+    blocks: Blocks = [
+        header(title),
+        context(
+            f"On-demand prices as of {as_of}; spot assumed {config.spot_saving_pct:g} % cheaper. "
+            "≈ estimated with us-east-1 prices. Stand-alone instances and Fargate services are "
+            "advice only (a relaunch or deploy change); the buttons go through approval."
+        ),
+    ]
     if report.failures:
-        lines = [f"• {f.where} ({f.kind}): {truncate(f.message, 200)}"
-                 for f in report.failures[:MAX_FAILURE_LINES]]
+        lines = [
+            f"• {f.where} ({f.kind}): {truncate(f.message, 200)}"
+            for f in report.failures[:MAX_FAILURE_LINES]
+        ]
         blocks.append(section(":warning: *Not scanned, so missing here:*\n" + "\n".join(lines)))
     if not report.findings:
         blocks.append(section(":tada: No compute savings found."))
     tail: Blocks = []
     if report.untagged_count:
         noun = "instance or ASG has" if report.untagged_count == 1 else "instances and ASGs have"
-        tail.append(context(f"{report.untagged_count} {noun} no `{config.workload_tag}` tag, "
-                            "so no spot advice for them: tag them to get it."))
+        tail.append(
+            context(
+                f"{report.untagged_count} {noun} no `{config.workload_tag}` tag, "
+                "so no spot advice for them: tag them to get it."
+            )
+        )
     if report.on_demand:
-        tail.append(_lines(f"*Kept on-demand* — {len(report.on_demand)}: stateful or "
-                           "latency-sensitive work stays on-demand; only "
-                           f"{', '.join(config.spot_workloads + config.mixed_workloads)} "
-                           "workloads move to spot", kept_lines(report.on_demand)))
+        tail.append(
+            _lines(
+                f"*Kept on-demand* — {len(report.on_demand)}: stateful or "
+                "latency-sensitive work stays on-demand; only "
+                f"{', '.join(config.spot_workloads + config.mixed_workloads)} "
+                "workloads move to spot",
+                kept_lines(report.on_demand),
+            )
+        )
     if report.no_data:
-        tail.append(_lines("*ECS clusters without data*",
-                           [f"`{f.resource_id}` ({f.size}, {f.region}): no data — {f.reason}"
-                            for f in report.no_data]))
+        tail.append(
+            _lines(
+                "*ECS clusters without data*",
+                [
+                    f"`{f.resource_id}` ({f.size}, {f.region}): no data — {f.reason}"
+                    for f in report.no_data
+                ],
+            )
+        )
     if report.notes:
         tail.append(_lines("*Fargate services compared, kept*", report.notes))
     groups = [
@@ -147,12 +181,14 @@ def compute_help(command: str, usage: str, summary: str, config: ComputeConfig) 
         "text": f"{command}: {summary}",
         "blocks": [
             section(f"*{command}* — {summary}\n`{usage}`"),
-            context(f"`{config.workload_tag}` tag: {spot} → spot; {mixed} → "
-                    f"{config.mixed_on_demand_pct:g} % on-demand, rest spot; anything else "
-                    f"stays on-demand. ECS clusters reserving under "
-                    f"{config.ecs_reservation_pct:g} % → fewer nodes (at least "
-                    f"{config.ecs_min_nodes}). Fargate services over "
-                    f"{format_money(config.fargate_min_monthly)}/month whose EC2 equivalent "
-                    f"costs under {config.fargate_ec2_ratio_pct:g} % → EC2."),
+            context(
+                f"`{config.workload_tag}` tag: {spot} → spot; {mixed} → "
+                f"{config.mixed_on_demand_pct:g} % on-demand, rest spot; anything else "
+                f"stays on-demand. ECS clusters reserving under "
+                f"{config.ecs_reservation_pct:g} % → fewer nodes (at least "
+                f"{config.ecs_min_nodes}). Fargate services over "
+                f"{format_money(config.fargate_min_monthly)}/month whose EC2 equivalent "
+                f"costs under {config.fargate_ec2_ratio_pct:g} % → EC2."
+            ),
         ],
     }

@@ -34,8 +34,10 @@ def _change(this: Decimal, last: Decimal) -> str:
 
 def _team_line(row: TeamWeek, currency: str) -> str:
     change = _change(row.this_week, row.last_week)
-    return (f"{_name(row.team)}: {money(row.this_week, currency)} "
-            f"(last week {money(row.last_week, currency)}; {change})")
+    return (
+        f"{_name(row.team)}: {money(row.this_week, currency)} "
+        f"(last week {money(row.last_week, currency)}; {change})"
+    )
 
 
 def digest_message(
@@ -50,12 +52,13 @@ def digest_message(
     movers = [m for m in digest.movers if team is None or m.team == team]
     anomalies = [a for a in digest.anomalies if team is None or a.team == team]
     period = f"{digest.start:%a %d %b} to {digest.end - timedelta(days=1):%a %d %b}"
-    blocks: list[dict[str, Any]] = [header(title), context(f"Spend of {period} "
-                                                          "vs the 7 days before.")]
+    blocks: list[dict[str, Any]] = [
+        header(title),
+        context(f"Spend of {period} vs the 7 days before."),
+    ]
     total_this = sum((r.this_week for r in teams), Decimal(0))
     total_last = sum((r.last_week for r in teams), Decimal(0))
-    lines = [f"*Spend this week:* {money(total_this, cur)} "
-             f"({_change(total_this, total_last)})"]
+    lines = [f"*Spend this week:* {money(total_this, cur)} ({_change(total_this, total_last)})"]
     lines += [f"• {_team_line(r, cur)}" for r in teams]
     blocks.append(section(truncate("\n".join(lines), MAX_SECTION_TEXT)))
     budget_lines = ["*Month to date vs budget* (month end at the run rate):"]
@@ -66,12 +69,19 @@ def digest_message(
             budget_lines.append(
                 f"• {_name(b.team)}: {money(b.month_to_date, cur)} of "
                 f"{money(b.budget.amount, cur)} ({pct(b.use_pct)}); month end "
-                f"{money(b.forecast, cur)} ({pct(b.forecast_pct)})")
+                f"{money(b.forecast, cur)} ({pct(b.forecast_pct)})"
+            )
     blocks.append(section(truncate("\n".join(budget_lines), MAX_SECTION_TEXT)))
-    mover_lines = ["*Top movers* (team x service):"] + [
-        f"• {_name(m.team)} · {m.service}: {money(m.this_week, cur)} "
-        f"({_change(m.this_week, m.last_week)})" for m in movers
-    ] if movers else ["*Top movers:* nothing moved."]
+    mover_lines = (
+        ["*Top movers* (team x service):"]
+        + [
+            f"• {_name(m.team)} · {m.service}: {money(m.this_week, cur)} "
+            f"({_change(m.this_week, m.last_week)})"
+            for m in movers
+        ]
+        if movers
+        else ["*Top movers:* nothing moved."]
+    )
     blocks.append(section(truncate("\n".join(mover_lines), MAX_SECTION_TEXT)))
     anomaly_lines = [f"*Anomalies this week:* {len(anomalies)}"] + [
         f"• {_name(a.team)} · {a.service}: {money(a.actual, cur)} vs "
@@ -80,38 +90,67 @@ def digest_message(
     ]
     blocks.append(section(truncate("\n".join(anomaly_lines), MAX_SECTION_TEXT)))
     if team is None:
-        blocks.append(section(
-            f"*Savings realized:* {money(digest.savings, cur)}/month from "
-            f"{digest.executed} executed cleanup(s) this week.\n"
-            f"*Open cleanup requests:* {digest.open_requests} "
-            f"({money(digest.open_savings, cur)}/month waiting for a decision)."))
+        blocks.append(
+            section(
+                f"*Savings realized:* {money(digest.savings, cur)}/month from "
+                f"{digest.executed} executed cleanup(s) this week.\n"
+                f"*Open cleanup requests:* {digest.open_requests} "
+                f"({money(digest.open_savings, cur)}/month waiting for a decision)."
+            )
+        )
         estate = digest.estate
-        waste = (f"{money(estate.waste, cur)}/month in {estate.waste_items} finding(s) "
-                 "(`/orphans`)" if estate.waste is not None else "not scanned")
+        waste = (
+            f"{money(estate.waste, cur)}/month in {estate.waste_items} finding(s) (`/orphans`)"
+            if estate.waste is not None
+            else "not scanned"
+        )
         if estate.savings is not None:
-            parts = " · ".join(f"{name} {money(amount, cur)}"
-                               for name, amount in estate.savings_by_source.items())
-            waste += (f"\n*Open recommendations:* {money(estate.savings, cur)}/month in "
-                      f"{estate.savings_items}" + (f" ({parts})" if parts else "")
-                      + " (`/savings`)")
-        compliance = (f"{pct(estate.compliance_pct)} of {estate.counted} resources carry "
-                      "every required tag (`/tags`)" if estate.compliance_pct is not None
-                      else "no data")
-        tagging = "".join(f"\n• {_tag_team(t.team)}: {pct(t.pct)} ({t.compliant} of {t.total})"
-                        for t in estate.teams[:MAX_TEAM_LINES])
-        blocks.append(section(truncate(f"*Open waste:* {waste}\n*Tagging compliance:* "
-                                       f"{compliance}{tagging}", MAX_SECTION_TEXT)))
+            parts = " · ".join(
+                f"{name} {money(amount, cur)}" for name, amount in estate.savings_by_source.items()
+            )
+            waste += (
+                f"\n*Open recommendations:* {money(estate.savings, cur)}/month in "
+                f"{estate.savings_items}" + (f" ({parts})" if parts else "") + " (`/savings`)"
+            )
+        compliance = (
+            f"{pct(estate.compliance_pct)} of {estate.counted} resources carry "
+            "every required tag (`/tags`)"
+            if estate.compliance_pct is not None
+            else "no data"
+        )
+        tagging = "".join(
+            f"\n• {_tag_team(t.team)}: {pct(t.pct)} ({t.compliant} of {t.total})"
+            for t in estate.teams[:MAX_TEAM_LINES]
+        )
+        blocks.append(
+            section(
+                truncate(
+                    f"*Open waste:* {waste}\n*Tagging compliance:* {compliance}{tagging}",
+                    MAX_SECTION_TEXT,
+                )
+            )
+        )
     else:
         own = next((t for t in digest.estate.teams if t.team == team), None)
         if own is not None:
-            blocks.append(section(f"*Tagging compliance:* {pct(own.pct)} of {own.total} "
-                                  "resource(s) carry every required tag (`/tags team="
-                                  f"{team}`)."))
+            blocks.append(
+                section(
+                    f"*Tagging compliance:* {pct(own.pct)} of {own.total} "
+                    "resource(s) carry every required tag (`/tags team="
+                    f"{team}`)."
+                )
+            )
     if chart_file_id:
-        blocks.append({"type": "image", "slack_file": {"id": chart_file_id},
-                       "alt_text": "Daily cost, last 14 days"})
-    notes = list(digest.notes) + ([f"Some days may be stale: {digest.problem}."]
-                                  if digest.problem else [])
+        blocks.append(
+            {
+                "type": "image",
+                "slack_file": {"id": chart_file_id},
+                "alt_text": "Daily cost, last 14 days",
+            }
+        )
+    notes = list(digest.notes) + (
+        [f"Some days may be stale: {digest.problem}."] if digest.problem else []
+    )
     if notes:
         blocks.append(context(" ".join(notes)))
     return {"text": title, "blocks": blocks}

@@ -44,8 +44,10 @@ def describe_scope(scope: ScanFilter) -> str:
 
 def request_value(finding: Finding) -> str:
     """The "Request cleanup" button's value: just enough to find the resource again."""
-    return json.dumps({"k": finding.kind, "r": finding.region, "a": finding.account,
-                       "id": finding.resource_id}, separators=(",", ":"))
+    return json.dumps(
+        {"k": finding.kind, "r": finding.region, "a": finding.account, "id": finding.resource_id},
+        separators=(",", ":"),
+    )
 
 
 def show_more_value(scope: ScanFilter, offset: int) -> str:
@@ -81,8 +83,10 @@ def _finding_block(finding: Finding, open_request: int | None) -> dict[str, Any]
 def _failures(result: ScanResult) -> Blocks:
     if not result.failures:
         return []
-    lines = [f"• {f.where} ({f.kind}): {truncate(f.message, 200)}"
-             for f in result.failures[:MAX_FAILURE_LINES]]
+    lines = [
+        f"• {f.where} ({f.kind}): {truncate(f.message, 200)}"
+        for f in result.failures[:MAX_FAILURE_LINES]
+    ]
     more = len(result.failures) - MAX_FAILURE_LINES
     if more > 0:
         lines.append(f"• …and {more} more")
@@ -104,8 +108,10 @@ def orphans_message(
     blocks: Blocks = [header(f"Waste: {total}/month ({describe_scope(scope)})")]
     count = len(result.findings)
     approx = any(f.approximate for f in result.findings)
-    note = (f"{count} finding{'s' if count != 1 else ''} in {result.targets} account/region "
-            f"target(s) · prices as of {prices.as_of}")
+    note = (
+        f"{count} finding{'s' if count != 1 else ''} in {result.targets} account/region "
+        f"target(s) · prices as of {prices.as_of}"
+    )
     if approx:
         note += " · ≈ estimated with us-east-1 prices (region not in the price table)"
     blocks.append(context(note))
@@ -143,16 +149,20 @@ def orphans_message(
     end = offset + shown
     if end < count:
         blocks.append(context(f"Showing {offset + 1} to {end} of {count}."))
-        blocks.append({
-            "type": "actions",
-            "block_id": "orphans-more",
-            "elements": [{
-                "type": "button",
-                "action_id": OrphanAction.SHOW_MORE.value,
-                "text": {"type": "plain_text", "text": f"Show more ({count - end} left)"},
-                "value": show_more_value(scope, end),
-            }],
-        })
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "orphans-more",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": OrphanAction.SHOW_MORE.value,
+                        "text": {"type": "plain_text", "text": f"Show more ({count - end} left)"},
+                        "value": show_more_value(scope, end),
+                    }
+                ],
+            }
+        )
     return {"text": f"Waste: {total}/month ({describe_scope(scope)})", "blocks": blocks}
 
 
@@ -163,7 +173,9 @@ def orphans_help(command: str, usage: str, summary: str, kinds: list[str]) -> di
         "text": f"{command}: {summary}",
         "blocks": [
             section(f"*{command}* — {summary}\n`{usage}`\nKinds: {names}."),
-            context("Anyone may request a cleanup; the team's approvers or the resource's "
-                    "owner decide, and the bot re-checks the resource before acting."),
+            context(
+                "Anyone may request a cleanup; the team's approvers or the resource's "
+                "owner decide, and the bot re-checks the resource before acting."
+            ),
         ],
     }

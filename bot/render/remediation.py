@@ -50,15 +50,20 @@ def undo_label(request: CleanupRequest) -> str:
 def _facts(request: CleanupRequest) -> str:
     finding = Finding.from_json(request.finding)
     age = f" · {finding.age_days} days old" if finding.age_days is not None else ""
-    return "\n".join([
-        f"*What will happen:* {what(request)}",
-        f"*Where:* {request.region} · account {request.account}",
-        f"*Why:* {finding.reason}{age}",
-        *([] if request.kind == "budget" else
-          [f"*Saves:* {format_money(request.monthly_saving)}/month"]),
-        f"*Team:* {request.team or '—'} · *Owner:* {who(request.owner)} · "
-        f"*Requested by:* {who(request.requested_by)}",
-    ])
+    return "\n".join(
+        [
+            f"*What will happen:* {what(request)}",
+            f"*Where:* {request.region} · account {request.account}",
+            f"*Why:* {finding.reason}{age}",
+            *(
+                []
+                if request.kind == "budget"
+                else [f"*Saves:* {format_money(request.monthly_saving)}/month"]
+            ),
+            f"*Team:* {request.team or '—'} · *Owner:* {who(request.owner)} · "
+            f"*Requested by:* {who(request.requested_by)}",
+        ]
+    )
 
 
 def _button(action: CleanupAction, text: str, request_id: int, style: str | None) -> dict[str, Any]:
@@ -102,33 +107,41 @@ def approval_message(request: CleanupRequest, *, deciders: list[str]) -> dict[st
     if request.state == "pending":
         names = ", ".join(who(u) for u in deciders) or "nobody (set team approvers or an owner)"
         blocks.append(context(f"May approve: {names}."))
-        blocks.append({
-            "type": "actions",
-            "block_id": f"cleanup-{request.id}",
-            "elements": [
-                _button(CleanupAction.APPROVE, "Approve", request.id, "primary"),
-                _button(CleanupAction.REJECT, "Reject", request.id, "danger"),
-            ],
-        })
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"cleanup-{request.id}",
+                "elements": [
+                    _button(CleanupAction.APPROVE, "Approve", request.id, "primary"),
+                    _button(CleanupAction.REJECT, "Reject", request.id, "danger"),
+                ],
+            }
+        )
     elif request.restore_state == "available" and request.restore_until is not None:
         blocks.append(context(f"Can be restored until {when(request.restore_until)}."))
-        blocks.append({
-            "type": "actions",
-            "block_id": f"restore-{request.id}",
-            "elements": [
-                _button(CleanupAction.RESTORE, undo_label(request), request.id, None),
-            ],
-        })
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": f"restore-{request.id}",
+                "elements": [
+                    _button(CleanupAction.RESTORE, undo_label(request), request.id, None),
+                ],
+            }
+        )
     return {"text": f"{title} ({request.state})", "blocks": blocks}
 
 
 def requester_message(request: CleanupRequest) -> dict[str, Any]:
     """The requester's copy (a DM from the bot), updated as the request moves."""
     where = f" in <#{request.channel}>" if request.channel else ""
-    text = (f"Your cleanup request #{request.id} ({what(request)}, saves "
-            f"{format_money(request.monthly_saving)}/month){where}:")
-    return {"text": f"Cleanup request #{request.id}: {request.state}",
-            "blocks": [section(text), section(status_line(request))]}
+    text = (
+        f"Your cleanup request #{request.id} ({what(request)}, saves "
+        f"{format_money(request.monthly_saving)}/month){where}:"
+    )
+    return {
+        "text": f"Cleanup request #{request.id}: {request.state}",
+        "blocks": [section(text), section(status_line(request))],
+    }
 
 
 def request_posted(request: CleanupRequest) -> dict[str, Any]:
@@ -136,8 +149,12 @@ def request_posted(request: CleanupRequest) -> dict[str, Any]:
     where = f"<#{request.channel}>" if request.channel else "the team's channel"
     return {
         "text": f"Cleanup request #{request.id} is pending approval in {where}.",
-        "blocks": [section(f":hourglass: Cleanup request #{request.id} ({what(request)}) is "
-                           f"pending approval in {where}.")],
+        "blocks": [
+            section(
+                f":hourglass: Cleanup request #{request.id} ({what(request)}) is "
+                f"pending approval in {where}."
+            )
+        ],
         "response_type": "ephemeral",
         "replace_original": False,
     }
@@ -145,18 +162,26 @@ def request_posted(request: CleanupRequest) -> dict[str, Any]:
 
 def already_open(request: CleanupRequest) -> dict[str, Any]:
     """Ephemeral: this resource already has an open request."""
-    return {**error_message(f"`{request.resource_id}` already has cleanup request "
-                            f"#{request.id} ({request.state})."),
-            "response_type": "ephemeral", "replace_original": False}
+    return {
+        **error_message(
+            f"`{request.resource_id}` already has cleanup request #{request.id} ({request.state})."
+        ),
+        "response_type": "ephemeral",
+        "replace_original": False,
+    }
 
 
 def problem(text: str, hint: str | None = None) -> dict[str, Any]:
     """Ephemeral refusal or problem, leaving the original message alone."""
-    return {**error_message(text, hint=hint), "response_type": "ephemeral",
-            "replace_original": False}
+    return {
+        **error_message(text, hint=hint),
+        "response_type": "ephemeral",
+        "replace_original": False,
+    }
 
 
 def closed(request: CleanupRequest) -> dict[str, Any]:
     """Ephemeral: the request is no longer pending."""
-    return problem(f"Cleanup request #{request.id} is no longer pending.",
-                   hint=status_line(request))
+    return problem(
+        f"Cleanup request #{request.id} is no longer pending.", hint=status_line(request)
+    )

@@ -48,9 +48,16 @@ ACTION_OF = {button.value: name for name, button in BUTTONS.items()}
 
 def request_value(finding: Finding) -> str:
     """The button's value: enough to find the instance again and notice a type change."""
-    return json.dumps({"k": finding.kind, "r": finding.region, "a": finding.account,
-                       "id": finding.resource_id, "t": finding.details.get("instance_type")},
-                      separators=(",", ":"))
+    return json.dumps(
+        {
+            "k": finding.kind,
+            "r": finding.region,
+            "a": finding.account,
+            "id": finding.resource_id,
+            "t": finding.details.get("instance_type"),
+        },
+        separators=(",", ":"),
+    )
 
 
 def button_text(finding: Finding) -> str:
@@ -109,14 +116,17 @@ def finding_block(finding: Finding, open_request: int | None = None) -> dict[str
     if finding.protected:
         block["text"]["text"] += "\n:lock: protected: reported, never changed"
     elif d.get("auto_scaling_group"):
-        block["text"]["text"] += (f"\n:information_source: launched by Auto Scaling group "
-                                  f"`{d['auto_scaling_group']}`: change the group's launch "
-                                  "template or size instead")
+        block["text"]["text"] += (
+            f"\n:information_source: launched by Auto Scaling group "
+            f"`{d['auto_scaling_group']}`: change the group's launch "
+            "template or size instead"
+        )
     elif open_request is not None:
         block["text"]["text"] += f"\n:hourglass: request #{open_request} is open"
     elif finding.action in BUTTONS:
         block["accessory"] = {
-            "type": "button", "action_id": BUTTONS[finding.action].value,
+            "type": "button",
+            "action_id": BUTTONS[finding.action].value,
             "text": {"type": "plain_text", "text": button_text(finding)},
             "value": request_value(finding),
         }
@@ -128,63 +138,91 @@ def no_data_lines(entries: list[NoData]) -> str:
     one line for all those launched by Auto Scaling groups."""
     alone = [n for n in entries if not n.group]
     grouped = [n for n in entries if n.group]
-    lines = [f"• `{n.instance_id}`{f' `{n.name}`' if n.name else ''} ({n.instance_type}) "
-             f"{n.region} · team {n.team or '—'} — {n.label}"
-             for n in alone[:MAX_NO_DATA_LINES]]
+    lines = [
+        f"• `{n.instance_id}`{f' `{n.name}`' if n.name else ''} ({n.instance_type}) "
+        f"{n.region} · team {n.team or '—'} — {n.label}"
+        for n in alone[:MAX_NO_DATA_LINES]
+    ]
     if len(alone) > MAX_NO_DATA_LINES:
         lines.append(f"…and {len(alone) - MAX_NO_DATA_LINES} more.")
     if grouped:
         groups = sorted({n.group or "" for n in grouped})
         names = ", ".join(groups[:5]) + (", …" if len(groups) > 5 else "")
-        lines.append(f"• {len(grouped)} instances launched by Auto Scaling groups ({names}) "
-                     "— no data or not enough")
+        lines.append(
+            f"• {len(grouped)} instances launched by Auto Scaling groups ({names}) "
+            "— no data or not enough"
+        )
     return "\n".join(lines)
 
 
-def rightsize_message(report: RightsizeReport, *, scope: ScanFilter,
-                      catalogue: InstanceCatalogue, lookback_days: int,
-                      open_requests: dict[str, int] | None = None) -> dict[str, Any]:
+def rightsize_message(
+    report: RightsizeReport,
+    *,
+    scope: ScanFilter,
+    catalogue: InstanceCatalogue,
+    lookback_days: int,
+    open_requests: dict[str, int] | None = None,
+) -> dict[str, Any]:
     """The `/rightsize` answer."""
     pending = open_requests or {}
     title = f"Rightsizing: {format_money(report.total)}/month ({describe_scope(scope)})"
     blocks: Blocks = [header(title)]
-    note = (f"{report.instances} running instances · CPU over the last {lookback_days} days "
-            f"(hourly averages) · on-demand prices as of {catalogue.as_of}")
+    note = (
+        f"{report.instances} running instances · CPU over the last {lookback_days} days "
+        f"(hourly averages) · on-demand prices as of {catalogue.as_of}"
+    )
     if any(f.approximate for f in report.findings):
         note += " · ≈ priced with us-east-1 prices (region not in the catalogue)"
     if any(f.kind == KIND_OVERSIZED for f in report.findings):
-        note += (" · CPU only: check memory before a downsize (CloudWatch has no memory "
-                 "metric without its agent)")
+        note += (
+            " · CPU only: check memory before a downsize (CloudWatch has no memory "
+            "metric without its agent)"
+        )
     blocks.append(context(note))
     if report.failures:
-        lines = [f"• {f.where}: {truncate(f.message, 200)}"
-                 for f in report.failures[:MAX_FAILURE_LINES]]
+        lines = [
+            f"• {f.where}: {truncate(f.message, 200)}" for f in report.failures[:MAX_FAILURE_LINES]
+        ]
         blocks.append(section(":warning: *Not scanned, so missing here:*\n" + "\n".join(lines)))
     if not report.findings:
         blocks.append(section(":tada: No idle or oversized running instances."))
     tail = 1 if report.no_data else 0
     room = MAX_BLOCKS - len(blocks) - tail - 1
-    shown = report.findings[:max(0, room)]
+    shown = report.findings[: max(0, room)]
     blocks += [finding_block(f, pending.get(f.resource_id)) for f in shown]
     if len(report.findings) > len(shown):
-        blocks.append(context(f"…and {len(report.findings) - len(shown)} more not shown "
-                              "(narrow with team= or region=)."))
+        blocks.append(
+            context(
+                f"…and {len(report.findings) - len(shown)} more not shown "
+                "(narrow with team= or region=)."
+            )
+        )
     if report.no_data:
         blocks.append(section("*No CPU data, so no advice:*\n" + no_data_lines(report.no_data)))
     return {"text": title, "blocks": blocks[:MAX_BLOCKS]}
 
 
-def rightsize_help(command: str, usage: str, summary: str, *, idle_avg: Decimal,
-                   idle_p95: Decimal, downsize_avg: Decimal, days: int) -> dict[str, Any]:
+def rightsize_help(
+    command: str,
+    usage: str,
+    summary: str,
+    *,
+    idle_avg: Decimal,
+    idle_p95: Decimal,
+    downsize_avg: Decimal,
+    days: int,
+) -> dict[str, Any]:
     """`/rightsize help`."""
     return {
         "text": f"{command}: {summary}",
         "blocks": [
             section(f"*{command}* — {summary}\n`{usage}`"),
-            context(f"Over {days} days: CPU average under {idle_avg} % and p95 under "
-                    f"{idle_p95} % → stop (or terminate, where the team allows it); average "
-                    f"under {downsize_avg} % → the next smaller size. Anyone may request a "
-                    "change; the team's approvers or the owner decide, and the bot re-checks "
-                    "first."),
+            context(
+                f"Over {days} days: CPU average under {idle_avg} % and p95 under "
+                f"{idle_p95} % → stop (or terminate, where the team allows it); average "
+                f"under {downsize_avg} % → the next smaller size. Anyone may request a "
+                "change; the team's approvers or the owner decide, and the bot re-checks "
+                "first."
+            ),
         ],
     }

@@ -29,8 +29,12 @@ def _button(action_id: str, text: str, value: Callable[[Finding], str]) -> Butto
     def make(finding: Finding) -> dict[str, Any] | None:
         if finding.action is None:
             return None
-        return {"type": "button", "action_id": action_id,
-                "text": {"type": "plain_text", "text": text}, "value": value(finding)}
+        return {
+            "type": "button",
+            "action_id": action_id,
+            "text": {"type": "plain_text", "text": text},
+            "value": value(finding),
+        }
 
     return make
 
@@ -39,19 +43,25 @@ def _rightsize_button(finding: Finding) -> dict[str, Any] | None:
     button = rightsize_render.BUTTONS.get(finding.action or "")
     if button is None:
         return None
-    return {"type": "button", "action_id": button.value,
-            "text": {"type": "plain_text", "text": rightsize_render.button_text(finding)},
-            "value": rightsize_render.request_value(finding)}
+    return {
+        "type": "button",
+        "action_id": button.value,
+        "text": {"type": "plain_text", "text": rightsize_render.button_text(finding)},
+        "value": rightsize_render.request_value(finding),
+    }
 
 
 #: The button each source's answer offers, reused here so a click behaves the same.
 BUTTONS: dict[str, ButtonFactory] = {
-    "orphans": _button(orphans_render.OrphanAction.REQUEST.value, "Request cleanup",
-                       orphans_render.request_value),
-    "storage": _button(storage_render.StorageAction.REQUEST.value, "Request change",
-                       storage_render.request_value),
-    "compute": _button(compute_render.ComputeAction.REQUEST.value, "Request change",
-                       compute_render.request_value),
+    "orphans": _button(
+        orphans_render.OrphanAction.REQUEST.value, "Request cleanup", orphans_render.request_value
+    ),
+    "storage": _button(
+        storage_render.StorageAction.REQUEST.value, "Request change", storage_render.request_value
+    ),
+    "compute": _button(
+        compute_render.ComputeAction.REQUEST.value, "Request change", compute_render.request_value
+    ),
     "rightsizing": _rightsize_button,
 }
 
@@ -81,17 +91,22 @@ def _item(item: Recommendation, open_request: int | None) -> dict[str, Any]:
 def _failures(report: SavingsReport) -> Blocks:
     if not report.failures:
         return []
-    lines = [f"• {f.where} ({f.kind}): {truncate(f.message, 200)}"
-             for f in report.failures[:MAX_FAILURE_LINES]]
+    lines = [
+        f"• {f.where} ({f.kind}): {truncate(f.message, 200)}"
+        for f in report.failures[:MAX_FAILURE_LINES]
+    ]
     if len(report.failures) > MAX_FAILURE_LINES:
         lines.append(f"• …and {len(report.failures) - MAX_FAILURE_LINES} more")
-    return [section(":warning: *Not looked at, so missing from this list:*\n"
-                    + "\n".join(lines))]
+    return [section(":warning: *Not looked at, so missing from this list:*\n" + "\n".join(lines))]
 
 
-def savings_message(report: SavingsReport, *, scope: ScanFilter,
-                    open_requests: dict[str, int] | None = None,
-                    max_items: int = MAX_ITEMS) -> dict[str, Any]:
+def savings_message(
+    report: SavingsReport,
+    *,
+    scope: ScanFilter,
+    open_requests: dict[str, int] | None = None,
+    max_items: int = MAX_ITEMS,
+) -> dict[str, Any]:
     """The `/savings` answer."""
     open_requests = open_requests or {}
     total = format_money(report.total)
@@ -106,17 +121,19 @@ def savings_message(report: SavingsReport, *, scope: ScanFilter,
         blocks.append(section(":tada: Nothing to save here right now."))
         return {"text": f"No savings found ({describe_scope(scope)})", "blocks": blocks}
     room = MAX_BLOCKS - len(blocks) - 1
-    shown = report.items[:min(max_items, room)]
+    shown = report.items[: min(max_items, room)]
     blocks += [_item(i, open_requests.get(i.finding.resource_id)) for i in shown]
     notes = []
-    rest = report.items[len(shown):]
+    rest = report.items[len(shown) :]
     if rest:
         rest_total = format_money(sum((i.saving for i in rest), Decimal("0.00")))
         commands = ", ".join(sorted({f"`{i.command}`" for i in rest}))
         notes.append(f"…and {len(rest)} more worth {rest_total}/month (see {commands}).")
     if report.overlapping:
-        notes.append(f"{report.overlapping} overlapping recommendation(s) for the same resource "
-                     "counted once, with the larger saving.")
+        notes.append(
+            f"{report.overlapping} overlapping recommendation(s) for the same resource "
+            "counted once, with the larger saving."
+        )
     if report.protected:
         notes.append(f"{report.protected} protected resource(s) (`finops:protect`) left out.")
     notes.append(f"Total {total}/month. Approx. (≈) figures use us-east-1 prices.")
@@ -128,8 +145,10 @@ def savings_help(command: str, usage: str, summary: str, sources: list[str]) -> 
     """`/savings help`."""
     blocks: Blocks = [
         header(f"{command}: {summary}"),
-        section(f"`{usage}`\n\nCollects from: {', '.join(sources)}. Each line keeps its "
-                "own button, so a request goes through the same approval as from its "
-                "command. A resource several commands advise on counts once."),
+        section(
+            f"`{usage}`\n\nCollects from: {', '.join(sources)}. Each line keeps its "
+            "own button, so a request goes through the same approval as from its "
+            "command. A resource several commands advise on counts once."
+        ),
     ]
     return {"text": f"{command} help", "blocks": blocks}

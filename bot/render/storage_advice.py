@@ -36,8 +36,10 @@ class StorageAction(StrEnum):
 
 def request_value(finding: Finding) -> str:
     """The button's value: just enough to find the resource again."""
-    return json.dumps({"k": finding.kind, "r": finding.region, "a": finding.account,
-                       "id": finding.resource_id}, separators=(",", ":"))
+    return json.dumps(
+        {"k": finding.kind, "r": finding.region, "a": finding.account, "id": finding.resource_id},
+        separators=(",", ":"),
+    )
 
 
 def gib(size_bytes: int) -> str:
@@ -52,12 +54,17 @@ def sizes_line(sizes: dict[str, int]) -> str:
 
 
 def _button(finding: Finding, text: str) -> dict[str, Any]:
-    return {"type": "button", "action_id": StorageAction.REQUEST.value,
-            "text": {"type": "plain_text", "text": text}, "value": request_value(finding)}
+    return {
+        "type": "button",
+        "action_id": StorageAction.REQUEST.value,
+        "text": {"type": "plain_text", "text": text},
+        "value": request_value(finding),
+    }
 
 
-def _item(finding: Finding, lines: list[str], button: str | None,
-          open_request: int | None) -> dict[str, Any]:
+def _item(
+    finding: Finding, lines: list[str], button: str | None, open_request: int | None
+) -> dict[str, Any]:
     block = section("\n".join(lines))
     block["block_id"] = truncate(f"{finding.kind}:{finding.resource_id}", 255)
     if finding.protected:
@@ -87,9 +94,10 @@ def bucket_block(finding: Finding, open_request: int | None = None) -> dict[str,
     sizes = finding.details.get("sizes")
     team = f"team {finding.team or '—'} · owner {who(finding.owner)}"
     if sizes is None:
-        lines = [f"*no data* · `{finding.resource_id}` · {finding.region}",
-                 f"{team} · no lifecycle policy; CloudWatch has no size data for it, "
-                 "so no estimate"]
+        lines = [
+            f"*no data* · `{finding.resource_id}` · {finding.region}",
+            f"{team} · no lifecycle policy; CloudWatch has no size data for it, so no estimate",
+        ]
     else:
         approx = "≈" if finding.approximate else ""
         lines = [
@@ -101,19 +109,25 @@ def bucket_block(finding: Finding, open_request: int | None = None) -> dict[str,
         ]
         tiering = Decimal(finding.details.get("tiering_saving") or 0)
         if tiering > 0:
-            lines.append(f"or Intelligent-Tiering instead: about {format_money(tiering)}/month "
-                         "(before its per-object monitoring fee)")
+            lines.append(
+                f"or Intelligent-Tiering instead: about {format_money(tiering)}/month "
+                "(before its per-object monitoring fee)"
+            )
     return _item(finding, lines, "Request lifecycle policy", open_request)
 
 
-def _group(title: str, findings: list[Finding], render: Any, budget: int,
-           open_requests: dict[str, int]) -> Blocks:
+def _group(
+    title: str, findings: list[Finding], render: Any, budget: int, open_requests: dict[str, int]
+) -> Blocks:
     blocks: Blocks = [section(title)]
-    shown = findings[:max(0, min(MAX_ITEMS, budget - 2))]
+    shown = findings[: max(0, min(MAX_ITEMS, budget - 2))]
     blocks += [render(f, open_requests.get(f.resource_id)) for f in shown]
     if len(findings) > len(shown):
-        blocks.append(context(f"…and {len(findings) - len(shown)} more not shown "
-                              "(narrow with team= or region=)."))
+        blocks.append(
+            context(
+                f"…and {len(findings) - len(shown)} more not shown (narrow with team= or region=)."
+            )
+        )
     return blocks
 
 
@@ -121,14 +135,24 @@ def _small_volumes(small: list[Finding], min_saving: Decimal) -> Blocks:
     if not small:
         return []
     together = sum((f.monthly_cost for f in small), Decimal("0.00"))
-    return [context(f"{len(small)} more gp2 volume(s) would each save less than "
-                    f"{format_money(min_saving)}/month: {format_money(together)}/month "
-                    "together, included in the total (`storage.min_monthly_saving`).")]
+    return [
+        context(
+            f"{len(small)} more gp2 volume(s) would each save less than "
+            f"{format_money(min_saving)}/month: {format_money(together)}/month "
+            "together, included in the total (`storage.min_monthly_saving`)."
+        )
+    ]
 
 
-def storage_message(report: StorageReport, *, scope: ScanFilter, prices: PriceTable,
-                    policy: str, open_requests: dict[str, int] | None = None,
-                    min_saving: Decimal = Decimal("0")) -> dict[str, Any]:
+def storage_message(
+    report: StorageReport,
+    *,
+    scope: ScanFilter,
+    prices: PriceTable,
+    policy: str,
+    open_requests: dict[str, int] | None = None,
+    min_saving: Decimal = Decimal("0"),
+) -> dict[str, Any]:
     """The `/storage` answer; gp2 volumes saving less than `min_saving` are only summed."""
     pending = open_requests or {}
     total = format_money(report.total)
@@ -139,8 +163,10 @@ def storage_message(report: StorageReport, *, scope: ScanFilter, prices: PriceTa
         note += " · ≈ estimated with us-east-1 prices (region not in the price table)"
     blocks.append(context(note))
     if report.failures:
-        lines = [f"• {f.where} ({f.kind}): {truncate(f.message, 200)}"
-                 for f in report.failures[:MAX_FAILURE_LINES]]
+        lines = [
+            f"• {f.where} ({f.kind}): {truncate(f.message, 200)}"
+            for f in report.failures[:MAX_FAILURE_LINES]
+        ]
         blocks.append(section(":warning: *Not scanned, so missing here:*\n" + "\n".join(lines)))
     if not report.volumes and not report.buckets:
         blocks.append(section(":tada: No gp2 volumes and no bucket without a lifecycle policy."))
@@ -149,19 +175,32 @@ def storage_message(report: StorageReport, *, scope: ScanFilter, prices: PriceTa
     if report.volumes:
         listed = [f for f in report.volumes if f.monthly_cost >= min_saving]
         small = [f for f in report.volumes if f.monthly_cost < min_saving]
-        blocks += _group(f"*gp2 volumes → gp3* — {len(report.volumes)} · "
-                         f"{format_money(report.volume_saving)}/month",
-                         listed, volume_block, room, pending)
+        blocks += _group(
+            f"*gp2 volumes → gp3* — {len(report.volumes)} · "
+            f"{format_money(report.volume_saving)}/month",
+            listed,
+            volume_block,
+            room,
+            pending,
+        )
         blocks += _small_volumes(small, min_saving)
     if report.buckets:
-        blocks += _group(f"*S3 buckets without a lifecycle policy* — {len(report.buckets)} · "
-                         f"{format_money(report.bucket_saving)}/month estimated",
-                         report.buckets, bucket_block, MAX_BLOCKS - len(blocks) - 1, pending)
-        blocks.append(context(
-            f"Proposed policy: {policy}. The saving is an estimate: CloudWatch gives each "
-            "bucket's bytes per storage class, not its objects' ages, so it assumes the "
-            "Standard bytes' age split configured in `storage.age_shares`; transition "
-            "requests, minimum durations and retrievals are not counted."))
+        blocks += _group(
+            f"*S3 buckets without a lifecycle policy* — {len(report.buckets)} · "
+            f"{format_money(report.bucket_saving)}/month estimated",
+            report.buckets,
+            bucket_block,
+            MAX_BLOCKS - len(blocks) - 1,
+            pending,
+        )
+        blocks.append(
+            context(
+                f"Proposed policy: {policy}. The saving is an estimate: CloudWatch gives each "
+                "bucket's bytes per storage class, not its objects' ages, so it assumes the "
+                "Standard bytes' age split configured in `storage.age_shares`; transition "
+                "requests, minimum durations and retrievals are not counted."
+            )
+        )
     return {"text": title, "blocks": blocks[:MAX_BLOCKS]}
 
 
@@ -171,7 +210,9 @@ def storage_help(command: str, usage: str, summary: str, policy: str) -> dict[st
         "text": f"{command}: {summary}",
         "blocks": [
             section(f"*{command}* — {summary}\n`{usage}`"),
-            context(f"Lifecycle policy proposed: {policy}. Anyone may request a change; the "
-                    "team's approvers or the owner decide, and the bot re-checks first."),
+            context(
+                f"Lifecycle policy proposed: {policy}. Anyone may request a change; the "
+                "team's approvers or the owner decide, and the bot re-checks first."
+            ),
         ],
     }

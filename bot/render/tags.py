@@ -48,9 +48,18 @@ def listed(report: TagReport) -> list[Checked]:
 def ask_value(item: Checked, owner_id: str) -> str:
     """The "Ask owner to fix" button's value: the resource, what it misses, whom to ask."""
     r = item.resource
-    return json.dumps({"id": r.resource_id, "n": r.name, "t": r.resource_type, "r": r.region,
-                       "a": r.account, "m": list(item.missing), "o": owner_id},
-                      separators=(",", ":"))
+    return json.dumps(
+        {
+            "id": r.resource_id,
+            "n": r.name,
+            "t": r.resource_type,
+            "r": r.region,
+            "a": r.account,
+            "m": list(item.missing),
+            "o": owner_id,
+        },
+        separators=(",", ":"),
+    )
 
 
 def _resource_block(item: Checked, owner_id: str | None) -> dict[str, Any]:
@@ -80,8 +89,11 @@ def _failures(failures: list[ScanFailure]) -> str:
     more = len(failures) - MAX_FAILURE_LINES
     if more > 0:
         lines.append(f"and {more} more")
-    return (":warning: Not everything could be read, so the figures leave out: "
-            + "; ".join(lines) + ".")
+    return (
+        ":warning: Not everything could be read, so the figures leave out: "
+        + "; ".join(lines)
+        + "."
+    )
 
 
 def tags_message(report: TagReport, *, owners: dict[str, str]) -> dict[str, Any]:
@@ -92,18 +104,25 @@ def tags_message(report: TagReport, *, owners: dict[str, str]) -> dict[str, Any]
     total = len(report.checked)
     blocks: Blocks = [header(title)]
     if total:
-        summary = (f"*{pct(report.pct)}* of {total} resource(s) carry every required tag "
-                   f"({required}); {total - report.compliant} do not.")
+        summary = (
+            f"*{pct(report.pct)}* of {total} resource(s) carry every required tag "
+            f"({required}); {total - report.compliant} do not."
+        )
     else:
         summary = f"No resources found{scope}. Required tags: {required}."
-    spend = (f"*Untagged spend this month:* {money(report.untagged_spend, report.currency)} "
-             "(no team tag, from Cost Explorer)" if report.untagged_spend is not None
-             else "*Untagged spend this month:* unavailable")
+    spend = (
+        f"*Untagged spend this month:* {money(report.untagged_spend, report.currency)} "
+        "(no team tag, from Cost Explorer)"
+        if report.untagged_spend is not None
+        else "*Untagged spend this month:* unavailable"
+    )
     blocks.append(section(f"{summary}\n{spend}"))
     teams = report.teams
     if teams and not report.team:
-        lines = [f"• {team_name(t.team)}: {pct(t.pct)} ({t.compliant} of {t.total})"
-                 for t in teams[:MAX_TEAM_LINES]]
+        lines = [
+            f"• {team_name(t.team)}: {pct(t.pct)} ({t.compliant} of {t.total})"
+            for t in teams[:MAX_TEAM_LINES]
+        ]
         blocks.append(section("*By team:*\n" + "\n".join(lines)))
     missing = report.missing
     if missing:
@@ -112,8 +131,12 @@ def tags_message(report: TagReport, *, owners: dict[str, str]) -> dict[str, Any]
     for item in listed(report):
         blocks.append(_resource_block(item, owners.get(item.owner or "")))
     if len(missing) > MAX_LISTED:
-        blocks.append(context(f"…and {len(missing) - MAX_LISTED} more not listed here "
-                              "(the ones missing most tags are shown first)."))
+        blocks.append(
+            context(
+                f"…and {len(missing) - MAX_LISTED} more not listed here "
+                "(the ones missing most tags are shown first)."
+            )
+        )
     notes = [n for n in (report.spend_note,) if n]
     if report.failures:
         notes.append(_failures(report.failures))
@@ -127,25 +150,39 @@ def owner_request_message(value: dict[str, Any], *, asked_by: str) -> dict[str, 
     label = LABELS.get(str(value.get("t")), str(value.get("t")))
     name = f" (`{value['n']}`)" if value.get("n") and value["n"] != value["id"] else ""
     missing = ", ".join(f"`{k}`" for k in value.get("m", []))
-    text = (f"<@{asked_by}> asks you to tag {label} `{value['id']}`{name} in {value['r']} "
-            f"(account {value['a']}): it is missing {missing}.")
-    return {"text": text, "blocks": [
-        section(f":label: {text}"),
-        context("Untagged resources cannot be attributed to a team's budget. "
-                "Run `/tags` to see your team's compliance."),
-    ]}
+    text = (
+        f"<@{asked_by}> asks you to tag {label} `{value['id']}`{name} in {value['r']} "
+        f"(account {value['a']}): it is missing {missing}."
+    )
+    return {
+        "text": text,
+        "blocks": [
+            section(f":label: {text}"),
+            context(
+                "Untagged resources cannot be attributed to a team's budget. "
+                "Run `/tags` to see your team's compliance."
+            ),
+        ],
+    }
 
 
 def owner_asked(value: dict[str, Any]) -> dict[str, Any]:
     """Ephemeral confirmation to whoever clicked "Ask owner to fix"."""
     missing = ", ".join(f"`{k}`" for k in value.get("m", []))
     text = f"Asked <@{value['o']}> to add {missing} to `{value['id']}`."
-    return {"text": text, "blocks": [section(f":white_check_mark: {text}")],
-            "response_type": "ephemeral", "replace_original": False}
+    return {
+        "text": text,
+        "blocks": [section(f":white_check_mark: {text}")],
+        "response_type": "ephemeral",
+        "replace_original": False,
+    }
 
 
 def tags_help(command: str, usage: str, summary: str, required: list[str]) -> dict[str, Any]:
     """`/tags help`."""
-    text = (f"*{command}* — {summary}\n`{usage}`\nRequired tags: "
-            + (", ".join(f"`{k}`" for k in required) or "none") + ".")
+    text = (
+        f"*{command}* — {summary}\n`{usage}`\nRequired tags: "
+        + (", ".join(f"`{k}`" for k in required) or "none")
+        + "."
+    )
     return {"text": f"{command} help", "blocks": [section(text)]}

@@ -84,8 +84,10 @@ class TagReport:
     @property
     def missing(self) -> list[Checked]:
         """The non-compliant resources, the ones missing most first."""
-        return sorted((c for c in self.checked if not c.compliant),
-                      key=lambda c: (-len(c.missing), c.team, c.resource.resource_id))
+        return sorted(
+            (c for c in self.checked if not c.compliant),
+            key=lambda c: (-len(c.missing), c.team, c.resource.resource_id),
+        )
 
     @property
     def missing_counts(self) -> dict[str, int]:
@@ -129,8 +131,7 @@ def untagged_spend(services: Services) -> tuple[Decimal | None, str, str | None]
     """This month's spend without a team tag so far: (amount, currency, note)."""
     today = services.now().date()
     try:
-        data = daily_costs(services, group=("team", "service"), start=month_start(today),
-                           end=today)
+        data = daily_costs(services, group=("team", "service"), start=month_start(today), end=today)
     except CostUnavailable as exc:
         return None, "USD", str(exc)
     except Exception as exc:  # the compliance figures still stand without the spend
@@ -149,6 +150,12 @@ def tag_report(services: Services, *, team: str | None = None) -> TagReport:
     if team is not None:
         checked = [c for c in checked if c.team.lower() == team.lower()]
     amount, currency, note = untagged_spend(services)
-    return TagReport(required=list(config.tags.required), checked=checked,
-                     failures=inventory.failures, team=team, untagged_spend=amount,
-                     currency=currency, spend_note=note)
+    return TagReport(
+        required=list(config.tags.required),
+        checked=checked,
+        failures=inventory.failures,
+        team=team,
+        untagged_spend=amount,
+        currency=currency,
+        spend_note=note,
+    )

@@ -25,9 +25,14 @@ ELB_TAG_BATCH = 20  # DescribeTags takes at most 20 ARNs
 
 #: IAM actions the listing needs (iam/finops-bot-readonly.json must grant them; a test checks).
 PERMISSIONS = (
-    "ec2:DescribeInstances", "ec2:DescribeVolumes", "ec2:DescribeSnapshots",
-    "ec2:DescribeAddresses", "elasticloadbalancing:DescribeLoadBalancers",
-    "elasticloadbalancing:DescribeTags", "s3:ListAllMyBuckets", "s3:GetBucketTagging",
+    "ec2:DescribeInstances",
+    "ec2:DescribeVolumes",
+    "ec2:DescribeSnapshots",
+    "ec2:DescribeAddresses",
+    "elasticloadbalancing:DescribeLoadBalancers",
+    "elasticloadbalancing:DescribeTags",
+    "s3:ListAllMyBuckets",
+    "s3:GetBucketTagging",
     "s3:GetBucketLocation",
 )
 
@@ -67,30 +72,44 @@ def _instances(client: Callable[[str], Any], region: str, account: str) -> list[
             if inst.get("State", {}).get("Name") in ("terminated", "shutting-down"):
                 continue
             tags = tag_dict(inst.get("Tags"))
-            found.append(TaggedResource(inst["InstanceId"], "ec2-instance", region, account,
-                                        tags, tags.get("Name", "")))
+            found.append(
+                TaggedResource(
+                    inst["InstanceId"], "ec2-instance", region, account, tags, tags.get("Name", "")
+                )
+            )
     return found
 
 
 def _volumes(client: Callable[[str], Any], region: str, account: str) -> list[TaggedResource]:
-    return [TaggedResource(v["VolumeId"], "ebs-volume", region, account, tags,
-                           tags.get("Name", ""))
-            for v in _pages(client("ec2"), "describe_volumes", "Volumes")
-            for tags in [tag_dict(v.get("Tags"))]]
+    return [
+        TaggedResource(v["VolumeId"], "ebs-volume", region, account, tags, tags.get("Name", ""))
+        for v in _pages(client("ec2"), "describe_volumes", "Volumes")
+        for tags in [tag_dict(v.get("Tags"))]
+    ]
 
 
 def _snapshots(client: Callable[[str], Any], region: str, account: str) -> list[TaggedResource]:
-    return [TaggedResource(s["SnapshotId"], "ebs-snapshot", region, account, tags,
-                           tags.get("Name", ""))
-            for s in _pages(client("ec2"), "describe_snapshots", "Snapshots", OwnerIds=["self"])
-            for tags in [tag_dict(s.get("Tags"))]]
+    return [
+        TaggedResource(s["SnapshotId"], "ebs-snapshot", region, account, tags, tags.get("Name", ""))
+        for s in _pages(client("ec2"), "describe_snapshots", "Snapshots", OwnerIds=["self"])
+        for tags in [tag_dict(s.get("Tags"))]
+    ]
 
 
 def _addresses(client: Callable[[str], Any], region: str, account: str) -> list[TaggedResource]:
     addresses = client("ec2").describe_addresses().get("Addresses", [])  # not paginated
-    return [TaggedResource(a.get("AllocationId") or a["PublicIp"], "elastic-ip", region, account,
-                           tags, tags.get("Name", "") or a.get("PublicIp", ""))
-            for a in addresses for tags in [tag_dict(a.get("Tags"))]]
+    return [
+        TaggedResource(
+            a.get("AllocationId") or a["PublicIp"],
+            "elastic-ip",
+            region,
+            account,
+            tags,
+            tags.get("Name", "") or a.get("PublicIp", ""),
+        )
+        for a in addresses
+        for tags in [tag_dict(a.get("Tags"))]
+    ]
 
 
 def _load_balancers(
@@ -101,11 +120,19 @@ def _load_balancers(
     arns = [b["LoadBalancerArn"] for b in balancers]
     tags_by_arn: dict[str, dict[str, str]] = {}
     for i in range(0, len(arns), ELB_TAG_BATCH):
-        for desc in elb.describe_tags(ResourceArns=arns[i:i + ELB_TAG_BATCH])["TagDescriptions"]:
+        for desc in elb.describe_tags(ResourceArns=arns[i : i + ELB_TAG_BATCH])["TagDescriptions"]:
             tags_by_arn[desc["ResourceArn"]] = tag_dict(desc.get("Tags"))
-    return [TaggedResource(b["LoadBalancerArn"], "load-balancer", region, account,
-                           tags_by_arn.get(b["LoadBalancerArn"], {}), b["LoadBalancerName"])
-            for b in balancers]
+    return [
+        TaggedResource(
+            b["LoadBalancerArn"],
+            "load-balancer",
+            region,
+            account,
+            tags_by_arn.get(b["LoadBalancerArn"], {}),
+            b["LoadBalancerName"],
+        )
+        for b in balancers
+    ]
 
 
 def _buckets(client: Callable[[str], Any], region: str, account: str) -> list[TaggedResource]:
@@ -144,13 +171,20 @@ def list_resources(
     inventory = Inventory()
     if not targets:
         return inventory
-    own = (caller_account(aws, targets[0].region)
-           if any(t.account == CURRENT_ACCOUNT for t in targets) else CURRENT_ACCOUNT)
+    own = (
+        caller_account(aws, targets[0].region)
+        if any(t.account == CURRENT_ACCOUNT for t in targets)
+        else CURRENT_ACCOUNT
+    )
     first_region: dict[str, str] = {}
     for t in targets:
         first_region.setdefault(t.account, t.region)
-    jobs = [(t, kind) for t in targets for kind in LISTERS
-            if kind != "s3-bucket" or first_region[t.account] == t.region]
+    jobs = [
+        (t, kind)
+        for t in targets
+        for kind in LISTERS
+        if kind != "s3-bucket" or first_region[t.account] == t.region
+    ]
 
     def run(job: tuple[Target, str]) -> tuple[list[TaggedResource], ScanFailure | None]:
         target, kind = job
@@ -162,8 +196,7 @@ def list_resources(
         try:
             return LISTERS[kind](client, target.region, account), None
         except Exception as exc:  # one target failing must not sink the report
-            log.warning("listing %s in %s/%s failed: %s", kind, target.account, target.region,
-                        exc)
+            log.warning("listing %s in %s/%s failed: %s", kind, target.account, target.region, exc)
             return [], ScanFailure(target.account, target.region, kind, describe_aws_error(exc))
 
     with ThreadPoolExecutor(max_workers=min(max_workers, len(jobs))) as pool:
@@ -175,8 +208,15 @@ def list_resources(
     return inventory
 
 
-def find_resource(aws: AwsClients, config: FinopsConfig, *, resource_type: str, region: str,
-                  account: str, resource_id: str) -> TaggedResource | None:
+def find_resource(
+    aws: AwsClients,
+    config: FinopsConfig,
+    *,
+    resource_type: str,
+    region: str,
+    account: str,
+    resource_id: str,
+) -> TaggedResource | None:
     """One resource as it is now (None when it is gone), by listing its kind in its target."""
     lister = LISTERS.get(resource_type)
     if lister is None:
@@ -186,5 +226,4 @@ def find_resource(aws: AwsClients, config: FinopsConfig, *, resource_type: str, 
     def client(service: str) -> Any:
         return aws.client(service, region=region, account=key)
 
-    return next((r for r in lister(client, region, account) if r.resource_id == resource_id),
-                None)
+    return next((r for r in lister(client, region, account) if r.resource_id == resource_id), None)

@@ -34,8 +34,10 @@ class UnassociatedAddresses(FindingKind):
 
     @staticmethod
     def _free(address: dict[str, Any]) -> bool:
-        return not address.get("AssociationId") and not address.get("InstanceId") and not (
-            address.get("NetworkInterfaceId")
+        return (
+            not address.get("AssociationId")
+            and not address.get("InstanceId")
+            and not (address.get("NetworkInterfaceId"))
         )
 
     def scan(self, ctx: TargetContext) -> list[Finding]:

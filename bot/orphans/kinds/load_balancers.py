@@ -36,9 +36,11 @@ class IdleLoadBalancers(FindingKind):
             "elbv2", "describe_target_groups", "TargetGroups", LoadBalancerArn=arn
         )
         return sum(
-            len(elbv2.describe_target_health(TargetGroupArn=g["TargetGroupArn"])[
-                "TargetHealthDescriptions"
-            ])
+            len(
+                elbv2.describe_target_health(TargetGroupArn=g["TargetGroupArn"])[
+                    "TargetHealthDescriptions"
+                ]
+            )
             for g in groups
         )
 
@@ -111,9 +113,9 @@ class IdleLoadBalancers(FindingKind):
     def recheck(self, ctx: TargetContext, resource_id: str) -> Finding:
         if resource_id.startswith("arn:"):
             try:
-                found = ctx.client("elbv2").describe_load_balancers(
-                    LoadBalancerArns=[resource_id]
-                )["LoadBalancers"]
+                found = ctx.client("elbv2").describe_load_balancers(LoadBalancerArns=[resource_id])[
+                    "LoadBalancers"
+                ]
             except ctx.client("elbv2").exceptions.LoadBalancerNotFoundException:
                 found = []
             if not found:

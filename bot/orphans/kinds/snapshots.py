@@ -78,17 +78,18 @@ class OrphanedSnapshots(FindingKind):
             monthly_cost=estimate.monthly,
             approximate=estimate.approximate,
             reason=f"source volume {snapshot.get('VolumeId') or '?'} is gone; no AMI uses it",
-            details={"volume_id": snapshot.get("VolumeId"), "size_gb": size,
-                     "description": snapshot.get("Description", "")},
+            details={
+                "volume_id": snapshot.get("VolumeId"),
+                "size_gb": size,
+                "description": snapshot.get("Description", ""),
+            },
         )
 
     def scan(self, ctx: TargetContext) -> list[Finding]:
         snapshots = ctx.paginate("ec2", "describe_snapshots", "Snapshots", OwnerIds=["self"])
         volumes, amis = _volume_ids(ctx), _ami_snapshot_ids(ctx)
         return [
-            self._finding(ctx, s)
-            for s in snapshots
-            if self._why_not(ctx, s, volumes, amis) is None
+            self._finding(ctx, s) for s in snapshots if self._why_not(ctx, s, volumes, amis) is None
         ]
 
     def recheck(self, ctx: TargetContext, resource_id: str) -> Finding:
