@@ -11,7 +11,6 @@ import logging
 from collections import Counter
 from datetime import date, timedelta
 
-from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 
 from bot.anomalies import service as anomalies
@@ -21,6 +20,7 @@ from bot.anomalies.messages import view_of
 from bot.anomalies.recommend import Contributor, recommend
 from bot.render.anomalies import anomaly_message
 from bot.services import Services
+from bot.slack.outbound import Outbound
 from jobs.posting import find_posted, post_once, update_posted, web_client
 from jobs.registry import scheduled
 from storage.models_alerts import Anomaly, PostedAlert
@@ -65,7 +65,7 @@ def anomalies_job(services: Services) -> str:
 
 def _series(
     services: Services,
-    client: WebClient,
+    client: Outbound,
     series: Series,
     thresholds: Thresholds,
     *,
@@ -89,7 +89,7 @@ def _series(
     return [_one(services, client, finding) for finding in found]
 
 
-def _one(services: Services, client: WebClient, finding: anomalies.Finding) -> str:
+def _one(services: Services, client: Outbound, finding: anomalies.Finding) -> str:
     """Post, update or leave alone one anomaly; returns what happened."""
     now = services.now()
     with services.db.session() as session:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from slack_sdk import WebClient
+from typing import Any
 
 from bot.services import Services
 from jobs.registry import scheduled
 
 
 @scheduled("expire-cleanups", trigger="interval", minutes=15)
-def expire_cleanups(services: Services, client: WebClient | None = None) -> str:
+def expire_cleanups(services: Services, client: Any = None) -> str:
     """Expire cleanup requests nobody decided in time (default 72 h) and update Slack."""
     from bot.remediation.expiry import expire_and_refresh
 
