@@ -37,18 +37,24 @@ class Stack:
     worker: OutboxWorker | None = None
 
 
-@pytest.fixture
-def moto_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
-    """A moto server (its URL in AWS_ENDPOINT_URL) and the fake AWS credentials."""
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    """A moto server for the module (each test makes its own resources)."""
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
-    env = {**AWS_ENV, "AWS_ENDPOINT_URL": f"http://{host}:{port}"}
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def moto_env(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The moto server's URL in AWS_ENDPOINT_URL and the fake AWS credentials."""
+    env = {**AWS_ENV, "AWS_ENDPOINT_URL": moto_url}
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    yield env
-    server.stop()
+    return env
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from standins.slack_console import SlackConsole
 from storage.db import Database
 from tests.conftest import make_env
 from tests.orphans_fixtures import CONFIG, Estate
-from tests.outbox_fixtures import answer_to, approvals, console, moto_env, request_cleanup  # noqa: F401
+from tests.outbox_fixtures import answer_to, approvals, console, moto_env, moto_url, request_cleanup  # noqa: F401
 
 
 def free_port() -> int:

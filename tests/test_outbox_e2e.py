@@ -17,6 +17,7 @@ from tests.outbox_fixtures import (  # noqa: F401 - fixtures
     approvals,
     console,
     moto_env,
+    moto_url,
     request_cleanup,
     stack,
 )
@@ -71,7 +72,8 @@ def test_redraw_after_a_429_ends_in_the_real_state(stack: Stack) -> None:
     updates = [c["ok"] for c in console.calls("chat.update") if c["args"]["channel"] == "C0PAY"]
     assert updates[:2] == [False, False] and updates[-1] is True
     assert len(updates) <= 4  # approved + executed coalesced into the redraws after the 429s
-    assert stack.estate.ec2().describe_volumes(VolumeIds=[])["Volumes"] == []
+    left = stack.estate.ec2().describe_volumes(Filters=[{"Name": "volume-id", "Values": [volume]}])
+    assert left["Volumes"] == []
     assert [r.dedupe_key for r in pending(stack.services)] == []
 
 

@@ -167,18 +167,32 @@ class OutboxWorker:
             tried += self._deliver(row_id) is not None
         return tried
 
-    def deliver_keys(self, keys: list[str]) -> dict[str, OutboxMessage | None]:
-        """Try the rows under `keys` once now (in order); each row as it is afterwards."""
+    def deliver_keys(
+        self, keys: list[str], *, wait: float = 3.0
+    ) -> dict[str, OutboxMessage | None]:
+        """Try the rows under `keys` once now (in order); each row as it is afterwards.
+        A row another worker is sending is waited for (up to `wait` seconds)."""
         found: dict[str, OutboxMessage | None] = {}
         for key in keys:
             with self.services.db.session() as session:
                 row = outbox.find(session, key)
             if row is not None:
-                self._deliver(row.id)
+                if self._deliver(row.id) is None:  # another worker has it: see how it went
+                    self._await_other(key, timeout=wait)
                 with self.services.db.session() as session:
                     row = outbox.find(session, key)
             found[key] = row
         return found
+
+    def _await_other(self, key: str, *, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.services.db.session() as session:
+                row = outbox.find(session, key)
+            claimed = row is not None and row.claimed_until is not None
+            if not claimed or row is None or row.state != "pending":
+                return
+            time.sleep(0.05)
 
     def _claim(self, row_id: int) -> OutboxMessage | None:
         now = _now()
