@@ -33,7 +33,7 @@ METHOD_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "conversations_open": "im:write",
 }
 
-CALL = re.compile(r"\bclient\.([a-z]+_[A-Za-z0-9_]+)\(")
+CALL = re.compile(r"\bclient\.([a-z]+_[A-Za-z0-9_]+)[(,]")  # a call, or a method passed on
 
 
 def web_api_calls() -> set[str]:

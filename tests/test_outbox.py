@@ -165,3 +165,17 @@ def test_two_workers_deliver_a_row_once(svc: Services, console: SlackConsole) ->
     for thread in threads:
         thread.join()
     assert len(console.messages("C0PAY")) == 1
+
+
+def test_one_module_calls_the_web_api_and_domain_code_never_imports_handlers() -> None:
+    root = Path(__file__).resolve().parent.parent
+    for package in ("bot", "jobs", "handlers"):
+        for path in (root / package).rglob("*.py"):
+            text = path.read_text()
+            where = path.relative_to(root).as_posix()
+            # the app factory (bot/app.py) registers the handlers: wiring, not domain code
+            if package != "handlers" and where != "bot/app.py":
+                assert "from handlers" not in text and "import handlers" not in text, where
+            if where != "bot/slack/outbound.py":
+                for method in ("chat_postMessage", "chat_update", "files_upload_v2"):
+                    assert method not in text, (where, method)
