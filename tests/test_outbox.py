@@ -151,20 +151,28 @@ def test_a_message_for_a_missing_channel_is_never_rerouted(
         assert session.scalar(select(PostedAlert).where(PostedAlert.dedupe_key == "m:1"))
 
 
-def test_two_workers_deliver_a_row_once(svc: Services, console: SlackConsole) -> None:
-    with svc.db.session() as session:
-        outbox.message(session, key="w:1", purpose="test", channel="C0PAY", message={"text": "x"})
-    other = OutboxWorker(svc, spacing=0)
+def test_two_processes_workers_deliver_each_row_once(
+    config_file: Path, database_url: str, console: SlackConsole
+) -> None:
     import threading
 
-    threads = [
-        threading.Thread(target=w.deliver_due) for w in (worker(svc), other, worker(svc), other)
-    ]
+    env = make_env(config_file, database_url, SLACK_API_URL=console.api_url)
+    replicas = [build_services(Settings.from_env(env)) for _ in range(2)]  # own engines
+    with replicas[0].db.session() as session:
+        for i in range(6):
+            outbox.message(
+                session, key=f"w:{i}", purpose="test", channel="C0PAY", message={"text": str(i)}
+            )
+    workers = [OutboxWorker(r, spacing=0) for r in replicas for _ in range(2)]
+    threads = [threading.Thread(target=w.deliver_due) for w in workers]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert len(console.messages("C0PAY")) == 1
+    assert sorted(m["text"] for m in console.messages("C0PAY")) == [str(i) for i in range(6)]
+    assert pending(replicas[0]) == []
+    for built in replicas:
+        built.db.dispose()
 
 
 def test_one_module_calls_the_web_api_and_domain_code_never_imports_handlers() -> None:
