@@ -80,7 +80,9 @@ def main() -> None:
             texts.append(message["text"])
             misrouted += not message["text"].endswith(channel)
             posts.setdefault(channel, []).append(float(message["ts"]))
-    gaps = [b - a for ts in posts.values() for a, b in zip(sorted(ts), sorted(ts)[1:], strict=False)]
+    gaps = [
+        b - a for ts in posts.values() for a, b in zip(sorted(ts), sorted(ts)[1:], strict=False)
+    ]
     limited = sum(1 for c in console.calls("chat.postMessage") if c["error"] == "ratelimited")
     report: dict[str, Any] = {
         "messages": args.messages,

@@ -92,6 +92,7 @@ def test_transient_errors_back_off_then_give_up_and_report(
     svc: Services, console: SlackConsole
 ) -> None:
     console.fail("chat.postMessage", channel="C0PAY", error="service_unavailable", status=503)
+    worker(svc).pacer.spacing = 0  # this test is about backoff, not spacing
     post(svc, "t:1")
     for _ in range(MAX_FAILURES):
         with svc.db.session() as session:  # skip the wait of the backoff

@@ -23,7 +23,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 
 from bot.services import Services
 from bot.slack import outbox
@@ -93,6 +93,7 @@ class OutboxWorker:
         self.pacer = Pacer(spacing)
         self.poll_seconds = poll_seconds
         self.name = f"{os.uname().nodename}:{os.getpid()}:{id(self):x}"
+        self._paused_for: float | None = None  # the shortest channel pause seen in a pass
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -128,27 +129,53 @@ class OutboxWorker:
         while not self._stop.is_set():
             try:
                 self.deliver_due()
+                pause = self._until_next_due()
             except Exception:
                 log.exception("outbox pass failed")
-            self._wake.wait(self.poll_seconds)
+                pause = self.poll_seconds
             self._wake.clear()
+            self._wake.wait(pause)
+
+    def _until_next_due(self) -> float:
+        """Seconds until a pending row is due or a paused channel opens (at most the poll
+        interval)."""
+        now = _now()
+        with self.services.db.session() as session:
+            due = session.scalar(
+                select(func.min(OutboxMessage.next_attempt_at)).where(
+                    OutboxMessage.state == "pending", OutboxMessage.next_attempt_at > now
+                )
+            )
+        pause = self.poll_seconds
+        if due is not None:
+            due = due if due.tzinfo else due.replace(tzinfo=UTC)
+            pause = min(pause, (due - now).total_seconds())
+        if self._paused_for is not None:
+            pause = min(pause, self._paused_for)
+        return max(0.02, pause)
 
     def drain(self, *, timeout: float = 30.0) -> int:
         """Deliver until nothing is due (or `timeout`); how many rows are still pending."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            if self.deliver_due() == 0:
+            self.deliver_due()
+            if not any(row.state == "pending" for row in pending(self.services)):
                 break
+            pause = self._until_next_due()
+            if time.monotonic() + pause >= deadline:
+                break
+            time.sleep(pause)
         return len(pending(self.services))
 
     # ------------------------------------------------------------- delivering
-    def deliver_due(self, *, limit: int = 50) -> int:
-        """One pass over the rows due now; how many were attempted."""
+    def deliver_due(self, *, limit: int = 500) -> int:
+        """One pass over the rows due now; how many were attempted. Rows for a channel
+        that is paused (spacing, Retry-After) are left for later without touching them."""
         now = _now()
         with self.services.db.session() as session:
-            ids = list(
-                session.scalars(
-                    select(OutboxMessage.id)
+            due = list(
+                session.execute(
+                    select(OutboxMessage.id, OutboxMessage.channel)
                     .where(
                         OutboxMessage.state == "pending",
                         OutboxMessage.next_attempt_at <= now,
@@ -161,10 +188,15 @@ class OutboxWorker:
                 )
             )
         tried = 0
-        for row_id in ids:
+        self._paused_for = None
+        for row_id, channel in due:
             if self._stop.is_set():
                 break
-            tried += self._deliver(row_id) is not None
+            wait = self.pacer.wait_seconds(channel) if channel else 0.0
+            if wait > 0.02:  # its channel is paused: other channels go first
+                self._paused_for = min(self._paused_for or wait, wait)
+                continue
+            tried += self._deliver(row_id, patient=False) is not None
         return tried
 
     def deliver_keys(
@@ -177,7 +209,7 @@ class OutboxWorker:
             with self.services.db.session() as session:
                 row = outbox.find(session, key)
             if row is not None:
-                if self._deliver(row.id) is None:  # another worker has it: see how it went
+                if self._deliver(row.id, patient=True) is None:  # another worker has it
                     self._await_other(key, timeout=wait)
                 with self.services.db.session() as session:
                     row = outbox.find(session, key)
@@ -212,8 +244,10 @@ class OutboxWorker:
                 return None
             return session.get(OutboxMessage, row_id)
 
-    def _deliver(self, row_id: int) -> OutboxMessage | None:
-        """Claim and send one row; None when it was not ours to send now."""
+    def _deliver(self, row_id: int, *, patient: bool) -> OutboxMessage | None:
+        """Claim and send one row; None when it was not ours to send now. `patient`: wait
+        out the channel's spacing (a handler answering a click) instead of deferring the
+        row so other channels go first (the worker's passes)."""
         row = self._claim(row_id)
         if row is None:
             return None
@@ -231,7 +265,7 @@ class OutboxWorker:
             return row
         try:
             channel = self._channel(drawn.channel)
-            posted = self._send(row, channel, drawn.message)
+            posted = self._send(row, channel, drawn.message, patient=patient)
         except SlackFailure as exc:
             self._failure(row, exc, row.channel or drawn.channel)
             return row
@@ -254,7 +288,9 @@ class OutboxWorker:
             return self.outbound.open_dm(channel)
         return channel
 
-    def _send(self, row: OutboxMessage, channel: str, message: dict[str, Any]) -> Posted:
+    def _send(
+        self, row: OutboxMessage, channel: str, message: dict[str, Any], *, patient: bool
+    ) -> Posted:
         if row.ts:
             self._record_attempt(row, channel)
             self.outbound.update(channel, row.ts, message)
@@ -267,7 +303,7 @@ class OutboxWorker:
                     self.outbound.update(channel, earlier, message)
                 return Posted(channel, earlier)
         wait = self.pacer.wait_seconds(channel)
-        if wait > self.pacer.spacing:
+        if wait > (self.pacer.spacing if patient else 0.02):
             raise _Paced(wait, channel)
         if wait > 0:
             time.sleep(wait)
@@ -326,7 +362,6 @@ class OutboxWorker:
                 .execution_options(synchronize_session=False)
             )
         row.last_error = error
-        self.wake()
 
     def _failure(self, row: OutboxMessage, exc: SlackFailure, channel: str | None) -> None:
         if exc.rate_limited:
