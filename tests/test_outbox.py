@@ -188,3 +188,35 @@ def test_one_module_calls_the_web_api_and_domain_code_never_imports_handlers() -
             if where != "bot/slack/outbound.py":
                 for method in ("chat_postMessage", "chat_update", "files_upload_v2"):
                     assert method not in text, (where, method)
+
+
+def test_outbox_cli_lists_pending_and_failed(
+    svc: Services,
+    console: SlackConsole,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import json
+
+    from bot.cli import main
+
+    console.fail("chat.postMessage", channel="C0SRCH", retry_after=30)
+    post(svc, "late:1", channel="C0SRCH")
+    post(svc, "gone:1", channel="C0NOPE")
+    for key, value in make_env(Path(svc.settings.config_path), svc.db.url).items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("SLACK_API_URL", console.api_url)
+    assert main(["outbox", "--format", "json"]) == 0
+    listed = {r["key"]: r for r in json.loads(capsys.readouterr().out)}
+    assert (
+        listed["late:1"]["state"] == "pending"
+        and "Retry-After 30" in listed["late:1"]["last_error"]
+    )
+    assert (
+        listed["gone:1"]["state"] == "failed"
+        and listed["gone:1"]["last_error"] == "channel_not_found"
+    )
+    assert main(["outbox"]) == 0
+    table = capsys.readouterr().out
+    assert "late:1" in table and "gone:1" in table and "channel_not_found" in table
+    assert main(["outbox", "retry", str(listed["late:1"]["id"])]) == 2  # not a failed one

@@ -79,12 +79,11 @@ def _retry(services: Services, row_id: int) -> int:
             .values(state="pending", failures=0, next_attempt_at=datetime.now(UTC))
             .execution_options(synchronize_session=False)
         )
-    if not getattr(result, "rowcount", 0):
+        row = session.get(OutboxMessage, row_id)
+    if not getattr(result, "rowcount", 0) or row is None:
         print(f"finops-bot: outbox {row_id} is not a failed delivery", file=sys.stderr)
         return 2
-    worker_for(services).deliver_due()
-    with services.db.session() as session:
-        row = session.get(OutboxMessage, row_id)
-    state = row.state if row is not None else "gone"
-    print(f"outbox {row_id}: {state} {row.last_error if row is not None else ''}".rstrip())
+    after = worker_for(services).deliver_keys([row.dedupe_key])[row.dedupe_key]
+    state = after.state if after is not None else "gone"
+    print(f"outbox {row_id}: {state} {after.last_error if after is not None else ''}".rstrip())
     return 0 if state == "delivered" else 1
