@@ -87,11 +87,11 @@ def message(
 def replace(session: Session, *, key: str, message: dict[str, Any] | None = None) -> bool:
     """Show a new version of the message under `key` (chat.update once it is posted;
     posted in its latest version if it is not yet). False when there is no such message."""
+    # next_attempt_at is kept: a row waiting out a Retry-After goes on waiting
     values: dict[str, Any] = {
         "revision": OutboxMessage.revision + 1,
         "state": "pending",
         "failures": 0,
-        "next_attempt_at": datetime.now(UTC),
     }
     if message is not None:
         values["content"] = {"message": message}
