@@ -123,3 +123,15 @@ def request_changed(session: Session, request_id: int, *, requested_by: str) -> 
             )
         else:
             replace(session, key=key)
+
+
+def pending(services: Any) -> list[OutboxMessage]:
+    """Rows not delivered in their latest revision (pending) and failed ones."""
+    with services.db.session() as session:
+        return list(
+            session.scalars(
+                select(OutboxMessage)
+                .where(OutboxMessage.state.in_(("pending", "failed")))
+                .order_by(OutboxMessage.id)
+            )
+        )

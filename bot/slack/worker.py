@@ -1,83 +1,43 @@
 """The outbox worker: delivers what `bot.slack.outbox` queued, once, to its own channel.
 
-- A row is claimed (a short lease) before it is sent, so two workers (serve and clock, or
-  two replicas) never send the same row at once.
-- Posts carry the row's dedupe key in message metadata. A row that was tried before and has
-  no ts (the process may have died after Slack accepted it) is first looked for in the
-  channel's recent history, so a retry never posts a second copy.
-- 429: the row waits `Retry-After` and the channel is paused as long; transient errors back
-  off exponentially (2 s, 4 s, ... 5 min) up to `MAX_FAILURES` in a row; posts to one
-  channel are spaced `spacing` seconds apart (Slack allows about one per second).
-- A message is only ever sent to its own channel. Undeliverable (channel_not_found,
-  not_in_channel, retries exhausted): the row is kept as `failed` (`finops-bot outbox`
-  lists it) and default_channel is told why.
+Rows are claimed with a short lease (several workers share the table); posts carry their
+dedupe key in metadata and an uncertain earlier try is looked for before posting again;
+429s wait Retry-After, transient errors back off, posts to a channel are spaced; the
+undeliverable are kept as `failed` and reported to default_channel. See README "Delivering
+to Slack: the outbox".
 """
 
 from __future__ import annotations
 
 import logging
 import os
-import random
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from bot.services import Services
 from bot.slack import outbox
-from bot.slack.outbound import TRANSIENT_ERRORS, Outbound, Posted, SlackFailure, outbound_for
-from bot.slack.renderers import RENDERERS, Drawn, after_delivery
+from bot.slack.outbound import Outbound, Posted, SlackFailure, outbound_for
+from bot.slack.outbox import pending
+from bot.slack.outcomes import MAX_FAILURES, Outcomes
+from bot.slack.pacing import (
+    Paced,
+    Pacer,
+    now_utc,
+    uncertain,
+)
+from bot.slack.renderers import RENDERERS, Drawn
 from storage.models_outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
 
-MAX_FAILURES = 6
 LEASE = timedelta(seconds=60)
-MAX_BACKOFF_SECONDS = 300.0
-#: `last_error` while a call is in flight; still there after a crash.
-SENDING = "sending"
 
 
-def uncertain(last_error: str) -> bool:
-    """After this outcome an earlier post may have landed: look for it before posting again
-    (a crash mid-call, a dropped connection, a 5xx; not a 429 or a clear refusal)."""
-    if last_error == SENDING or last_error.startswith("http_5"):
-        return True
-    return last_error in TRANSIENT_ERRORS and last_error != "ratelimited"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class Pacer:
-    """Per-channel pacing: at most one post per `spacing` seconds, and 429 pauses."""
-
-    def __init__(self, spacing: float) -> None:
-        self.spacing = spacing
-        self._next: dict[str, float] = {}
-        self._lock = threading.Lock()
-
-    def wait_seconds(self, channel: str) -> float:
-        """How long until `channel` may be posted to."""
-        with self._lock:
-            return max(0.0, self._next.get(channel, 0.0) - time.monotonic())
-
-    def posted(self, channel: str) -> None:
-        """A post went to `channel` now."""
-        with self._lock:
-            later = time.monotonic() + self.spacing
-            self._next[channel] = max(self._next.get(channel, 0.0), later)
-
-    def pause(self, channel: str, seconds: float) -> None:
-        """Slack said wait (Retry-After)."""
-        with self._lock:
-            self._next[channel] = max(self._next.get(channel, 0.0), time.monotonic() + seconds)
-
-
-class OutboxWorker:
+class OutboxWorker(Outcomes):
     """Delivers due outbox rows; `deliver_keys` for a handler that wants it done now."""
 
     def __init__(
@@ -139,7 +99,7 @@ class OutboxWorker:
     def _until_next_due(self) -> float:
         """Seconds until a pending row is due or a paused channel opens (at most the poll
         interval)."""
-        now = _now()
+        now = now_utc()
         with self.services.db.session() as session:
             due = session.scalar(
                 select(func.min(OutboxMessage.next_attempt_at)).where(
@@ -171,7 +131,7 @@ class OutboxWorker:
     def deliver_due(self, *, limit: int = 500) -> int:
         """One pass over the rows due now; how many were attempted. Rows for a channel
         that is paused (spacing, Retry-After) are left for later without touching them."""
-        now = _now()
+        now = now_utc()
         with self.services.db.session() as session:
             due = list(
                 session.execute(
@@ -221,13 +181,15 @@ class OutboxWorker:
         while time.monotonic() < deadline:
             with self.services.db.session() as session:
                 row = outbox.find(session, key)
-            claimed = row is not None and row.claimed_until is not None
-            if not claimed or row is None or row.state != "pending":
+            if row is None or row.state != "pending" or row.claimed_until is None:
                 return
+            until = row.claimed_until
+            if (until if until.tzinfo else until.replace(tzinfo=UTC)) < now_utc():
+                return  # a lapsed lease (its worker died): nobody is sending it
             time.sleep(0.05)
 
     def _claim(self, row_id: int) -> OutboxMessage | None:
-        now = _now()
+        now = now_utc()
         with self.services.db.session() as session:
             result = session.execute(
                 update(OutboxMessage)
@@ -269,7 +231,7 @@ class OutboxWorker:
         except SlackFailure as exc:
             self._failure(row, exc, row.channel or drawn.channel)
             return row
-        except _Paced as paced:
+        except Paced as paced:
             self._later(row, paced.seconds, row.last_error, channel=paced.channel)
             return row
         self._done(row, posted, row.revision)
@@ -296,7 +258,7 @@ class OutboxWorker:
             self.outbound.update(channel, row.ts, message)
             return Posted(channel, row.ts)
         if uncertain(row.last_error):  # an earlier try may have reached Slack
-            earlier = self.outbound.find_posted(channel, row.dedupe_key)
+            earlier = self._find_earlier(channel, row.dedupe_key)
             if earlier is not None:
                 log.info("outbox %s was already posted (ts %s)", row.dedupe_key, earlier)
                 if row.revision > 1:
@@ -304,7 +266,7 @@ class OutboxWorker:
                 return Posted(channel, earlier)
         wait = self.pacer.wait_seconds(channel)
         if wait > (self.pacer.spacing if patient else 0.02):
-            raise _Paced(wait, channel)
+            raise Paced(wait, channel)
         if wait > 0:
             time.sleep(wait)
         self._record_attempt(row, channel)
@@ -313,149 +275,20 @@ class OutboxWorker:
         finally:
             self.pacer.posted(channel)
 
-    # ------------------------------------------------------------- outcomes
-    def _record_attempt(self, row: OutboxMessage, channel: str) -> None:
-        with self.services.db.session() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id)
-                .values(channel=channel, attempts=OutboxMessage.attempts + 1, last_error=SENDING)
-                .execution_options(synchronize_session=False)
-            )
-        row.channel = channel
-
-    def _done(self, row: OutboxMessage, posted: Posted | None, revision: int) -> None:
-        values: dict[str, Any] = {
-            "delivered_revision": revision,
-            "state": case((OutboxMessage.revision == revision, "delivered"), else_="pending"),
-            "claimed_until": None,
-            "failures": 0,
-            "last_error": "",
-            "delivered_at": _now(),
-        }
-        if posted is not None:
-            values.update(ts=posted.ts, channel=posted.channel)
-        with self.services.db.session() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id)
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-        if posted is not None:
-            _record_alert(self.services, row, posted)
-            after_delivery(self.services, row.content or {}, posted)
-
-    def _later(
-        self, row: OutboxMessage, seconds: float, error: str, *, channel: str | None = None
-    ) -> None:
-        with self.services.db.session() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id)
-                .values(
-                    next_attempt_at=_now() + timedelta(seconds=seconds),
-                    claimed_until=None,
-                    last_error=error,
-                    **({"channel": channel} if channel else {}),
-                )
-                .execution_options(synchronize_session=False)
-            )
-        row.last_error = error
-
-    def _failure(self, row: OutboxMessage, exc: SlackFailure, channel: str | None) -> None:
-        if exc.rate_limited:
-            seconds = exc.retry_after or 1.0
-            if channel:
-                self.pacer.pause(channel, seconds)
-            log.info("outbox %s: rate limited, retry in %.0f s", row.dedupe_key, seconds)
-            self._later(row, seconds, f"rate limited by Slack (Retry-After {seconds:g} s)")
-            return
-        failures = row.failures + 1
-        if exc.transient and failures < MAX_FAILURES:
-            backoff = min(MAX_BACKOFF_SECONDS, 2.0**failures) * random.uniform(0.8, 1.2)
-            log.warning("outbox %s: %s, retry in %.0f s", row.dedupe_key, exc, backoff)
-            with self.services.db.session() as session:
-                session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id == row.id)
-                    .values(failures=failures)
-                    .execution_options(synchronize_session=False)
-                )
-            row.failures = failures
-            self._later(row, backoff, exc.error)
-            return
-        reason = exc.error if not exc.transient else f"{exc.error} ({failures} attempts)"
-        self._failed(row, reason, channel)
-
-    def _failed(self, row: OutboxMessage, reason: str, channel: str | None) -> None:
-        log.warning("outbox %s undeliverable to %s: %s", row.dedupe_key, channel, reason)
-        with self.services.db.session() as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == row.id)
-                .values(state="failed", claimed_until=None, last_error=reason)
-                .execution_options(synchronize_session=False)
-            )
-            default = self.services.config.default_channel
-            if row.purpose != "report" and channel != default:
-                where = f"<#{channel}>" if channel and channel[:1] in "CG" else f"`{channel}`"
-                outbox.message(
-                    session,
-                    key=f"report:{row.id}:{row.revision}",
-                    purpose="report",
-                    channel=default,
-                    message=_report(row, where, reason),
-                )
-        row.state, row.last_error = "failed", reason
-        self.wake()
+    def _find_earlier(self, channel: str, key: str) -> str | None:
+        """The ts of an earlier post of `key` in `channel`. Slack unable to say for now
+        (429, outage): SlackFailure, try later. Unable to say at all (say the app lacks
+        channels:history): None, so the message is posted rather than lost."""
+        try:
+            return self.outbound.find_posted(channel, key)
+        except SlackFailure as exc:
+            if exc.transient:
+                raise
+            log.warning("cannot look for %s in %s (%s): posting it", key, channel, exc.error)
+            return None
 
 
-class _Paced(Exception):
-    """The channel is paused for longer than the spacing: try the row later."""
-
-    def __init__(self, seconds: float, channel: str) -> None:
-        super().__init__(f"paused {seconds:.1f} s")
-        self.seconds = seconds
-        self.channel = channel
-
-
-def _report(row: OutboxMessage, where: str, reason: str) -> dict[str, Any]:
-    text = (
-        f":warning: Could not deliver a message ({row.purpose}, `{row.dedupe_key}`) to "
-        f"{where}: {reason}. It is kept in the outbox (`finops-bot outbox`); invite the bot "
-        "to the channel or fix the channel in finops.yml."
-    )
-    return {"text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
-
-
-def _record_alert(services: Services, row: OutboxMessage, posted: Posted) -> None:
-    """An alert's PostedAlert learns its ts and channel (jobs update it by them)."""
-    alert_key = (row.content or {}).get("alert_key")
-    if not alert_key:
-        return
-    from storage.models_alerts import PostedAlert
-
-    with services.db.session() as session:
-        session.execute(
-            update(PostedAlert)
-            .where(PostedAlert.dedupe_key == alert_key)
-            .values(ts=posted.ts, channel=posted.channel)
-            .execution_options(synchronize_session=False)
-        )
-
-
-def pending(services: Services) -> list[OutboxMessage]:
-    """Rows not delivered in their latest revision (pending) and failed ones."""
-    with services.db.session() as session:
-        return list(
-            session.scalars(
-                select(OutboxMessage)
-                .where(OutboxMessage.state.in_(("pending", "failed")))
-                .order_by(OutboxMessage.id)
-            )
-        )
-
+__all__ = ["MAX_FAILURES", "OutboxWorker", "pending", "start_worker", "worker_for"]
 
 _GUARD = threading.Lock()
 
