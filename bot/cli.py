@@ -34,7 +34,7 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply migrations (also done on every start)")
     commands.add_parser("check-config", help="validate finops.yml and the environment, then exit")
-    from bot.orphans import commands as orphan_commands
+    from bot import scan_commands as orphan_commands
 
     orphan_commands.add_parsers(commands)
     from bot.anomalies import commands as anomaly_commands
@@ -95,7 +95,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return answer
     services = build_services(settings)
     log.info("config %s loaded; database %s", settings.config_path, redact_url(services.db.url))
-    from bot.orphans import commands as orphan_commands
+    from bot import scan_commands as orphan_commands
 
     code = orphan_commands.run(args, services)
     if code is not None:

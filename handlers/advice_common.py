@@ -11,8 +11,8 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot.args import ArgumentError, parse_args
+from bot.findings.scope import ScanFilter
 from bot.orphans.query import check_scope
-from bot.orphans.scanner import ScanFilter
 from bot.remediation.service import RequestResult, ResourceRef
 from bot.render import remediation as render
 from bot.render.common import error_message

@@ -11,7 +11,8 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.advice.catalogue import default_catalogue
-from bot.advice.compute import request_change, scan_compute
+from bot.advice.compute import scan_compute
+from bot.inventory.requests import request_compute_change as request_change
 from bot.remediation import requests as store
 from bot.render.common import section
 from bot.render.compute import compute_help, compute_message

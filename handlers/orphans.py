@@ -8,8 +8,8 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 
 from bot.args import ArgumentError
+from bot.findings.prices import default_prices
 from bot.orphans.model import load_kinds
-from bot.orphans.prices import default_prices
 from bot.orphans.query import parse_scope
 from bot.orphans.scanner import ScanFilter, scan
 from bot.remediation.requests import open_requests

@@ -11,7 +11,8 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.advice.catalogue import default_catalogue
-from bot.advice.rightsizing import request_change, scan_rightsizing
+from bot.advice.rightsizing import scan_rightsizing
+from bot.inventory.requests import request_rightsize_change as request_change
 from bot.remediation import requests as store
 from bot.remediation.service import RequestResult, ResourceRef
 from bot.render.common import section

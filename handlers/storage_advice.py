@@ -9,9 +9,10 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.advice.storage import request_change, scan_storage
+from bot.advice.storage import scan_storage
 from bot.advice.storage_buckets import policy_text
-from bot.orphans.prices import default_prices
+from bot.findings.prices import default_prices
+from bot.inventory.requests import request_storage_change as request_change
 from bot.remediation import requests as store
 from bot.render.common import section
 from bot.render.storage_advice import storage_help, storage_message

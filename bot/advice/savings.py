@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bot.aws import describe_aws_error
-from bot.orphans.model import Finding
-from bot.orphans.scanner import ScanFailure, ScanFilter
+from bot.findings.model import Finding
+from bot.findings.scope import ScanFailure, ScanFilter
 from bot.services import Services
 
 log = logging.getLogger(__name__)
