@@ -87,6 +87,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         for spec in load_jobs().values():
             when = describe_schedule(spec, schedule)
             print(f"{spec.name:<16} {when:<44} {spec.description}")
+        from bot.inventory.schedule_cost import print_projected_cost
+
+        print_projected_cost(settings)
         return 0
     from bot.anomalies import commands as anomaly_commands
 

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.config_advice import ComputeConfig, RightsizingConfig
+from bot.config_advice import ComputeConfig, InventoryConfig, RightsizingConfig
 from bot.config_base import ConfigError
 from bot.config_errors import describe_error
 from bot.settings import (
@@ -335,6 +335,7 @@ class FinopsConfig(_Strict):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     rightsizing: RightsizingConfig = Field(default_factory=RightsizingConfig)
     compute: ComputeConfig = Field(default_factory=ComputeConfig)
+    inventory: InventoryConfig = Field(default_factory=InventoryConfig)
 
     @field_validator("regions")
     @classmethod

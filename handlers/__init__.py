@@ -17,6 +17,7 @@ from bot.render.anomalies import AnomalyAction
 from bot.render.common import CommandHelp
 from bot.render.compute import ComputeAction
 from bot.render.cost import CostAction
+from bot.render.listing import ListingAction
 from bot.render.orphans import OrphanAction
 from bot.render.remediation import CleanupAction
 from bot.render.rightsize import RightsizeAction
@@ -29,6 +30,7 @@ from handlers import (
     compute,
     cost,
     finops,
+    listings,
     orphans,
     rightsize,
     savings,
@@ -81,6 +83,8 @@ ACTIONS: list[tuple[str, Callable[..., Any]]] = [
     (AnomalyAction.EXPECTED, anomaly_actions.handle_anomaly_feedback),
     (AnomalyAction.INVESTIGATING, anomaly_actions.handle_anomaly_feedback),
     (TagsAction.ASK_OWNER, tags.handle_ask_owner),
+    (ListingAction.REFRESH, listings.handle_refresh),
+    (ListingAction.CSV, listings.handle_csv),
 ]
 
 

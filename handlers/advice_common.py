@@ -20,24 +20,29 @@ from bot.services import Services
 from handlers.cleanup_actions import announce_request
 
 
+def advice_scope(services: Services, text: str, *, command: str) -> tuple[ScanFilter, bool]:
+    """`(scope, wants_help)` from `team=NAME region=R [help]`; ArgumentError on a mistake."""
+    args = parse_args(text, keys=("team", "region"), words=("help",), command=command)
+    options = {k: v.strip().lower() for k, v in args.options.items()}
+    scope = check_scope(
+        services.config,
+        team=options.get("team") or None,
+        region=options.get("region") or None,
+        kind=None,
+    )
+    return scope, "help" in args.words
+
+
 def scope_or_answer(
     ack: Ack, text: str, services: Services, *, command: str, usage: str
 ) -> tuple[ScanFilter, bool] | None:
     """`(scope, wants_help)` from `team=NAME region=R [help]`; on a mistake, ack with what
     was wrong and what would work, and return None."""
     try:
-        args = parse_args(text, keys=("team", "region"), words=("help",), command=command)
-        options = {k: v.strip().lower() for k, v in args.options.items()}
-        scope = check_scope(
-            services.config,
-            team=options.get("team") or None,
-            region=options.get("region") or None,
-            kind=None,
-        )
+        return advice_scope(services, text, command=command)
     except ArgumentError as exc:
         ack(**error_message(str(exc), hint=f"Usage: `{usage}`"))
         return None
-    return scope, "help" in args.words
 
 
 def request_from_click(

@@ -165,6 +165,8 @@ class FindingKind:
     #: "describe" kinds follow the inventory's refresh; "metrics" kinds read CloudWatch
     #: (GetMetricData bills per metric) and refresh once a day by default.
     refresh: ClassVar[str] = "describe"
+    #: GetMetricData metrics one scanned resource costs (for the projected API cost).
+    metrics_per_resource: ClassVar[int] = 0
     #: Finding kinds this scan produces (default: its own name).
     emits: ClassVar[tuple[str, ...]] = ()
 

@@ -19,6 +19,7 @@ from bot.remediation import requests as store
 from bot.remediation.actions import ACTIONS
 from bot.remediation.authz import EmailResolver, may_decide
 from bot.services import Services
+from storage import inventory_updates
 from storage.models_remediation import CleanupRequest
 
 log = logging.getLogger(__name__)
@@ -273,6 +274,8 @@ def _finish(
             before=before.to_json() if before else None,
             created=created or [],
         )
+        if event in ("executed", "skipped"):  # the inventory shows it at once, no rescan
+            inventory_updates.changed(session, fresh, gone=event == "executed")
     return Execution(event, fresh, result)
 
 
@@ -326,6 +329,7 @@ def restore(
         fresh = store.get_request(session, request_id)
         assert fresh is not None
         store.append_event(session, fresh, "restored", actor=user, now=now, result=message)
+        inventory_updates.changed(session, fresh, gone=False)
     return Execution("restored", fresh, message)
 
 

@@ -24,6 +24,7 @@ class BucketLifecycle(FindingKind):
     )
     family = "storage"
     refresh = "metrics"
+    metrics_per_resource = 2
 
     def scan(self, ctx: TargetContext) -> list[Finding]:
         return scan_buckets({ctx.region: ctx})

@@ -29,6 +29,7 @@ class EcsCapacity(FindingKind):
     )
     family = "compute"
     refresh = "metrics"
+    metrics_per_resource = 2
     emits = (ecs.KIND_ECS, ecs.KIND_FARGATE)
 
     def scan_target(self, ctx: TargetContext) -> tuple[list[Finding], dict[str, Any]]:

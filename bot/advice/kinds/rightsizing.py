@@ -21,6 +21,7 @@ class Rightsizing(FindingKind):
     permissions = advice.PERMISSIONS
     family = "rightsize"
     refresh = "metrics"
+    metrics_per_resource = 1
     emits = (advice.KIND_IDLE, advice.KIND_OVERSIZED)
 
     def scan_target(self, ctx: TargetContext) -> tuple[list[Finding], dict[str, Any]]:
