@@ -12,10 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bot.aws import describe_aws_error
 from bot.findings.scope import ScanFilter
 from bot.inventory.listing import all_kinds, refresh_and_wait
 from bot.inventory.reports import savings_report
-from bot.aws import describe_aws_error
 from bot.services import Services
 from bot.tags.compliance import TeamCompliance, checked_inventory, team_compliance
 from bot.tags.inventory import list_resources

@@ -98,14 +98,12 @@ def with_freshness(
     refreshing: bool,
     failures: int = 0,
 ) -> dict[str, Any]:
-    """`message` with the "as of" line under its header and the buttons at the end
-    (blocks before the last one give way when Slack's 50-block limit would be passed)."""
+    """`message` with the "as of" line and the buttons at its end (blocks before the
+    last one give way when Slack's 50-block limit would be passed)."""
     blocks = list(message.get("blocks", []))
-    line = context(freshness_line(as_of, refreshing=refreshing, failures=failures))
-    at = 1 if blocks and blocks[0].get("type") == "header" else 0
-    blocks.insert(at, line)
-    while len(blocks) + 1 > MAX_BLOCKS and len(blocks) > at + 2:
+    while len(blocks) + 2 > MAX_BLOCKS and len(blocks) > 2:
         blocks.pop(-2)
+    blocks.append(context(freshness_line(as_of, refreshing=refreshing, failures=failures)))
     blocks.append(listing_buttons(command, text, refreshing=refreshing))
     return {**message, "blocks": blocks}
 
