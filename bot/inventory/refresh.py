@@ -19,6 +19,7 @@ from datetime import timedelta
 from functools import partial
 
 from bot.aws import CURRENT_ACCOUNT, describe_aws_error
+from bot.findings.model import TargetContext
 from bot.findings.registry import load_kinds
 from bot.findings.scope import caller_account, target_context
 from bot.inventory import store
@@ -45,13 +46,17 @@ class Refresher:
         self.scans = 0
 
     def refresh(self, keys: list[TargetKey]) -> list[Future[str]]:
-        """Start (or join) a scan of each target; futures answer scanned/failed/joined."""
+        """Start (or join) a scan of each target; futures answer scanned/failed/joined.
+
+        The kinds of one account and region refreshed together share one context, so a
+        listing two kinds need (all volumes, say) is read once."""
         futures = []
+        batch = _Batch(self)
         with self._lock:
             for key in keys:
                 running = self._inflight.get(key)
                 if running is None:
-                    running = self._pool.submit(self._run, key)
+                    running = self._pool.submit(self._run, key, batch)
                     self._inflight[key] = running
                     running.add_done_callback(partial(self._done, key))
                 futures.append(running)
@@ -73,7 +78,7 @@ class Refresher:
             self._own_account = caller_account(self.services.aws, key.region)
         return self._own_account
 
-    def _run(self, key: TargetKey) -> str:
+    def _run(self, key: TargetKey, batch: _Batch) -> str:
         services = self.services
         ttl = timedelta(seconds=services.config.inventory.claim_seconds)
         generation, _ = store.generation(services.db, key)
@@ -83,14 +88,7 @@ class Refresher:
         try:
             if kind is None:
                 raise LookupError(f"finding kind {key.kind!r} is not registered")
-            ctx = target_context(
-                services.aws,
-                services.config,
-                account=key.account,
-                region=key.region,
-                now=services.now(),
-                account_id=self._account_id(key),
-            )
+            ctx = batch.context(key)
             with self._lock:
                 self.scans += 1
             findings, extras = kind.scan_target(ctx)
@@ -123,6 +121,31 @@ class Refresher:
     def shutdown(self) -> None:
         """Stop taking work; let running scans finish."""
         self._pool.shutdown(wait=True)
+
+
+class _Batch:
+    """Contexts shared by the targets of one refresh, one per account and region."""
+
+    def __init__(self, refresher: Refresher) -> None:
+        self.refresher = refresher
+        self.moment = refresher.services.now()
+        self._lock = threading.Lock()
+        self._contexts: dict[tuple[str, str], TargetContext] = {}
+
+    def context(self, key: TargetKey) -> TargetContext:
+        services = self.refresher.services
+        with self._lock:
+            where = (key.account, key.region)
+            if where not in self._contexts:
+                self._contexts[where] = target_context(
+                    services.aws,
+                    services.config,
+                    account=key.account,
+                    region=key.region,
+                    now=self.moment,
+                    account_id=self.refresher._account_id(key),
+                )
+            return self._contexts[where]
 
 
 _REFRESHERS: dict[int, Refresher] = {}
