@@ -43,7 +43,7 @@ def test_twenty_at_once_cause_one_scan_per_target(svc: Services, estate: Estate)
     assert refresher_for(svc).scans == targets
     fresh = list_findings(svc, kinds=ORPHANS, scope=ScanFilter())
     assert not fresh.refreshing and fresh.as_of == svc.now()
-    assert [(f.resource_id, f.monthly_cost) for f in fresh.findings][0] == (
+    assert next((f.resource_id, f.monthly_cost) for f in fresh.findings) == (
         volume,
         Decimal("10.00"),
     )
@@ -52,11 +52,11 @@ def test_twenty_at_once_cause_one_scan_per_target(svc: Services, estate: Estate)
 
 
 def test_stale_listing_answers_then_updates(svc: Services, estate: Estate, clock: Clock) -> None:
-    refresh_and_wait(svc, kinds=ORPHANS + ["rightsizing"], scope=ScanFilter())
+    refresh_and_wait(svc, kinds=[*ORPHANS, "rightsizing"], scope=ScanFilter())
     scans = refresher_for(svc).scans
     added = estate.volume(50, "gp3", "payments")
     clock.advance(minutes=16)  # past inventory.max_age_minutes (15)
-    listing = list_findings(svc, kinds=ORPHANS + ["rightsizing"], scope=ScanFilter())
+    listing = list_findings(svc, kinds=[*ORPHANS, "rightsizing"], scope=ScanFilter())
     assert listing.refreshing and added not in [f.resource_id for f in listing.findings]
     landed: list[Listing] = []
     done = threading.Event()
