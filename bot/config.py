@@ -15,7 +15,12 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.config_advice import ComputeConfig, InventoryConfig, RightsizingConfig
+from bot.config_advice import (
+    ComputeConfig,
+    InventoryConfig,
+    OrganizationConfig,
+    RightsizingConfig,
+)
 from bot.config_base import ConfigError
 from bot.config_errors import describe_error
 from bot.settings import (
@@ -323,6 +328,7 @@ class FinopsConfig(_Strict):
 
     regions: list[str] = Field(min_length=1)
     accounts: list[AccountConfig] = Field(default_factory=list)
+    organization: OrganizationConfig | None = None
     default_channel: str
     tags: TagsConfig = Field(default_factory=TagsConfig)
     teams: dict[str, TeamConfig] = Field(default_factory=dict)

@@ -66,3 +66,12 @@ class InventoryConfig(_Strict):
     concurrency: int = Field(default=8, gt=0, le=64)
     #: How long a worker's claim on a target lasts before another may take it over.
     claim_seconds: int = Field(default=300, gt=0)
+
+
+class OrganizationConfig(_Strict):
+    """`organization:`: read every active account of the AWS Organization (listed with
+    organizations:ListAccounts from the management or a delegated account) through the
+    role `role_name` in each; the account the bot runs in is read with its own credentials."""
+
+    role_name: str = "finops-bot"
+    exclude: list[str] = Field(default_factory=list)  # account ids never read

@@ -106,3 +106,39 @@ def test_an_unreadable_account_is_reported_and_the_other_listed(
         (SECOND, "us-east-1"),
     ]
     assert all("AccessDenied" in f.message for f in listing.failures)
+
+
+def test_organization_accounts_are_listed_and_read_through_their_role(
+    tmp_path: Path, sqlite_url: str, aws: boto3.Session, clock: Clock
+) -> None:
+    org = aws.client("organizations")
+    org.create_organization(FeatureSet="ALL")
+    created = org.create_account(AccountName="shop", Email="shop@example.com")
+    member = created["CreateAccountStatus"]["AccountId"]
+    config = textwrap.dedent(
+        """\
+        finops:
+          regions: [us-east-1]
+          default_channel: C0FINOPS
+          organization: {role_name: finops-bot}
+          teams:
+            payments: {channel: C0PAY, approvers: [U0LEAD]}
+        """
+    )
+    services = services_for(tmp_path, sqlite_url, config)
+    services.now = clock
+    creds = aws.client("sts").assume_role(
+        RoleArn=f"arn:aws:iam::{member}:role/finops-bot", RoleSessionName="seed"
+    )["Credentials"]
+    shop = boto3.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+        region_name="us-east-1",
+    )
+    mine = Estate(aws).volume(100, "gp2", "payments")
+    theirs = Estate(shop).volume(50, "gp2", "payments")
+    assert sorted(services.aws.accounts()) == sorted([MAIN, member])
+    listing = refresh_and_wait(services, kinds=["volume"], scope=ScanFilter())
+    assert {f.resource_id: f.account for f in listing.findings} == {mine: MAIN, theirs: member}
+    services.db.dispose()

@@ -65,7 +65,11 @@ def caller_account(aws: AwsClients, region: str) -> str:
 
 def client_account(config: FinopsConfig, account: str) -> str:
     """The AwsClients key for a finding's account: a configured id, else the current one."""
-    return account if any(a.id == account for a in config.accounts) else CURRENT_ACCOUNT
+    if account == CURRENT_ACCOUNT:
+        return CURRENT_ACCOUNT
+    if any(a.id == account for a in config.accounts) or config.organization is not None:
+        return account  # with `organization:`, every listed account id is a client key
+    return CURRENT_ACCOUNT
 
 
 def target_context(
