@@ -15,12 +15,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bot.config_advice import (
-    ComputeConfig,
-    InventoryConfig,
-    OrganizationConfig,
-    RightsizingConfig,
-)
+from bot.config_advice import ComputeConfig, InventoryConfig, OrganizationConfig, RightsizingConfig
 from bot.config_base import ConfigError
 from bot.config_errors import describe_error
 from bot.settings import (
