@@ -50,7 +50,9 @@ def _level(rng: random.Random) -> float:
 def generate(rng: random.Random, n: int, days: int, thresholds: Thresholds) -> Labeled:
     """One labeled series of `days` days from START."""
     base = _level(rng)
-    noise = rng.choice([rng.uniform(0.005, 0.02), rng.uniform(0.02, 0.045), rng.uniform(0.045, 0.07)])
+    noise = rng.choice(
+        [rng.uniform(0.005, 0.02), rng.uniform(0.02, 0.045), rng.uniform(0.045, 0.07)]
+    )
     weekend = rng.choice([1.0, 0.92, 0.8, 0.6, 0.4])
     growth = rng.uniform(-0.04, 0.08)  # per month
     month_start = rng.uniform(0.3, 3.0) if rng.random() < 0.35 else 0.0
@@ -87,7 +89,9 @@ def generate(rng: random.Random, n: int, days: int, thresholds: Thresholds) -> L
         for _ in range(20):
             first = rng.randrange(45, days - length - 1)
             near = set(range(first - 10, first + length + 10))
-            if not taken & near and not any(day_of(k).day == 1 for k in range(first, first + length)):
+            if not taken & near and not any(
+                day_of(k).day == 1 for k in range(first, first + length)
+            ):
                 taken.update(near)
                 return first
         return None
