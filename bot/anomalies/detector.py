@@ -16,7 +16,13 @@ For each day the baseline is built only from the days before it:
   once, on its first day, when it appears from nothing with an impact above the threshold.
 
 A day alerts when its cost is above the baseline by both `min_increase_pct` and
-`min_impact`, and by more than its usual noise (`min_z` robust standard deviations).
+`min_impact`, and by more than the series' own noise band: `min_z` robust standard
+deviations (1.4826 x the MAD) of its recent residuals against this same weekday-aware
+baseline, widened while the level rests on few days (right after a shift). So a series
+with 7 % daily noise needs about +25 % to alert, a quiet one only the 20 % threshold.
+Upward runs become the new normal only when they were big enough to alert (or owners
+accepted them); smaller rises enter the baseline through the median. Owners' "not an
+anomaly" answers raise the threshold for that kind of deviation (`Tuning`).
 """
 
 from __future__ import annotations
@@ -93,6 +99,8 @@ class DayVerdict:
     expected: Decimal | None  # None while the series is learning
     alert: bool
     reason: str  # normal, spike, new spend, learning, no history
+    #: The series' noise band around `expected` in $ (min_z robust standard deviations).
+    band: Decimal | None = None
 
     @property
     def impact(self) -> Decimal:
@@ -188,7 +196,8 @@ class _Detector:
             # Upward runs make a new normal only when they are big enough to alert (or owners
             # accepted them): smaller rises enter the baseline through the median anyway.
             self._track_shift(i, sign if sign < 0 or worthy else 0)
-        return DayVerdict(day, x, expected.quantize(CENT), alert, "spike" if alert else "normal")
+        reason = "spike" if alert else "normal"
+        return DayVerdict(day, x, expected.quantize(CENT), alert, reason, band.quantize(CENT))
 
     def _band(self, i: int, base: _Baseline, expected: Decimal) -> Decimal:
         """The series' own noise band around `expected`, in $.
