@@ -170,9 +170,9 @@ def test_not_an_anomaly_tunes_the_series_shows_it_and_backtests_it(
         second: {"USE1-BoxUsage:m5.xlarge": Decimal(250)},  # +38 %: the same kind
         TODAY + timedelta(days=3): {"USE1-BoxUsage:m5.xlarge": Decimal(650)},  # +100 %
     }
+    console, services = slack_stack.console, slack_stack.services
     for _ in serve(items(extra), day, monkeypatch):
         prepare(slack_stack, day)
-        console, services = slack_stack.console, slack_stack.services
         day.today = first + timedelta(days=1)
         assert run_job("anomalies", services).detail == "1 posted"
         [message] = console.messages("C0SRCH")
