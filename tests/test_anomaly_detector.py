@@ -220,3 +220,23 @@ def test_not_an_anomaly_widens_that_kind_of_deviation_only() -> None:
     assert date(2026, 5, 1) in quieter  # another kind of deviation: untouched
     month = Tuning(min_increase_pct={MONTH_START: Decimal(500)})
     assert date(2026, 5, 1) not in alert_days(series, tuning=month)
+
+
+def test_expected_accepts_the_new_level() -> None:
+    series = build(120, shift=(70, 1.6))
+    accepted = [START + timedelta(days=i) for i in (70, 71, 72)]
+    verdicts = evaluate(series, accepted=accepted)
+    assert not [v for v in verdicts if v.alert]
+    later = [v for v in verdicts if v.day > accepted[-1] + timedelta(days=7)]
+    assert later and all(v.expected and abs(v.impact) < v.expected / 10 for v in later)
+
+
+def test_recommendations_link_the_matching_command() -> None:
+    def item(usage: str) -> Contributor:
+        return Contributor(usage, "eu-west-1", "111111111111", Decimal(90), Decimal(30))
+
+    [ec2] = recommend("x", [item("EUW1-BoxUsage:c5.xlarge")], team="search")
+    assert ec2.command == "/rightsize team=search"
+    top = recommend("x", [item("EBS:SnapshotUsage"), item("Requests-Tier1")], team="data")
+    assert [r.command for r in top] == ["/orphans team=data", "/storage team=data"]
+    assert recommend("x", [item("EUW1-BoxUsage:m5.large")])[0].command == "/rightsize"
