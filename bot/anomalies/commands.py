@@ -56,8 +56,13 @@ def _feedback(settings: Settings, tuned_from: str | None, csv: str) -> dict[str,
     from storage.db import Database
 
     names = list(read_series(csv))
+    url = settings.database_url
+    if url.startswith("sqlite:///") and not Path(url.removeprefix("sqlite:///")).exists():
+        if tuned_from:
+            raise BacktestError(f"no feedback for {tuned_from!r}: no database at {url}")
+        return {}  # no database yet: nothing was tuned (and none is created)
     try:
-        db = Database(settings.database_url)
+        db = Database(url)
     except (SQLAlchemyError, ValueError):
         return {}
     found: dict[str, Feedback] = {}
