@@ -54,7 +54,8 @@ def _days(view: AnomalyView) -> str:
 
 
 def _span(view: AnomalyView) -> int:
-    return (view.last_day - view.first_day).days + 1
+    """The anomaly's alerted days (its calendar span when the days are not known)."""
+    return len(view.days) or (view.last_day - view.first_day).days + 1
 
 
 def anomaly_message(view: AnomalyView) -> dict[str, Any]:
