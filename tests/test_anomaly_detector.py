@@ -240,3 +240,15 @@ def test_recommendations_link_the_matching_command() -> None:
     top = recommend("x", [item("EBS:SnapshotUsage"), item("Requests-Tier1")], team="data")
     assert [r.command for r in top] == ["/orphans team=data", "/storage team=data"]
     assert recommend("x", [item("EUW1-BoxUsage:m5.large")])[0].command == "/rightsize"
+
+
+def test_the_return_from_a_dip_is_not_an_anomaly() -> None:
+    # Five days at half (holidays, an outage) become "the new normal", but going back to
+    # the level before them does not alert against the dip; a spike after it still does.
+    dip = {i: 0.5 for i in range(70, 75)}
+    assert alert_days(build(120, spikes=dip)) == []
+    assert alert_days(build(120, spikes={**dip, 90: 1.6})) == [START + timedelta(days=90)]
+    assert alert_days(build(120, spikes={**dip, 75: 1.6})) == [START + timedelta(days=75)]
+    # A drop that lasts beyond RECOVERY_DAYS is the new level: going back up is news.
+    long = {i: 0.5 for i in range(60, 90)}
+    assert alert_days(build(120, spikes=long)) == [START + timedelta(days=n) for n in (90, 91, 92)]

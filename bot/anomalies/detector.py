@@ -49,6 +49,8 @@ NOISE_DAYS = 56
 MIN_RESIDUALS = 14
 #: No series is quieter than this (relative standard deviation), whatever it showed so far.
 MIN_NOISE = Decimal("0.005")
+#: A rise back to the level before a drop at most this many days old is a recovery.
+RECOVERY_DAYS = 21
 
 
 @dataclass(frozen=True)
@@ -159,6 +161,8 @@ class _Detector:
         self.residuals: list[tuple[int, Decimal]] = []
         #: The 1sts seen, and whether each alerted.
         self.firsts: list[tuple[int, bool]] = []
+        #: The last downward shift: (where the level before it started, where it started).
+        self.drop: tuple[int, int] | None = None
 
     def verdicts(self) -> list[DayVerdict]:
         return [self._judge(i) for i in range(len(self.xs))]
@@ -184,6 +188,11 @@ class _Detector:
             expected = max(expected + premium, ZERO)
         band = self._band(i, base, expected)
         sign = self._direction(x, expected, band, kind)
+        if sign > 0 and kind == DAY and self._recovers(i, profile):
+            base = self._regular(i, profile) or base
+            expected = max(base.expected, ZERO)
+            band = self._band(i, base, expected)
+            sign = self._direction(x, expected, band, kind)
         worthy = sign > 0 and x - expected >= t.min_impact
         alert = worthy and i not in self.accepted
         if kind == MONTH_START:
@@ -267,9 +276,31 @@ class _Detector:
             self.run_sign, self.run_start, self.run_length = sign, i, 0
         self.run_length += 1
         if self.run_length >= self.t.level_shift_days:
+            # A drop may be a dip (holidays, an outage): remember the level before it.
+            self.drop = (self.shift_start, self.run_start) if sign < 0 else None
             self.shift_start = self.run_start
             self.masked = {m for m in self.masked if m < self.run_start}
             self.run_sign, self.run_length = 0, 0
+
+    def _recovers(self, i: int, profile: list[Decimal]) -> bool:
+        """Whether a rise is the return from a recent dip to the level before it.
+
+        Then the dip's days leave the baseline and the level before it is normal again,
+        instead of the return alerting against the dip. A drop that lasted more than
+        RECOVERY_DAYS is the new normal.
+        """
+        if self.drop is None or i - self.drop[1] > RECOVERY_DAYS:
+            return False
+        before, dip = self.drop
+        saved = self.shift_start, self.masked
+        self.shift_start, self.masked = before, self.masked | set(range(dip, i))
+        old = self._regular(i, profile)
+        back = old is not None and self.xs[i] <= old.expected * (1 + self.t.min_increase_pct / 100)
+        if back:
+            self.drop = None
+        else:
+            self.shift_start, self.masked = saved
+        return back
 
     # -- the baseline ------------------------------------------------------------------
 
