@@ -27,7 +27,7 @@ from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
 
-from bot.anomalies.detector import Thresholds, episodes
+from bot.anomalies.detector import Thresholds, dense, episodes
 
 START = date(2025, 1, 1)
 Rule = Callable[[list[tuple[date, Decimal]]], Iterable[date]]
@@ -200,3 +200,11 @@ def weekday_median_days(
         if x - usual >= t.min_impact and x - usual > usual * t.min_increase_pct / 100:
             out.append(day)
     return out
+
+
+def naive_alert_days(
+    series: list[tuple[date, Decimal]], factor: Decimal = Decimal("1.5")
+) -> list[date]:
+    """The seed's rule, for comparison: alert when a day costs more than 1.5x the day before."""
+    first, xs = dense(series)
+    return [first + timedelta(days=i) for i in range(1, len(xs)) if xs[i] > xs[i - 1] * factor]

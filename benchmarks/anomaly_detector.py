@@ -18,8 +18,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchmarks.anomaly_bills import Labeled, Score, dataset, score, weekday_median_days
-from bot.anomalies.detector import Thresholds, alert_days, naive_alert_days
+from benchmarks.anomaly_bills import (
+    Labeled,
+    Score,
+    dataset,
+    naive_alert_days,
+    score,
+    weekday_median_days,
+)
+from bot.anomalies.detector import Thresholds, alert_days
 
 
 def line(name: str, result: Score) -> str:

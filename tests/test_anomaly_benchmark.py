@@ -12,10 +12,11 @@ from benchmarks.anomaly_bills import (
     Score,
     dataset,
     generate,
+    naive_alert_days,
     score,
     weekday_median_days,
 )
-from bot.anomalies.detector import Thresholds, alert_days, naive_alert_days
+from bot.anomalies.detector import Thresholds, alert_days
 
 T = Thresholds()
 

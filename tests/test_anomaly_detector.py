@@ -9,7 +9,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bot.anomalies.detector import Thresholds, alert_days, episodes, evaluate, naive_alert_days
+from benchmarks.anomaly_bills import naive_alert_days
+from bot.anomalies.detector import Thresholds, alert_days, episodes, evaluate
 from bot.anomalies.recommend import Contributor, recommend
 
 START = date(2026, 1, 5)  # a Monday

@@ -10,19 +10,17 @@ For each day the baseline is built only from the days before it:
   days already alerted on are left out of it;
 - month starts (the 1st): the usual day plus the "month-start premium" seen on previous
   1sts (Support, Tax, monthly fees), extrapolated along their own trend;
-- level shifts: `level_shift_days` consecutive days off the baseline the same way make a
-  new normal; the baseline then starts from the first of them;
-- new series: no alert while a series has less than `min_history_days` of history, except
-  once, on its first day, when it appears from nothing with an impact above the threshold.
+- level shifts: `level_shift_days` days off the baseline the same way (upward ones only
+  if big enough to alert, or accepted) make a new normal; a return from a short dip to
+  the level before it is a recovery, not an anomaly;
+- new series: no alert before `min_history_days` of history, except once, on its first
+  day, when it appears from nothing with an impact above the threshold.
 
-A day alerts when its cost is above the baseline by both `min_increase_pct` and
-`min_impact`, and by more than the series' own noise band: `min_z` robust standard
-deviations (1.4826 x the MAD) of its recent residuals against this same weekday-aware
-baseline, widened while the level rests on few days (right after a shift). So a series
-with 7 % daily noise needs about +25 % to alert, a quiet one only the 20 % threshold.
-Upward runs become the new normal only when they were big enough to alert (or owners
-accepted them); smaller rises enter the baseline through the median. Owners' "not an
-anomaly" answers raise the threshold for that kind of deviation (`Tuning`).
+A day alerts when it is above the baseline by both `min_increase_pct` and `min_impact`,
+and by more than the series' own noise band: `min_z` robust standard deviations (1.4826 x
+MAD) of its recent residuals against this same baseline, widened while the level rests on
+few days. So a series with 7 % daily noise needs about +25 %, a quiet one just +20 %.
+Owners' "not an anomaly" answers raise the threshold for that kind of deviation (`Tuning`).
 """
 
 from __future__ import annotations
@@ -155,7 +153,7 @@ class _Detector:
         self.month_start = [(first + timedelta(days=i)).day == 1 for i in range(len(xs))]
         self.accepted = {(d - first).days for d in accepted}
         self.masked: set[int] = set()
-        self.shift_start = 0
+        self.shift_start, self.shift_sign = 0, 0
         self.run_sign, self.run_start, self.run_length = 0, 0, 0
         #: Relative residuals (actual / expected - 1) of the days judged normal, by day.
         self.residuals: list[tuple[int, Decimal]] = []
@@ -276,9 +274,11 @@ class _Detector:
             self.run_sign, self.run_start, self.run_length = sign, i, 0
         self.run_length += 1
         if self.run_length >= self.t.level_shift_days:
-            # A drop may be a dip (holidays, an outage): remember the level before it.
-            self.drop = (self.shift_start, self.run_start) if sign < 0 else None
-            self.shift_start = self.run_start
+            # A drop may be a dip (holidays, an outage): remember the level before it,
+            # unless that level was a recent rise (then the drop is a burst ending).
+            burst = self.shift_sign > 0 and self.run_start - self.shift_start <= RECOVERY_DAYS
+            self.drop = (self.shift_start, self.run_start) if sign < 0 and not burst else None
+            self.shift_start, self.shift_sign = self.run_start, sign
             self.masked = {m for m in self.masked if m < self.run_start}
             self.run_sign, self.run_length = 0, 0
 
@@ -390,12 +390,6 @@ def alert_days(
 ) -> list[date]:
     """The days the detector alerts on."""
     return [v.day for v in evaluate(series, thresholds, tuning=tuning) if v.alert]
-
-
-def naive_alert_days(series: Series, factor: Decimal = Decimal("1.5")) -> list[date]:
-    """The seed's rule, for comparison: alert when a day costs more than 1.5x the day before."""
-    first, xs = dense(series)
-    return [first + timedelta(days=i) for i in range(1, len(xs)) if xs[i] > xs[i - 1] * factor]
 
 
 def episodes(days: Sequence[date], *, gap: int = 2) -> list[tuple[date, date]]:
