@@ -232,6 +232,11 @@ class AnomaliesConfig(_Strict):
     level_shift_days: int = Field(default=3, ge=1)
     #: Anomalies whose last day is older than this are not reported.
     report_days: int = Field(default=10, ge=1)
+    #: An increase must also clear this many robust standard deviations of the series' noise.
+    min_z: Decimal = Field(default=Decimal("3.5"), ge=0)
+    #: When an anomaly's impact grows by more than this % since last announced, the message
+    #: update also posts a thread reply.
+    regrowth_pct: Decimal = Field(default=Decimal("50"), gt=0)
 
 
 class BudgetRestriction(_Strict):

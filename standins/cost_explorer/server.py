@@ -69,6 +69,11 @@ class CostExplorerStandin:
         """The stand-in's current date (UTC, as Cost Explorer counts days)."""
         return self._today() if callable(self._today) else self._today
 
+    def revise(self, line_items: Iterable[LineItem]) -> None:
+        """Replace the line items, as Cost Explorer does when it revises recent days."""
+        with self._lock:
+            self._dataset = Dataset(line_items)
+
     def fail_next(self, n: int, code: str = "LimitExceededException", status: int = 400) -> None:
         """Answer the next `n` requests with error `code` and HTTP `status`.
 
