@@ -1,7 +1,7 @@
 """Anomaly lifecycle: active / ended / withdrawn, the impact last announced, the deviation kind.
 
 Revision ID: 0009
-Revises: 0005
+Revises: 0006
 Create Date: 2026-12-01
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0005"
+down_revision = "0006"
 branch_labels = None
 depends_on = None
 
