@@ -34,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply migrations (also done on every start)")
     commands.add_parser("check-config", help="validate finops.yml and the environment, then exit")
+    status = commands.add_parser(
+        "status", help="what the bot costs this month and how it is doing (as /finops status)"
+    )
+    status.add_argument("--format", choices=("text", "json"), default="text")
     from bot.orphans import commands as orphan_commands
 
     orphan_commands.add_parsers(commands)
@@ -103,6 +107,10 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "check-config":
         print(f"{settings.config_path}: ok ({len(services.config.teams)} teams)")
         return 0
+    if args.command == "status":
+        from bot.observability.cli import print_status
+
+        return print_status(services, fmt=args.format)
     if args.command == "serve":
         from bot.server import serve_http, serve_socket_mode
 
