@@ -342,6 +342,16 @@ class FinopsConfig(_Strict):
     rightsizing: RightsizingConfig = Field(default_factory=RightsizingConfig)
     compute: ComputeConfig = Field(default_factory=ComputeConfig)
     inventory: InventoryConfig = Field(default_factory=InventoryConfig)
+    #: Slack user ids that see the full `/finops status` (API spend, jobs, database).
+    admins: list[str] = Field(default_factory=list)
+
+    @field_validator("admins")
+    @classmethod
+    def _admins(cls, value: list[str]) -> list[str]:
+        for user in value:
+            if not _USER_ID.match(user):
+                raise ValueError(f'"{user}" is not a Slack user id (like U0123ABCD)')
+        return value
 
     @field_validator("regions")
     @classmethod

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -17,6 +18,7 @@ from bot.cost.query import CostQuery, parse_query
 from bot.cost.report import CostReport
 from bot.cost.runtime import runtime_for
 from bot.cost.service import CostUnavailable, answer_cost
+from bot.observability.metrics import count_outcome, observe_answer
 from bot.render.common import error_message, section
 from bot.render.cost import cost_help, cost_message, share_value
 from bot.services import Services
@@ -36,11 +38,13 @@ def handle_cost(
 ) -> None:
     """Check the question (answering mistakes at once), acknowledge, then answer."""
     services: Services = context["services"]
+    started = time.perf_counter()
     try:
         parsed = parse_query(
             command.get("text", ""), services.config, services.now().date(), command=COMMAND
         )
     except ArgumentError as exc:
+        count_outcome(COMMAND, "bad_input")
         ack(**error_message(str(exc), hint=f"Usage: `{USAGE}` · details: `{COMMAND} help`"))
         return
     if parsed.wants_help:
@@ -49,15 +53,18 @@ def handle_cost(
     ack(text="Adding up costs…", blocks=[section(":abacus: Adding up costs…")])
 
     def answer() -> None:
+        outcome = "ok"
         try:
-            message = _answer(services, parsed.query, client, logger)
+            message, outcome = _answer(services, parsed.query, client, logger)
         except Exception:
             logger.exception("/cost failed")
+            outcome = "failed"
             message = error_message(
                 "Something went wrong on our side while adding up costs.",
                 hint="It has been logged. Try again in a minute.",
             )
         respond(**message, response_type="ephemeral")
+        observe_answer(COMMAND, time.perf_counter() - started, outcome)
 
     runtime_for(services).submit(answer)  # frees this listener thread for the next ack
 
@@ -91,18 +98,19 @@ def handle_share_cost(
 
 def _answer(
     services: Services, query: CostQuery, client: WebClient, logger: logging.Logger
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], str]:
+    """The answer and its outcome (ok, bad_input, failed)."""
     try:
         report = answer_cost(services, query)
     except ArgumentError as exc:
-        return error_message(str(exc), hint=f"Usage: `{USAGE}`")
+        return error_message(str(exc), hint=f"Usage: `{USAGE}`"), "bad_input"
     except CostUnavailable as exc:
         return error_message(
             str(exc),
             hint="Cost Explorer data is cached; answers resume as soon as it responds again.",
-        )
+        ), "failed"
     chart_id = upload_chart(services, client, report, logger)
-    return cost_message(report, command=COMMAND, chart_file_id=chart_id)
+    return cost_message(report, command=COMMAND, chart_file_id=chart_id), "ok"
 
 
 def upload_chart(

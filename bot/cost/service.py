@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.aws import describe_aws_error
 from bot.config import FinopsConfig
+from bot.observability.metrics import count_cache
 from bot.services import Services
 
 from . import cache
@@ -213,6 +214,7 @@ def _load(
     with runtime.lock_for(key):
         with services.db.session() as session:
             stale = cache.stale_days(session, key, days, freshness, now)
+        count_cache(hit=not stale)
         if stale:
             problem = _fetch(services, spec, key, stale, now)
         with services.db.session() as session:
