@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -48,18 +50,68 @@ def handle_cost(
         return
     ack(text="Adding up costs…", blocks=[section(":abacus: Adding up costs…")])
 
-    def answer() -> None:
+    def answer(cache_only: bool = False) -> dict[str, Any]:
         try:
-            message = _answer(services, parsed.query, client, logger)
+            return _answer(services, parsed.query, client, logger, cache_only=cache_only)
         except Exception:
             logger.exception("/cost failed")
-            message = error_message(
+            return error_message(
                 "Something went wrong on our side while adding up costs.",
                 hint="It has been logged. Try again in a minute.",
             )
+
+    # frees this listener thread for the next ack
+    runtime_for(services).submit(lambda: answer_within_budget(services, answer, respond))
+
+
+def answer_within_budget(
+    services: Services, answer: Callable[..., dict[str, Any]], respond: Respond
+) -> None:
+    """Answer at once from a fresh cache; otherwise fetch, and if that takes longer than
+    `cost.answer_budget_seconds`, answer from the cache now ("still fetching") and replace
+    that answer when the data arrives. The answer worker never waits for the fetch."""
+    quick = answer(True)
+    if not quick.pop("_stale", False):
+        respond(**quick, response_type="ephemeral")
+        return
+    runtime = runtime_for(services)
+    lock = threading.Lock()
+    state = {"answered": False, "final": False}
+
+    def finished(message: dict[str, Any]) -> None:
+        message.pop("_stale", None)
+        with lock:
+            replace = state["answered"]
+            state["answered"] = state["final"] = True
+        if replace:
+            respond(**message, response_type="ephemeral", replace_original=True)
+        else:
+            respond(**message, response_type="ephemeral")
+
+    def out_of_time() -> None:
+        with lock:
+            if state["answered"]:
+                return
+            state["answered"] = True
+        message = _pending(answer)
         respond(**message, response_type="ephemeral")
 
-    runtime_for(services).submit(answer)  # frees this listener thread for the next ack
+    timer = threading.Timer(services.config.cost.answer_budget_seconds, out_of_time)
+    timer.daemon = True
+    timer.start()
+
+    def fetch() -> None:
+        message = answer()
+        timer.cancel()
+        finished(message)
+
+    runtime.fetch(fetch)
+
+
+def _pending(answer: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    message = answer(True)
+    message.pop("_stale", None)
+    return message
 
 
 def handle_share_cost(
@@ -90,16 +142,33 @@ def handle_share_cost(
 
 
 def _answer(
-    services: Services, query: CostQuery, client: WebClient, logger: logging.Logger
+    services: Services,
+    query: CostQuery,
+    client: WebClient,
+    logger: logging.Logger,
+    *,
+    cache_only: bool = False,
 ) -> dict[str, Any]:
+    """The answer message; with `cache_only`, from the cache (key `_stale` when days are
+    missing there: the caller then fetches, and shows this one marked "still fetching")."""
     try:
-        report = answer_cost(services, query)
+        report = answer_cost(services, query, cache_only=cache_only)
+        if cache_only and report.stale:
+            report.pending = True
+            message = cost_message(report, command=COMMAND, shareable=False)
+            if report.data_as_of is None:  # nothing cached for these days
+                text = "Still fetching costs (nothing cached yet) — this answer will update."
+                message = {"text": text, "blocks": [section(f":hourglass_flowing_sand: {text}")]}
+            message["_stale"] = True
+            return message
     except ArgumentError as exc:
         return error_message(str(exc), hint=f"Usage: `{USAGE}`")
     except CostUnavailable as exc:
+        if cache_only:
+            return {**error_message(str(exc)), "_stale": True}
         return error_message(
             str(exc),
-            hint="Cost Explorer data is cached; answers resume as soon as it responds again.",
+            hint="Cost data is cached; answers resume as soon as the source responds again.",
         )
     chart_id = upload_chart(services, client, report, logger)
     return cost_message(report, command=COMMAND, chart_file_id=chart_id)
