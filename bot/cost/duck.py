@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 
 from .export_files import ExportError, ExportFiles, httpfs_extension, s3_secret_sql
-from .export_sql import CUR2, FOCUS, REQUIRED, Schema, literal
+from .export_sql import CUR2, FOCUS, OPTIONAL, REQUIRED, Schema, literal
 
 log = logging.getLogger(__name__)
 
@@ -107,6 +107,10 @@ class DuckExport:
                 )
             parts.append(f"SELECT *{replace} FROM {_csv(files.csv)}")
         body = " UNION ALL BY NAME ".join(parts)
+        absent = [c for c in OPTIONAL[schema.kind] if c not in columns]
+        if absent:
+            nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in absent)
+            body = f"SELECT *, {nulls} FROM ({body}) AS export"
         try:
             self._con.execute(f"CREATE OR REPLACE VIEW {RELATION} AS {body}")
         except duckdb.Error as exc:

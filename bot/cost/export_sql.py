@@ -35,6 +35,30 @@ REQUIRED = {
     ),
 }
 
+#: Columns the queries read that an export may lack (read as NULL when absent).
+OPTIONAL = {
+    FOCUS: (
+        "ChargeCategory",
+        "ChargeDescription",
+        "EffectiveCost",
+        "ListCost",
+        "ProviderName",
+        "RegionId",
+        "Tags",
+    ),
+    CUR2: (
+        "line_item_line_item_type",
+        "line_item_product_code",
+        "line_item_usage_type",
+        "pricing_public_on_demand_cost",
+        "product_region_code",
+        "product_servicecode",
+        "reservation_effective_cost",
+        "resource_tags",
+        "savings_plan_savings_plan_effective_cost",
+    ),
+}
+
 #: metric name in finops.yml -> column, per kind.
 METRIC_COLUMNS = {
     FOCUS: {"billed": "BilledCost", "effective": "EffectiveCost", "list": "ListCost"},

@@ -110,6 +110,8 @@ def answer_cost(services: Services, query: CostQuery, *, cache_only: bool = Fals
     except CostUnavailable as missing:
         # The comparison period must never block the answer: retry without it.
         cached, problem = _load(services, spec, current_days, now, fetch=False, stale=stale)
+        if previous is None or not _covered(cached, period):
+            raise
         problem = problem or str(missing).split(". ")[0]
         if previous is not None and not _covered(cached, previous):
             notes.append(f"No comparison with {previous.label}: its costs are not available yet.")
