@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import shutil
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
