@@ -148,7 +148,8 @@ def main() -> None:
                 answer_cost(services, CostQuery(team="team-7", period=text))
                 asked += 1
         print(
-            f"scripted month: {asked} questions, {CE_REQUESTS.total - before} Cost Explorer requests"
+            f"scripted month: {asked} questions, "
+            f"{CE_REQUESTS.total - before} Cost Explorer requests"
         )
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"peak memory (RSS): {peak:.0f} MB")
