@@ -76,25 +76,26 @@ def answer_within_budget(
         return
     runtime = runtime_for(services)
     lock = threading.Lock()
-    state = {"answered": False, "final": False}
+    state = {"answered": False}
 
+    # The lock orders the two answers: the final one replaces the cached one only after
+    # that was posted (never the other way round).
     def finished(message: dict[str, Any]) -> None:
         message.pop("_stale", None)
         with lock:
             replace = state["answered"]
-            state["answered"] = state["final"] = True
-        if replace:
-            respond(**message, response_type="ephemeral", replace_original=True)
-        else:
-            respond(**message, response_type="ephemeral")
+            state["answered"] = True
+            if replace:
+                respond(**message, response_type="ephemeral", replace_original=True)
+            else:
+                respond(**message, response_type="ephemeral")
 
     def out_of_time() -> None:
         with lock:
             if state["answered"]:
                 return
+            respond(**_pending(answer), response_type="ephemeral")
             state["answered"] = True
-        message = _pending(answer)
-        respond(**message, response_type="ephemeral")
 
     timer = threading.Timer(services.config.cost.answer_budget_seconds, out_of_time)
     timer.daemon = True

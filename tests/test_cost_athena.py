@@ -74,7 +74,7 @@ class _SlowAthena:
     def get_query_execution(self, **_: object) -> dict:
         return {"QueryExecution": {"Status": {"State": "RUNNING"}}}
 
-    def stop_query_execution(self, QueryExecutionId: str) -> None:  # noqa: N803
+    def stop_query_execution(self, QueryExecutionId: str) -> None:
         self.stopped.append(QueryExecutionId)
 
 

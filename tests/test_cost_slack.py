@@ -152,3 +152,46 @@ def test_the_same_chart_is_uploaded_once(cost_slack: CostSlack) -> None:
     ids = [blocks_of(m, "image")[0]["slack_file"]["id"] for m in (first, again)]
     assert ids[0] == ids[1]
     assert len(cost_slack.console.calls("files.getUploadURLExternal")) == 1
+
+
+def test_slow_cost_explorer_answers_from_cache_within_budget_then_updates(
+    cost_slack: CostSlack,
+) -> None:
+    """Past the time budget the cached answer comes at once ("still fetching"), and is
+    replaced when Cost Explorer answers; a fully cached question never waits."""
+    import time
+
+    stack = cost_slack.stack
+    cost = stack.services.config.cost
+    stack.services.config = stack.services.config.model_copy(
+        update={"cost": cost.model_copy(update={"answer_budget_seconds": 0.5})}
+    )
+    total = exact(stack.items, TODAY - timedelta(days=30), TODAY, team="payments")
+    console = cost_slack.console
+
+    def updated() -> Any:
+        fresh = [" ".join(all_text(m)) for m in console.ephemerals("U0DEV")[seen:]]
+        done = [t for t in fresh if money(total) in t and "still fetching" not in t]
+        return done[-1] if done else None
+
+    seen = len(console.ephemerals("U0DEV"))
+    console.send_command(user_id="U0DEV", channel_id="C0PAY", text="/cost team=payments period=30d")
+    assert console.wait_for(updated, timeout=40)  # the first fetch may pass the budget too
+    stack.clock.advance(hours=7)  # recent days are past their TTL: they will be refetched
+    stack.ce.delay_seconds = 3.0
+    seen = len(console.ephemerals("U0DEV"))
+    started = time.monotonic()
+    console.send_command(user_id="U0DEV", channel_id="C0PAY", text="/cost team=payments period=30d")
+
+    def pending() -> Any:
+        fresh = [" ".join(all_text(m)) for m in console.ephemerals("U0DEV")[seen:]]
+        return next((t for t in fresh if "still fetching" in t), None)
+
+    quick = console.wait_for(pending, timeout=10)
+    assert time.monotonic() - started < 2.5  # not the 3 s the fetch takes
+    assert money(total) in quick and "as of" in quick
+
+    assert console.wait_for(updated, timeout=40)
+    texts = [" ".join(all_text(m))[:80] for m in console.ephemerals("U0DEV")[seen:]]
+    assert not pending(), texts  # the "still fetching" answer was replaced, not left behind
+    stack.ce.delay_seconds = 0.0

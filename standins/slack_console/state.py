@@ -31,6 +31,9 @@ class ResponseTarget:
     channel_id: str
     message_id: str | None = None
     uses: int = 0
+    #: The last message posted through this URL: what `replace_original` replaces when
+    #: there is no source message (a slash command's answer, as Slack does).
+    last_posted: str | None = None
 
 
 class ConsoleState:
