@@ -122,6 +122,7 @@ def main() -> None:
         print(f"generated {rows:,} rows in {made:.1f} s ({size:.0f} MB of Parquet)")
         services = _services(folder, work)
         month = date(2026, 10, 1), date(2026, 11, 1)
+        print("bare DuckDB = the SQL the bot sends (period + previous period), run directly")
         cases = [
             ("month by team", CostQuery(period="2026-10", by="team"), ("team", "service")),
             ("month by service", CostQuery(period="2026-10", by="service"), ("team", "service")),
@@ -130,7 +131,11 @@ def main() -> None:
         ]
         print(f"{'answer':<18} {'bare DuckDB':>12} {'bot cold':>10} {'ratio':>6} {'bot warm':>9}")
         for name, query, groups in cases:
-            start, end = month if query.period == "2026-10" else (TODAY - timedelta(30), TODAY)
+            # The bot's own query: the period and the one before it (for the comparison).
+            if query.period == "2026-10":
+                start, end = date(2026, 9, 1), month[1]
+            else:
+                start, end = TODAY - timedelta(60), TODAY
             raw = bare(folder, groups, start, end)
             started = time.perf_counter()
             answer_cost(services, query)

@@ -57,6 +57,7 @@ class DuckExport:
         self._lock = threading.Lock()
         self._current: ExportFiles | None = None
         self._s3_ready = False
+        self._providers: int | None = None
         self.schema = Schema()
         self.columns: dict[str, str] = {}
         self.relation = RELATION
@@ -68,7 +69,20 @@ class DuckExport:
             if found != self._current:
                 self._build(found)
                 self._current = found
+                self._providers = None
             return self.schema
+
+    def several_providers(self) -> bool:
+        """Whether the files hold more than one ProviderName (cached per file set)."""
+        self.refresh()
+        with self._lock:
+            if self._providers is None:
+                if not self.schema.has_provider:
+                    self._providers = 1
+                else:
+                    sql = f"SELECT COUNT(DISTINCT ProviderName) FROM {RELATION}"
+                    self._providers = int(self._con.cursor().execute(sql).fetchall()[0][0])
+            return self._providers > 1
 
     def run(self, sql: str) -> list[tuple[Any, ...]]:
         """Run a query over the view (a cursor per call: safe from several threads)."""

@@ -167,6 +167,13 @@ def answer_cost(services: Services, query: CostQuery, *, cache_only: bool = Fals
     return report
 
 
+def _several_providers(services: Services) -> bool:
+    """Whether the export may hold more than one provider (asked once per file set)."""
+    engine = getattr(source_for(services), "engine", None)
+    known = getattr(engine, "several_providers", None)
+    return bool(known()) if callable(known) else True
+
+
 def _covered(cached: cache.CachedSlice, period: Period) -> bool:
     return all(day in cached.days for day in period.day_list())
 
@@ -182,6 +189,8 @@ def _providers(
     services: Services, spec: SliceSpec, period: Period, now: datetime, *, fetch: bool
 ) -> list[Line]:
     """Spend per provider when the export holds several (one line each), else []."""
+    if not _several_providers(services):
+        return []
     by_provider = SliceSpec(("provider", spec.groups[1]), spec.filters)
     try:
         cached, _ = _load(services, by_provider, period.day_list(), now, fetch=fetch)
