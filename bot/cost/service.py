@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -13,16 +11,15 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bot.aws import describe_aws_error
 from bot.config import FinopsConfig
 from bot.services import Services
 
 from . import cache
-from .breaker import CircuitBreaker
 from .explorer import SliceSpec
 from .export_files import ExportError, SourceFailure
-from .export_source import FORECAST_HISTORY_DAYS, ExportSource
-from .periods import Period, add_months, month_start, parse_period, previous_period
+from .failures import CostUnavailable, failed, open_text
+from .forecasting import forecast as _forecast
+from .periods import Period, month_start, parse_period, previous_period
 from .query import CostQuery, dimension_of, resolve_service
 from .report import (
     CostReport,
@@ -38,24 +35,6 @@ from .runtime import runtime_for
 from .sources import SOURCE_NAMES, source_for
 
 log = logging.getLogger(__name__)
-
-#: Error codes that mean "try again later" (they count against the circuit breaker).
-TRANSIENT_CODES = frozenset(
-    {
-        "LimitExceededException",
-        "ThrottlingException",
-        "Throttling",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "InternalFailure",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
-
-
-class CostUnavailable(Exception):
-    """No trustworthy answer can be given; the message says why, for the asker."""
 
 
 def plan(by: str, filters: dict[str, str]) -> tuple[SliceSpec, dict[str, str]]:
@@ -329,7 +308,7 @@ def _fetch(
     """Fetch the stale days into the cache; a problem text when Cost Explorer failed."""
     breaker = runtime_for(services).breaker
     if not breaker.allow():
-        return _open_text(breaker)
+        return open_text(breaker)
     try:
         source = source_for(services)
         for start, end in cache.runs(stale):
@@ -337,7 +316,7 @@ def _fetch(
             with services.db.session() as session:
                 cache.store(session, key, start, end, fetched, now)
     except (ClientError, BotoCoreError) as exc:
-        return _failed(breaker, exc)
+        return failed(breaker, exc)
     except ExportError as exc:
         breaker.release()
         raise CostUnavailable(f"The billing export cannot answer: {exc}") from None
@@ -347,114 +326,6 @@ def _fetch(
         return f"The cost source is not answering ({exc})"
     breaker.record_success()
     return None
-
-
-def _failed(breaker: CircuitBreaker, exc: ClientError | BotoCoreError) -> str:
-    """Record a transient failure (or raise CostUnavailable for a request AWS refuses)."""
-    text = describe_aws_error(exc)
-    if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code not in TRANSIENT_CODES and int(status or 0) < 500:
-            breaker.release()
-            raise CostUnavailable(f"Cost Explorer refused the request: {text}") from None
-    log.warning("Cost Explorer failed: %s", text)
-    breaker.record_failure(text)
-    return f"Cost Explorer is not answering ({text})"
-
-
-def _open_text(breaker: CircuitBreaker) -> str:
-    return (
-        f"Cost Explorer kept failing ({breaker.last_error or 'errors'}), so the bot stopped "
-        f"asking it for a while (next try in {int(breaker.retry_in()) + 1} s)"
-    )
-
-
-def forecast_key(team_tag: str, filters: dict[str, str], source: str = "") -> str:
-    """The cache key of a forecast for a filter set (and source, unless Cost Explorer's)."""
-    parts: list[Any] = [team_tag, sorted(filters.items())]
-    text = json.dumps([*parts, source] if source else parts)
-    return hashlib.sha1(text.encode()).hexdigest()
-
-
-def _forecast(
-    services: Services,
-    query: CostQuery,
-    filters: dict[str, str],
-    so_far: Decimal,
-    today: date,
-    now: datetime,
-    *,
-    fetch: bool = True,
-) -> Forecast:
-    """Month end = spend so far + Cost Explorer's forecast for today .. month end (cached)."""
-    config = services.config
-    team = config.teams.get(query.team) if query.team else None
-    budget = team.monthly_budget if team else None
-    key = forecast_key(config.tags.team, filters, source_for(services).fingerprint)
-    ttl = timedelta(hours=config.cost.ttl_hours)
-    with services.db.session() as session:
-        row = cache.cached_forecast(session, key, today)
-        fresh = row is not None and now - cache.aware(row.fetched_at) < ttl
-        amount = Decimal(row.amount) if row and row.amount is not None else None
-        note = row.note if row else ""
-    if not fresh and fetch:
-        amount, note = _fetch_forecast(services, key, filters, today, now, amount, note)
-    if amount is None:
-        return Forecast(month_end=None, budget=budget, note=note)
-    month_end = so_far + amount
-    use = (month_end * 100 / budget).quantize(Decimal("0.1")) if budget else None
-    return Forecast(month_end=month_end, budget=budget, budget_use=use, note=note)
-
-
-def _fetch_forecast(
-    services: Services,
-    key: str,
-    filters: dict[str, str],
-    today: date,
-    now: datetime,
-    cached_amount: Decimal | None,
-    cached_note: str,
-) -> tuple[Decimal | None, str]:
-    breaker = runtime_for(services).breaker
-    if not breaker.allow():
-        return cached_amount, cached_note or "No forecast: Cost Explorer is not answering."
-    source = source_for(services)
-    note = ""
-    try:
-        end = add_months(month_start(today), 1)
-        if isinstance(source, ExportSource):
-            low, amount, high, currency = source.forecast_range(sorted(filters.items()), today, end)
-            cur = currency
-            note = (
-                f"Forecast from the export's daily history: the average day of the last "
-                f"{FORECAST_HISTORY_DAYS} days times the {(end - today).days} days left; "
-                f"the rest of the month could cost {low} to {high} {cur} (lowest and highest week)."
-            )
-        else:
-            amount, currency = source.forecast(sorted(filters.items()), today, end)
-    except (ExportError, SourceFailure) as exc:
-        breaker.release()
-        return None, f"No forecast: {exc}."
-    except (ClientError, BotoCoreError) as exc:
-        code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
-        if code == "DataUnavailableException":
-            breaker.release()
-            note = "No forecast yet: Cost Explorer needs more history for this spend."
-            with services.db.session() as session:
-                cache.store_forecast(
-                    session, key, today, now, amount=None, currency=None, note=note
-                )
-            return None, note
-        try:
-            problem = _failed(breaker, exc)
-        except CostUnavailable as refused:
-            problem = str(refused)
-        return cached_amount, f"No fresh forecast: {problem}."
-    breaker.record_success()
-    with services.db.session() as session:
-        cache.store_forecast(session, key, today, now, amount=amount, currency=currency, note=note)
-    return amount, note
 
 
 def period_for(query: CostQuery, today: date) -> Period:
