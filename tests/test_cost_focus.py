@@ -196,3 +196,22 @@ def test_mixed_currencies_are_never_added(make_focus_services, tmp_path):
         answer_cost(services, CostQuery(period="2024-09"))
     assert "mixes currencies (EUR, USD)" in str(caught.value)
     assert "never added up" in str(caught.value)
+
+
+def test_budgets_digest_anomalies_and_tags_read_the_export(make_focus_services, sample_dir):
+    """daily_costs and month_end_forecast (what /budget, the digest, anomalies and /tags
+    untagged spend read) answer from the export, exactly, with the forecast method said."""
+    from datetime import date
+
+    from bot.cost.service import daily_costs, month_end_forecast
+
+    services = make_focus_services(sample_dir)
+    data = daily_costs(
+        services, group=("team", "service"), start=date(2024, 9, 1), end=date(2024, 10, 1)
+    )
+    expected = expected_sums(sample_rows(), lambda r: _none(r["ServiceName"]))
+    assert sum(row[3] for row in data.rows) == sum(expected.values(), Decimal(0))
+    assert {row[1] for row in data.rows} == {""}  # the sample has no team tags: all untagged
+    forecast = month_end_forecast(services, team=None, so_far=Decimal(0))
+    assert forecast.month_end is not None and forecast.month_end > 0
+    assert "average day of the last 28 days" in forecast.note and " to " in forecast.note
