@@ -60,7 +60,8 @@ def cost_slack(
 
 
 def ask(slack: CostSlack, text: str, user: str = "U0DEV", channel: str = "C0PAY") -> Any:
-    """Send a command; return the last ephemeral answer (not the "Adding up" ack)."""
+    """Send a command; return the last ephemeral answer (not the "Adding up" ack, nor a
+    cached "still fetching" answer given past the time budget: the one replacing it)."""
     console = slack.console
     seen = len(console.ephemerals(user))
     delivery = console.send_command(user_id=user, channel_id=channel, text=text)
@@ -68,10 +69,15 @@ def ask(slack: CostSlack, text: str, user: str = "U0DEV", channel: str = "C0PAY"
 
     def answered() -> Any:
         fresh = console.ephemerals(user)[seen:]
-        final = [m for m in fresh if "Adding up costs" not in m["text"]]
+        final = [
+            m
+            for m in fresh
+            if "Adding up costs" not in m["text"]
+            and "still fetching" not in " ".join(all_text(m)).lower()  # past the time budget
+        ]
         return final[-1] if final else None
 
-    return console.wait_for(answered, timeout=15)
+    return console.wait_for(answered, timeout=30)
 
 
 def blocks_of(message: dict[str, Any], kind: str) -> list[dict[str, Any]]:
