@@ -10,12 +10,19 @@ from typing import Any
 
 import duckdb
 
-from .export_files import ExportError, ExportFiles, httpfs_extension, s3_secret_sql
+from .export_files import (
+    ExportError,
+    ExportFiles,
+    SourceFailure,
+    httpfs_extension,
+    s3_secret_sql,
+)
 from .export_sql import CUR2, FOCUS, OPTIONAL, REQUIRED, Schema, literal
 
 log = logging.getLogger(__name__)
 
 RELATION = "finops_export"
+_NO_FILES = ExportFiles((), ())
 _NULLS = "nullstr = ['NULL', '']"
 
 
@@ -90,6 +97,13 @@ class DuckExport:
         cursor = self._con.cursor()
         try:
             return cursor.execute(sql).fetchall()
+        except (duckdb.HTTPException, duckdb.IOException) as exc:
+            if any(name.startswith("s3://") for name in (self._current or _NO_FILES).all):
+                # S3 not answering may pass: the breaker counts it, the cache answers.
+                raise SourceFailure(
+                    f"reading the export from S3 failed: {first_line(exc)}"
+                ) from None
+            raise ExportError(f"reading the export failed: {first_line(exc)}") from None
         except duckdb.Error as exc:
             raise ExportError(f"reading the export failed: {first_line(exc)}") from None
         finally:

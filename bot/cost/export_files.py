@@ -14,6 +14,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from bot.aws import describe_aws_error
+
 PARQUET = (".parquet", ".parq", ".pq")
 CSV = (".csv", ".csv.gz")
 
@@ -75,10 +79,10 @@ def s3_files(url: str, s3_client: Any) -> ExportFiles:
             Bucket=bucket, Prefix=prefix
         ):
             names += [f"s3://{bucket}/{item['Key']}" for item in page.get("Contents", [])]
-    except Exception as exc:  # botocore errors: say what S3 answered
-        from bot.aws import describe_aws_error
-
+    except ClientError as exc:  # S3 answered no (no such bucket, access denied)
         raise ExportError(f"cost.focus.path {url}: {describe_aws_error(exc)}") from None
+    except BotoCoreError as exc:  # S3 not reachable: may pass
+        raise SourceFailure(f"cost.focus.path {url}: {describe_aws_error(exc)}") from None
     if not names:
         raise ExportError(f"cost.focus.path {url} holds no files")
     return _split(names, f"cost.focus.path {url}")

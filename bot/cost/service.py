@@ -150,7 +150,10 @@ def _several_providers(services: Services) -> bool:
     """Whether the export may hold more than one provider (asked once per file set)."""
     engine = getattr(source_for(services), "engine", None)
     known = getattr(engine, "several_providers", None)
-    return bool(known()) if callable(known) else True
+    try:
+        return bool(known()) if callable(known) else True
+    except (ExportError, SourceFailure):
+        return False
 
 
 def _covered(cached: cache.CachedSlice, period: Period) -> bool:
@@ -160,7 +163,7 @@ def _covered(cached: cache.CachedSlice, period: Period) -> bool:
 def _metric_label(services: Services) -> str:
     try:
         return source_for(services).metric_label()
-    except ExportError:
+    except (ExportError, SourceFailure):
         return services.config.cost.metric + " cost"
 
 

@@ -103,7 +103,7 @@ def check_source(services: Services) -> str:
     """Check the configured source at start (ConfigError with one line when it is broken)."""
     from bot.config import ConfigError
 
-    from .export_files import ExportError
+    from .export_files import ExportError, SourceFailure
 
     source = source_for(services)
     check = getattr(source, "check", None)
@@ -111,6 +111,6 @@ def check_source(services: Services) -> str:
         return SOURCE_NAMES[services.config.cost.source]
     try:
         check()
-    except ExportError as exc:
+    except (ExportError, SourceFailure) as exc:
         raise ConfigError(f"cost source {services.config.cost.source}: {exc}") from None
     return f"{SOURCE_NAMES[services.config.cost.source]}, {source.metric_label()}"
