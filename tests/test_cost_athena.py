@@ -88,3 +88,60 @@ def test_query_past_its_timeout_is_cancelled():
     with pytest.raises(SourceFailure, match="cancelled"):
         engine.run("SELECT 1")
     assert slow.stopped == ["q-1"]
+
+
+class _ScriptedAthena(_SlowAthena):
+    """A client whose query ends in a given state, with results over several pages."""
+
+    def __init__(self, status: dict, pages: list[list[dict]] | None = None) -> None:
+        super().__init__()
+        self.status = status
+        self.pages = pages or []
+
+    def get_query_execution(self, **_: object) -> dict:
+        return {
+            "QueryExecution": {"Status": self.status, "Statistics": {"DataScannedInBytes": 10**12}}
+        }
+
+    def get_paginator(self, name: str):  # type: ignore[no-untyped-def]
+        assert name == "get_query_results"
+        pages = self.pages
+
+        class Pages:
+            def paginate(self, **_: object):  # type: ignore[no-untyped-def]
+                for rows in pages:
+                    yield {"ResultSet": {"Rows": rows}}
+
+        return Pages()
+
+
+def test_every_result_page_is_read_and_the_scan_is_priced(caplog):
+    pages = [
+        [
+            _row("day", "currency", "key1", "key2", "amount"),
+            _row("2024-09-01", "USD", "a", "b", "1"),
+        ],
+        [_row("2024-09-02", "USD", "a", "b", "2.5")],
+    ]
+    client = _ScriptedAthena({"State": "SUCCEEDED"}, pages)
+    engine = AthenaEngine(client, CONFIG, sleep=lambda s: None)
+    with caplog.at_level("INFO", logger="bot.cost.athena"):
+        rows = engine.run("SELECT 1")
+    assert rows == [("2024-09-01", "USD", "a", "b", "1"), ("2024-09-02", "USD", "a", "b", "2.5")]
+    assert "scanned 1000000000000 bytes ($4.547474" in caplog.text  # 1e12 bytes at $5/TiB
+
+
+@pytest.mark.parametrize(
+    ("reason", "expected"),
+    [
+        ("TABLE_NOT_FOUND: line 1:8: Table 'cur.focus_export' does not exist", "has no table"),
+        ("Access Denied (Service: Amazon S3; Status Code: 403)", "denied access"),
+    ],
+)
+def test_missing_table_and_access_denied_are_clear(reason, expected):
+    from bot.cost.export_files import ExportError
+
+    client = _ScriptedAthena({"State": "FAILED", "StateChangeReason": reason})
+    with pytest.raises(ExportError, match=expected) as caught:
+        AthenaEngine(client, CONFIG, sleep=lambda s: None).run("SELECT 1")
+    assert "\n" not in str(caught.value)
