@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.anomalies import commands as anomaly_commands
 
     anomaly_commands.add_parsers(commands)
+    from bot.cost import cli as cost_cli
+
+    cost_cli.add_parser(commands)
     return parser
 
 
@@ -108,6 +111,15 @@ def _dispatch(args: argparse.Namespace) -> int:
     code = orphan_commands.run(args, services)
     if code is not None:
         return code
+    if args.command == "cost":
+        from bot.cost import cli as cost_cli
+
+        return cost_cli.run(args, services)
+    if args.command in ("check-config", "serve", "clock"):
+        from bot.cost.sources import check_source
+
+        source = check_source(services)  # ConfigError (one line) when the export is unusable
+        log.info("cost source: %s", source)
     if args.command == "check-config":
         print(f"{settings.config_path}: ok ({len(services.config.teams)} teams)")
         return 0

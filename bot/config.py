@@ -10,13 +10,21 @@ import os
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from bot.config_advice import ComputeConfig, InventoryConfig, OrganizationConfig, RightsizingConfig
 from bot.config_base import ConfigError
+from bot.config_cost import AthenaSourceConfig, FocusSourceConfig, check_charge_categories
 from bot.config_errors import describe_error
 from bot.settings import (
     DEFAULT_CONFIG_PATH,
@@ -158,6 +166,32 @@ class CostConfig(_Strict):
     ttl_hours: float = Field(default=6, gt=0)  # recent days are refetched after this
     top_lines: int = Field(default=8, gt=0)  # breakdown lines before "Other"
     breaker: CostBreakerConfig = Field(default_factory=CostBreakerConfig)
+    source: Literal["cost_explorer", "focus", "athena"] = "cost_explorer"
+    focus: FocusSourceConfig | None = None
+    athena: AthenaSourceConfig | None = None
+    #: billed (BilledCost / UnblendedCost), effective (EffectiveCost / AmortizedCost),
+    #: list (ListCost, exports only), net (NetUnblendedCost, Cost Explorer only).
+    metric: Literal["billed", "effective", "list", "net"] = "billed"
+    exclude_charge_categories: list[str] = Field(default_factory=list)
+    #: Seconds a `/cost` answer may take before the cached part is shown and updated later.
+    answer_budget_seconds: float = Field(default=8, gt=0)
+
+    @field_validator("exclude_charge_categories")
+    @classmethod
+    def _categories(cls, value: list[str]) -> list[str]:
+        return check_charge_categories(value)
+
+    @model_validator(mode="after")
+    def _source_settings(self) -> CostConfig:
+        if self.source == "focus" and self.focus is None:
+            raise ValueError("source is focus, so cost.focus.path is needed")
+        if self.source == "athena" and self.athena is None:
+            raise ValueError("source is athena, so cost.athena (database, table...) is needed")
+        if self.source == "cost_explorer" and self.metric == "list":
+            raise ValueError("metric list (ListCost) needs an export source (focus or athena)")
+        if self.source != "cost_explorer" and self.metric == "net":
+            raise ValueError("metric net (NetUnblendedCost) is Cost Explorer's: use billed")
+        return self
 
 
 def _check_crontab(value: str | None) -> str | None:
