@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.orphans.scanner import ScanFilter
+from bot.findings.scope import ScanFilter
 from bot.remediation import requests as store
 from bot.remediation import service
 from bot.render import remediation as render

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from bot.budgets import proposals
 from bot.budgets.status import BudgetStatus, team_statuses
-from bot.orphans.model import Finding
+from bot.findings.model import Finding
 from bot.remediation import service as remediation
 from bot.render import remediation as render
 from bot.render.budgets import forecast_warning, threshold_message

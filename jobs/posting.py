@@ -8,6 +8,7 @@ that is retried (after a 429, an outage or a crash) posts one message, in its ch
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -103,3 +104,24 @@ def update_posted(services: Services, client: Any, *, key: str, message: dict[st
     adopt(services, client)
     worker_for(services).deliver_keys([key])
     return True
+
+
+def reply_in_thread(services: Services, client: Any, *, key: str, text: str) -> bool:
+    """Queue `text` as a thread reply under the message posted under `key` (once per text);
+    False when there is no such message yet."""
+    alert = find_posted(services, key)
+    if alert is None or not alert.ts:
+        return False
+    digest = hashlib.sha1(text.encode()).hexdigest()[:16]
+    reply_key = f"reply:{key}:{digest}"
+    with services.db.session() as session:
+        outbox.message(
+            session,
+            key=reply_key,
+            purpose="reply",
+            channel=alert.channel,
+            message={"text": text, "thread_ts": alert.ts},
+        )
+    adopt(services, client)
+    sent = worker_for(services).deliver_keys([reply_key]).get(reply_key)
+    return sent is not None and sent.state != "failed"

@@ -18,6 +18,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.settings import Settings
+from bot.slack_client import make_web_client as _counting_client
 
 log = logging.getLogger(__name__)
 
@@ -70,14 +71,9 @@ class Posted:
 
 
 def make_web_client(settings: Settings) -> WebClient:
-    """A WebClient for `settings` (no token when none is set; calls then fail with not_authed).
-
-    No automatic 429 retries: the outbox honours `Retry-After` itself, and an interactive
-    caller must not sleep through it on a listener thread.
-    """
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    # no automatic retries either: a repeated post after a lost answer would be a duplicate
-    return WebClient(token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[])
+    """The outbound module's WebClient: counted, and without automatic retries (the outbox
+    honours Retry-After; a repeated post after a lost answer would be a duplicate)."""
+    return _counting_client(settings, rate_limit_retries=False)
 
 
 def _failure(method: str, exc: Exception) -> SlackFailure:
@@ -164,15 +160,27 @@ class Outbound:
         return None
 
     # ------------------------------------------------------------- files
-    def upload_file(self, *, content: bytes, filename: str, title: str) -> str | None:
-        """files upload v2, shared to no channel; the file id (None when Slack gave none)."""
+    def upload_file(
+        self,
+        *,
+        content: bytes | str,
+        filename: str,
+        title: str,
+        channel: str | None = None,
+        comment: str | None = None,
+    ) -> str | None:
+        """files upload v2, shared to `channel` (None: to no channel, for an image block);
+        the file id (None when Slack gave none)."""
+        extra: dict[str, Any] = {"alt_txt": title} if channel is None else {"channel": channel}
+        if comment:
+            extra["initial_comment"] = comment
         result = self._call(
             "files.uploadV2",
             self.client.files_upload_v2,
             content=content,
             filename=filename,
             title=title,
-            alt_txt=title,
+            **extra,
         )
         file = result.get("file") or (result.get("files") or [{}])[0]
         return str(file["id"]) if file.get("id") else None
