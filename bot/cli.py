@@ -36,10 +36,18 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser("check-config", help="validate finops.yml and the environment, then exit")
     from bot import scan_commands as orphan_commands
 
+    status = commands.add_parser(
+        "status", help="what the bot costs this month and how it is doing (as /finops status)"
+    )
+    status.add_argument("--format", choices=("text", "json"), default="text")
+
     orphan_commands.add_parsers(commands)
     from bot.anomalies import commands as anomaly_commands
 
     anomaly_commands.add_parsers(commands)
+    from bot.cost import cli as cost_cli
+
+    cost_cli.add_parser(commands)
     return parser
 
 
@@ -103,9 +111,23 @@ def _dispatch(args: argparse.Namespace) -> int:
     code = orphan_commands.run(args, services)
     if code is not None:
         return code
+    if args.command == "cost":
+        from bot.cost import cli as cost_cli
+
+        return cost_cli.run(args, services)
+    if args.command in ("check-config", "serve", "clock"):
+        from bot.cost.sources import check_source
+
+        source = check_source(services)  # ConfigError (one line) when the export is unusable
+        log.info("cost source: %s", source)
     if args.command == "check-config":
         print(f"{settings.config_path}: ok ({len(services.config.teams)} teams)")
         return 0
+    if args.command == "status":
+        from bot.observability.cli import print_status
+        from jobs.registry import load_jobs
+
+        return print_status(services, fmt=args.format, job_names=sorted(load_jobs()))
     if args.command == "serve":
         from bot.server import serve_http, serve_socket_mode
 

@@ -81,6 +81,7 @@ ACTIONS: list[tuple[str, Callable[..., Any]]] = [
     (RightsizeAction.CHANGE, rightsize.handle_request_rightsize),
     (CostAction.SHARE, cost.handle_share_cost),
     (AnomalyAction.EXPECTED, anomaly_actions.handle_anomaly_feedback),
+    (AnomalyAction.NOT_ANOMALY, anomaly_actions.handle_anomaly_feedback),
     (AnomalyAction.INVESTIGATING, anomaly_actions.handle_anomaly_feedback),
     (TagsAction.ASK_OWNER, tags.handle_ask_owner),
     (ListingAction.REFRESH, listings.handle_refresh),

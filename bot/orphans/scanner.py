@@ -7,6 +7,7 @@ recorded as a `ScanFailure` and the rest of the report still comes back.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -23,6 +24,7 @@ from bot.findings.scope import (
     client_account,
     target_context,
 )
+from bot.observability.metrics import observe_scan
 from bot.orphans.model import load_kinds
 
 log = logging.getLogger(__name__)
@@ -80,9 +82,13 @@ def scan(
 
     def run(job: tuple[Target, FindingKind]) -> tuple[list[Finding], ScanFailure | None]:
         target, kind = job
+        started = time.perf_counter()
         try:
-            return kind.scan(contexts[target]), None
+            found = kind.scan(contexts[target])
+            observe_scan(kind.name, time.perf_counter() - started, ok=True)
+            return found, None
         except Exception as exc:  # one target failing must not sink the report
+            observe_scan(kind.name, time.perf_counter() - started, ok=False)
             log.warning(
                 "scan of %s in %s/%s failed: %s", kind.name, target.account, target.region, exc
             )

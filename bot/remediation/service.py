@@ -13,6 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.aws import describe_aws_error
+from bot.observability.metrics import count_execution
 from bot.orphans.model import Finding, NotEligible, TargetContext, load_kinds
 from bot.orphans.scanner import target_context
 from bot.remediation import requests as store
@@ -252,6 +253,7 @@ def _finish(
     **values: Any,
 ) -> Execution:
     now = services.now()
+    count_execution(request.action, event)
     with services.db.session() as session:
         store.transition(
             session,
