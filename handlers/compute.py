@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from bot.advice.catalogue import default_catalogue
 from bot.advice.compute import request_change, scan_compute
+from bot.payloads import ResourceButton
 from bot.remediation import requests as store
 from bot.render.common import section
 from bot.render.compute import compute_help, compute_message
@@ -63,6 +64,7 @@ def handle_request_compute(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: ResourceButton,
 ) -> None:
     """Open a request for a compute change and post it with Approve and Reject."""
     ack()
@@ -70,6 +72,7 @@ def handle_request_compute(
     request_from_click(
         body,
         action,
+        value,
         respond,
         client,
         services,

@@ -17,6 +17,7 @@ from bot.cost.query import CostQuery, parse_query
 from bot.cost.report import CostReport
 from bot.cost.runtime import runtime_for
 from bot.cost.service import CostUnavailable, answer_cost
+from bot.payloads import CostShareButton
 from bot.render.common import error_message, section
 from bot.render.cost import cost_help, cost_message, share_value
 from bot.services import Services
@@ -59,7 +60,7 @@ def handle_cost(
             )
         respond(**message, response_type="ephemeral")
 
-    runtime_for(services).submit(answer)  # frees this listener thread for the next ack
+    answer()  # already on the bot's answer pool (bot/dispatch.py), after the ack
 
 
 def handle_share_cost(
@@ -68,12 +69,13 @@ def handle_share_cost(
     respond: Respond,
     context: BoltContext,
     logger: logging.Logger,
+    value: CostShareButton,
 ) -> None:
     """Post the same answer in the channel (recomputed from the cache)."""
     ack()
     services: Services = context["services"]
     try:
-        query, chart_id = share_value(str(body["actions"][0]["value"]))
+        query, chart_id = share_value(value)
         report = answer_cost(services, query)
     except (ArgumentError, CostUnavailable, ValueError, KeyError) as exc:
         respond(

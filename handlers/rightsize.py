@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 
 from bot.advice.catalogue import default_catalogue
 from bot.advice.rightsizing import request_change, scan_rightsizing
+from bot.payloads import RightsizeButton
 from bot.remediation import requests as store
 from bot.remediation.service import RequestResult, ResourceRef
 from bot.render.common import section
@@ -77,6 +78,7 @@ def handle_request_rightsize(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: RightsizeButton,
 ) -> None:
     """Open a request for a stop / terminate / type change and post it with Approve and
     Reject (any of the three buttons)."""
@@ -89,4 +91,6 @@ def handle_request_rightsize(
             return RequestResult(problem=f"that button is out of date; run `{COMMAND}` again")
         return request_change(services, ref, user=user, instance_type=data.get("t"), action=wanted)
 
-    request_from_click(body, action, respond, client, services, command=COMMAND, request=request)
+    request_from_click(
+        body, action, value, respond, client, services, command=COMMAND, request=request
+    )

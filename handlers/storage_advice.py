@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from bot.advice.storage import request_change, scan_storage
 from bot.advice.storage_buckets import policy_text
 from bot.orphans.prices import default_prices
+from bot.payloads import ResourceButton
 from bot.remediation import requests as store
 from bot.render.common import section
 from bot.render.storage_advice import storage_help, storage_message
@@ -66,6 +67,7 @@ def handle_request_change(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: ResourceButton,
 ) -> None:
     """Open a request for a storage change and post it with Approve and Reject."""
     ack()
@@ -73,6 +75,7 @@ def handle_request_change(
     request_from_click(
         body,
         action,
+        value,
         respond,
         client,
         services,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from typing import Any
@@ -12,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.args import ArgumentError, parse_args, suggest
+from bot.payloads import TagsAskButton
 from bot.render.common import error_message, section
 from bot.render.tags import listed, owner_asked, owner_request_message, tags_help, tags_message
 from bot.services import Services
@@ -108,22 +108,15 @@ def handle_ask_owner(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: TagsAskButton,
 ) -> None:
     """Message the resource's owner asking for the missing tags; confirm to the clicker."""
     ack()
     services: Services = context["services"]
     user = body["user"]["id"]
-    try:
-        value = json.loads(action["value"])
-        owner = str(value["o"])
-    except (ValueError, KeyError, TypeError):
-        respond(
-            **error_message("That button is out of date. Run `/tags` again."),
-            response_type="ephemeral",
-            replace_original=False,
-        )
-        return
-    missing = still_missing(services, value)
+    owner = value.o
+    asked = value.model_dump()
+    missing = still_missing(services, asked)
     if isinstance(missing, str):
         respond(
             **error_message(f"Nothing sent to <@{owner}>: {missing}."),
@@ -131,9 +124,9 @@ def handle_ask_owner(
             replace_original=False,
         )
         return
-    value["m"] = missing
+    asked["m"] = missing
     try:
-        client.chat_postMessage(channel=owner, **owner_request_message(value, asked_by=user))
+        client.chat_postMessage(channel=owner, **owner_request_message(asked, asked_by=user))
     except SlackApiError as exc:
         log.warning("could not message %s: %s", owner, exc.response.get("error"))
         respond(
@@ -149,8 +142,8 @@ def handle_ask_owner(
             session,
             actor=user,
             action="tags.ask-owner",
-            subject=str(value.get("id")),
+            subject=str(asked.get("id")),
             owner=owner,
-            missing=value.get("m", []),
+            missing=asked.get("m", []),
         )
-    respond(**owner_asked(value))
+    respond(**owner_asked(asked))

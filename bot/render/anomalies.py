@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from bot.payloads import AnomalyButton
 from bot.render.common import Blocks, context, header, section
 
 
@@ -97,7 +98,7 @@ def _status_block(view: AnomalyView) -> dict[str, Any]:
             "type": "button",
             "action_id": AnomalyAction.EXPECTED.value,
             "text": {"type": "plain_text", "text": "Expected"},
-            "value": str(view.anomaly_id),
+            "value": AnomalyButton(id=view.anomaly_id).encode(),
         },
     ]
     if view.status != "investigating":
@@ -106,7 +107,7 @@ def _status_block(view: AnomalyView) -> dict[str, Any]:
                 "type": "button",
                 "action_id": AnomalyAction.INVESTIGATING.value,
                 "text": {"type": "plain_text", "text": "Investigating"},
-                "value": str(view.anomaly_id),
+                "value": AnomalyButton(id=view.anomaly_id).encode(),
                 "style": "primary",
             }
         )
