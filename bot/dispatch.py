@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 #: How long the listener thread waits for a handler's ack before acking for it.
 ACK_WAIT_SECONDS = 2.0
 OUT_OF_DATE = "That button is out of date — run the command again."
-SLACK_HOOKS = "https://hooks.slack.com/"
+SLACK_HOOKS = ("https://hooks.slack.com/", "https://hooks.slack-gov.com/")
 
 Handler = Callable[..., Any]
 

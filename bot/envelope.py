@@ -8,6 +8,7 @@ acknowledged, logged in one line, and goes no further.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -111,8 +112,9 @@ _BY_TYPE: dict[str, type[_Shape]] = {
 }
 
 
-def shape_problem(parsed: dict[str, Any]) -> str | None:
-    """Why this body is not a request the bot handles (None: Bolt may have it)."""
+def shape_problem(parsed: dict[str, Any], *, url_allowed: Callable[[Any], bool]) -> str | None:
+    """Why this body is not a request the bot handles (None: Bolt may have it). A
+    response URL must be Slack's own (`url_allowed`): the bot never posts anywhere else."""
     if "ssl_check" in parsed and "command" not in parsed:
         return None
     kind = parsed.get("type")
@@ -129,4 +131,10 @@ def shape_problem(parsed: dict[str, Any]) -> str | None:
         error = exc.errors()[0]
         where = ".".join(str(part) for part in error.get("loc", ())) or "body"
         return f"{model.__name__}: {where}: {error.get('msg', 'invalid')}"
+    urls = [parsed.get("response_url")] + [
+        u.get("response_url") for u in parsed.get("response_urls") or [] if isinstance(u, dict)
+    ]
+    for url in urls:
+        if url is not None and not url_allowed(url):
+            return f"response_url on a host that is not Slack's: {str(url)[:80]!r}"
     return None

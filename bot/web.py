@@ -60,7 +60,9 @@ class BotWsgi:
         if isinstance(checked, Refused):
             log.warning("refused a request to /slack/events: %s", checked.reason)
             return _json(start_response, checked.status, {"error": checked.reason})
-        problem = shape_problem(checked.parsed)
+        problem = shape_problem(
+            checked.parsed, url_allowed=lambda url: allowed_response_url(url, self._services)
+        )
         if problem is not None:
             return self._ignore(start_response, checked, problem)
         key = body_key(checked.body)
