@@ -67,6 +67,7 @@ class BlockActions(_Shape):
 
 class _View(_Shape):
     id: Id | None = None
+    type: Short  # Bolt reads view.type to tell workflow steps from modals
     callback_id: Short = ""
     private_metadata: Annotated[str, Field(max_length=3000)] = ""
     state: dict[str, Any] | None = None

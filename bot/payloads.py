@@ -38,7 +38,7 @@ class PayloadError(ValueError):
 class Payload(BaseModel):
     """Base of every button value and modal metadata: JSON, strictly typed."""
 
-    model_config = ConfigDict(strict=True, frozen=True, extra="ignore")
+    model_config = ConfigDict(strict=True, frozen=True, extra="forbid")
     MAX_CHARS: ClassVar[int] = MAX_VALUE
 
     def encode(self) -> str:
@@ -148,7 +148,7 @@ class CostShareButton(Payload):
     """ "Share in channel" on a `/cost` answer: the question and the chart's file id."""
 
     q: dict[Annotated[str, Field(max_length=32)], Annotated[str, Field(max_length=256)]] = Field(
-        default_factory=dict, max_length=12
+        max_length=12
     )
     f: Annotated[str, Field(max_length=64)] = ""
 

@@ -79,7 +79,7 @@ class BotWsgi:
         try:
             response = self._app.dispatch(request)
         except Exception as exc:  # Bolt itself failed: answer, never 500 without a word
-            log.error("Bolt could not dispatch a request: %s", type(exc).__name__)
+            log.error("Bolt could not dispatch a request: %s: %s", type(exc).__name__, exc)
             response = BoltResponse(status=200, body="")
         return _respond(start_response, response)
 
