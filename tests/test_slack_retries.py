@@ -1,0 +1,81 @@
+"""Slack retries (X-Slack-Retry-Num) of a request already being answered are acked and
+ignored, on the replica that saw the original and on any other sharing its database."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from slack_bolt import Ack
+
+from standins.slack_console import SlackConsole
+from tests.conftest import BOT_TOKEN, CHANNELS, SIGNING_SECRET, USERS
+from tests.dispatch_fixtures import replace_command, replica
+from tests.slack_requests import command_form, post_raw
+
+
+class Counting:
+    """A command handler that counts its runs."""
+
+    def __init__(self) -> None:
+        self.runs: list[str] = []
+        self.lock = threading.Lock()
+
+    def __call__(self, ack: Ack, command: dict[str, str]) -> None:
+        with self.lock:
+            self.runs.append(command["text"])
+        ack(text=f"answered {command['text']}")
+
+
+@pytest.fixture
+def console() -> Iterator[SlackConsole]:
+    with SlackConsole(
+        bot_url="http://127.0.0.1:9/unset",
+        signing_secret=SIGNING_SECRET,
+        bot_token=BOT_TOKEN,
+        channels=CHANNELS,
+        users=USERS,
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def counting(monkeypatch: pytest.MonkeyPatch) -> Counting:
+    handler = Counting()
+    replace_command(monkeypatch, "/budget", handler)
+    return handler
+
+
+def test_a_retry_is_ignored_here_and_on_another_replica(
+    counting: Counting, config_file: Path, database_url: str, console: SlackConsole
+) -> None:
+    url = f"{console.base_url}/response/none"
+    with (
+        replica(config_file, database_url, console) as first,
+        replica(config_file, database_url, console) as second,
+    ):
+        body = command_form("/budget", "one", response_url=url)
+        original = post_raw(first.url, body)
+        assert (original.status_code, original.text) == (200, "answered one")
+        first.wsgi.redeliveries.flush()
+        for target, number in ((second, "1"), (first, "2"), (second, "3")):
+            retry = post_raw(target.url, body, headers={"X-Slack-Retry-Num": number})
+            assert retry.status_code == 200
+            assert retry.text == ""
+            assert retry.headers.get("X-Slack-No-Retry") == "1"
+        assert counting.runs == ["one"]
+
+        # a retry whose original never reached any replica is answered, once
+        lost = command_form("/budget", "two", response_url=url)
+        retry = post_raw(second.url, lost, headers={"X-Slack-Retry-Num": "1"})
+        assert retry.text == "answered two"
+        again = post_raw(first.url, lost, headers={"X-Slack-Retry-Num": "2"})
+        assert again.text == ""
+        assert counting.runs == ["one", "two"]
+
+        # a different request with the same text is a new request, not a retry
+        other = command_form("/budget", "one", response_url=url)
+        assert post_raw(second.url, other).text == "answered one"
+        assert counting.runs == ["one", "two", "one"]
