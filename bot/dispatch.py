@@ -36,8 +36,12 @@ from bot.workers import AnswerPool
 
 log = logging.getLogger(__name__)
 
-#: How long the listener thread waits for a handler's ack before acking for it.
-ACK_WAIT_SECONDS = 2.0
+#: How long the listener thread waits for a handler's ack before acking for it. Handlers
+#: ack within milliseconds; a busy process (threads contending for the interpreter) can
+#: delay that, and Slack's 3 seconds must hold anyway.
+ACK_WAIT_SECONDS = 0.25
+#: What the listener acks with when the handler has not acked in time.
+WORKING = ":hourglass: Working on it…"
 OUT_OF_DATE = "That button is out of date — run the command again."
 SLACK_HOOKS = ("https://hooks.slack.com/", "https://hooks.slack-gov.com/")
 
@@ -197,7 +201,7 @@ class Dispatcher:
             except Exception as exc:
                 self.answer_error(args.body, exc)
             late = proxy.late
-            if late and (late.get("text") or late.get("blocks")):
+            if late and (late.get("blocks") or late.get("text")) and not _progress(late):
                 self._deliver_late(args, late)
 
         admission = self.pool.submit(job)
@@ -217,7 +221,7 @@ class Dispatcher:
             return
         acked = proxy.wait(ACK_WAIT_SECONDS)
         if acked is None:  # the handler is slow to ack: ack for it, its ack follows later
-            args.ack(text=":hourglass: Working on it…" if source == "command" else "")
+            args.ack(text=WORKING if source == "command" else "")
             return
         args.ack(**acked)
 
@@ -237,6 +241,12 @@ class Dispatcher:
             args.respond(**message, response_type="ephemeral", replace_original=False)
         except Exception as exc:
             log.warning("could not deliver a late answer: %s", type(exc).__name__)
+
+
+def _progress(acked: dict[str, Any]) -> bool:
+    """A progress line ("Looking for waste…"): said already by "Working on it…" or the
+    busy notice, so not worth a second message when it comes late."""
+    return str(acked.get("text", "")).rstrip().endswith("…")
 
 
 def _argument(name: str, args: Args, proxy: AckProxy, value: Payload | None) -> Any:

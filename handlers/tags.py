@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -80,9 +81,15 @@ def handle_tags(
     respond(**tags_message(report, owners=owners), response_type="ephemeral")
 
 
-def still_missing(services: Services, value: dict[str, Any]) -> list[str] | str:
+def still_missing(
+    services: Services,
+    value: dict[str, Any],
+    *,
+    owner_of: Callable[[str], str | None] | None = None,
+) -> list[str] | str:
     """The required tags the button's resource misses right now, or why nobody should be
-    asked (it is gone, or has every tag now). AWS errors fall back to the button's list."""
+    asked (it is gone, has every tag now, or its Owner tag no longer resolves to the
+    button's user: `owner_of`). AWS errors fall back to the button's list."""
     try:
         resource = find_resource(
             services.aws,
@@ -97,6 +104,9 @@ def still_missing(services: Services, value: dict[str, Any]) -> list[str] | str:
         return list(value.get("m", []))
     if resource is None:
         return f"`{value['id']}` no longer exists"
+    owner_tag = resource.tags.get(services.config.tags.owner, "").strip()
+    if owner_of is not None and owner_of(owner_tag) != value["o"]:
+        return f"`{value['id']}` is no longer tagged as theirs"
     missing = list(check(resource, services.config).missing)
     return missing or f"`{value['id']}` has every required tag now"
 
@@ -116,7 +126,9 @@ def handle_ask_owner(
     user = body["user"]["id"]
     owner = value.o
     asked = value.model_dump()
-    missing = still_missing(services, asked)
+    missing = still_missing(
+        services, asked, owner_of=lambda tag: owner_ids({tag}, client).get(tag) if tag else None
+    )
     if isinstance(missing, str):
         respond(
             **error_message(f"Nothing sent to <@{owner}>: {missing}."),

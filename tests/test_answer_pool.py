@@ -39,7 +39,7 @@ class SlowCommand:
         self.started = 0
 
     def __call__(self, ack: Ack, command: dict[str, str], respond: Respond) -> None:
-        ack(text=f"Looking… ({command['text']})")
+        ack(text=f"Noted ({command['text']})")
         self.started += 1
         self.release.wait(20)
         respond(text=f"answer {command['text']}", response_type="ephemeral")
@@ -80,7 +80,7 @@ def test_a_saturated_pool_acks_at_once_and_says_how_many_are_ahead(
     bot: Replica, slow: SlowCommand, console: SlackConsole
 ) -> None:
     took, first = _send(console, "/budget one")
-    assert first == "Looking… (one)"
+    assert first == "Noted (one)"
     console.wait_for(lambda: slow.started == 1)
     acks = [_send(console, f"/budget {n}") for n in ("two", "three", "four")]
     assert [a[1] for a in acks] == [
@@ -94,7 +94,7 @@ def test_a_saturated_pool_acks_at_once_and_says_how_many_are_ahead(
     slow.release.set()
     console.wait_for(lambda: {"answer one", "answer two", "answer three"} <= set(_texts(console)))
     # the queued handlers' own acks arrive too (late, through response_url)
-    console.wait_for(lambda: {"Looking… (two)", "Looking… (three)"} <= set(_texts(console)))
+    console.wait_for(lambda: {"Noted (two)", "Noted (three)"} <= set(_texts(console)))
     time.sleep(0.3)
     assert "answer four" not in _texts(console)  # refused: never run
     assert bot.pool.load() == (0, 0)
@@ -129,8 +129,12 @@ def test_a_click_while_busy_is_told_through_response_url(
 def test_a_handler_slow_to_ack_is_acked_for_and_its_ack_follows(
     monkeypatch: pytest.MonkeyPatch, config_file: Path, sqlite_url: str, console: SlackConsole
 ) -> None:
-    def dawdling(ack: Ack, command: dict[str, str]) -> None:
+    def dawdling(ack: Ack, command: dict[str, str], respond: Respond) -> None:
         time.sleep(0.6)  # slow work before the ack, as a careless handler might do
+        if command["text"] == "progress":
+            ack(text="Looking…")  # a late progress line is not worth a message
+            respond(text="the final answer")
+            return
         ack(text="here is the answer")
 
     monkeypatch.setattr(dispatch_module, "ACK_WAIT_SECONDS", 0.2)
@@ -138,9 +142,12 @@ def test_a_handler_slow_to_ack_is_acked_for_and_its_ack_follows(
     with replica(config_file, sqlite_url, console) as running:
         console.bot_url = f"{running.url}/slack/events"
         took, acked = _send(console, "/budget")
-        assert acked == ":hourglass: Working on it…"
+        assert acked == dispatch_module.WORKING
         assert took < 0.6
         console.wait_for(lambda: "here is the answer" in _texts(console))
+        _send(console, "/budget progress")
+        console.wait_for(lambda: "the final answer" in _texts(console))
+    assert "Looking…" not in _texts(console)
     assert all("does not know" not in text for text in _texts(console))
 
 
