@@ -77,6 +77,7 @@ def serve_moto(ready: Any, stop: Any) -> None:
 def serve_bot(api_url: str, aws_url: str, secret: str, replies: Any, orders: Any) -> None:
     """The bot over HTTP on the demo estate (seeded into `aws_url`), with the CE stand-in."""
     logging.basicConfig(level=logging.WARNING)
+    logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     workdir = tempfile.mkdtemp(prefix="finops-burst-")
     from bot.demo.runner import DEMO_BOT_TOKEN, DEMO_CONFIG, _demo_environment
 
@@ -185,7 +186,9 @@ def is_real_answer(text: str) -> bool:
     )
 
 
-def burst(console: Any, clock: AnswerClock, label: str, orders: Any, replies: Any) -> None:
+def burst(
+    console: Any, clock: AnswerClock, label: str, orders: Any, replies: Any, wait: float
+) -> None:
     orders.put("calls")
     calls_before = replies.get(timeout=30)
     sent: dict[int, tuple[float, str, str]] = {}
@@ -205,7 +208,7 @@ def burst(console: Any, clock: AnswerClock, label: str, orders: Any, replies: An
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
         acks = [v * 1000 for v in pool.map(send, range(REQUESTS))]
-    deadline = time.monotonic() + 180
+    deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if all(clock.answered_at(rid) is not None for _, rid, _ in sent.values()):
             break
@@ -253,6 +256,7 @@ def burst(console: Any, clock: AnswerClock, label: str, orders: Any, replies: An
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bursts", type=int, default=2, help="bursts to run (first is cold)")
+    parser.add_argument("--wait", type=float, default=300, help="seconds to wait for answers")
     options = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     import secrets
@@ -283,7 +287,8 @@ def main() -> None:
     try:
         console.bot_url = f"{replies.get(timeout=180)}/slack/events"
         for number in range(options.bursts):
-            burst(console, clock, "cold burst" if number == 0 else "warm burst", orders, replies)
+            label = "cold burst" if number == 0 else "warm burst"
+            burst(console, clock, label, orders, replies, options.wait)
     finally:
         orders.put("stop")
         bot.join(timeout=30)

@@ -282,7 +282,10 @@ _NOTICES = ThreadPoolExecutor(1, "slack-notice")
 
 def post_notice(url: str, message: dict[str, Any]) -> None:
     """Post an ephemeral message to an (already allowed) response_url, off this thread."""
-    _NOTICES.submit(_post_webhook, url, message)
+    try:
+        _NOTICES.submit(_post_webhook, url, message)
+    except RuntimeError:  # the interpreter is shutting down
+        log.info("not posting a notice: shutting down")
 
 
 def _post_webhook(url: str, message: dict[str, Any]) -> None:

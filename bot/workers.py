@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 log = logging.getLogger(__name__)
 
-DEFAULT_WORKERS = 6
+DEFAULT_WORKERS = 4
 DEFAULT_MAX_QUEUED = 200
 
 
@@ -100,7 +100,7 @@ class AnswerPool:
 
 
 def pool_from_env(env: dict[str, str] | None = None) -> AnswerPool:
-    """A pool sized by FINOPS_ANSWER_WORKERS and FINOPS_ANSWER_QUEUE (defaults 6 and 200)."""
+    """A pool sized by FINOPS_ANSWER_WORKERS and FINOPS_ANSWER_QUEUE (defaults 4 and 200)."""
     env = dict(os.environ if env is None else env)
     return AnswerPool(
         workers=_positive(env, "FINOPS_ANSWER_WORKERS", DEFAULT_WORKERS),
