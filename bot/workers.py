@@ -62,11 +62,11 @@ class AnswerPool:
         with self._cond:
             if self._closed or len(self._queue) >= self.max_queued:
                 return Admission(started=False, ahead=None)
-            ahead = len(self._queue)
-            started = self._busy + ahead < self.workers
+            waiting = len(self._queue)  # all of them start before this one
+            started = self._busy + waiting < self.workers
             self._queue.append(job)
             self._cond.notify()
-        return Admission(started=started, ahead=ahead)
+        return Admission(started=started, ahead=0 if started else waiting)
 
     def load(self) -> tuple[int, int]:
         """(jobs running, jobs waiting)."""
