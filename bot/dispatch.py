@@ -128,6 +128,10 @@ class Dispatcher:
         """A button listener; its value is decoded with `model` first."""
         return self._wrap(handler, model=model, source="action")
 
+    def event(self, handler: Handler) -> Handler:
+        """An Events API listener: acked at once (Slack ignores the body), run on the pool."""
+        return self._wrap(handler, model=None, source="event")
+
     def view(self, handler: Handler, model: type[Payload] | None) -> Handler:
         """A modal submission listener; its private_metadata is decoded with `model`."""
         return self._wrap(handler, model=model, source="view")
@@ -193,6 +197,8 @@ class Dispatcher:
         self, handler: Handler, wanted: set[str], args: Args, value: Payload | None, source: str
     ) -> None:
         proxy = AckProxy()
+        if source == "event":
+            proxy.close()  # nothing waits for an event handler's ack
         kwargs = {name: _argument(name, args, proxy, value) for name in wanted}
 
         def job() -> None:
@@ -200,7 +206,7 @@ class Dispatcher:
                 handler(**kwargs)
             except Exception as exc:
                 self.answer_error(args.body, exc)
-            late = proxy.late
+            late = proxy.late if source != "event" else None
             if late and (late.get("blocks") or late.get("text")) and not _progress(late):
                 self._deliver_late(args, late)
 
@@ -214,6 +220,9 @@ class Dispatcher:
                 f"busy: {waiting} answers are already waiting, so this one was not queued. "
                 "Try again in a minute.",
             )
+            return
+        if source == "event":
+            args.ack()
             return
         if not admission.started:
             proxy.close()

@@ -94,6 +94,9 @@ ACTIONS: list[tuple[str, Callable[..., Any], type[Payload] | None]] = [
     (TagsAction.ASK_OWNER, tags.handle_ask_owner, TagsAskButton),
 ]
 
+#: Events API event types and their listeners (run on the answer pool, acked at once).
+EVENTS: list[tuple[str, Callable[..., Any]]] = []
+
 #: Modal callback ids, their submission listeners, and their private_metadata models.
 VIEWS: list[tuple[str, Callable[..., Any], type[Payload] | None]] = []
 
@@ -117,6 +120,8 @@ def register(app: App, dispatcher: Dispatcher) -> None:
         app.action(action_id)(dispatcher.action(listener, model))
     for callback_id, listener, model in VIEWS:
         app.view(callback_id)(dispatcher.view(listener, model))
+    for event_type, listener in EVENTS:
+        app.event(event_type)(dispatcher.event(listener))
     app.command(re.compile(r"^/.*"))(unknown_command.handle_unknown_command)  # answers in the ack
     app.action(re.compile(r".*"))(dispatcher.unknown_action)
     app.view(re.compile(r".*"))(dispatcher.unknown_view)

@@ -79,3 +79,45 @@ def test_a_retry_is_ignored_here_and_on_another_replica(
         other = command_form("/budget", "one", response_url=url)
         assert post_raw(second.url, other).text == "answered one"
         assert counting.runs == ["one", "two", "one"]
+
+
+def test_an_event_is_acked_at_once_run_on_the_pool_and_its_retries_ignored(
+    monkeypatch: pytest.MonkeyPatch, config_file: Path, sqlite_url: str, console: SlackConsole
+) -> None:
+    import json
+    import time
+
+    import handlers
+
+    seen: list[str] = []
+    release = threading.Event()
+
+    def on_home(event: dict[str, str]) -> None:
+        release.wait(5)  # slow work (views.publish, database reads…)
+        seen.append(event["user"])
+
+    monkeypatch.setattr(handlers, "EVENTS", [("app_home_opened", on_home)])
+    body = json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T0LOCAL",
+            "api_app_id": "A0LOCAL",
+            "event_id": "Ev1",
+            "event": {"type": "app_home_opened", "user": "U0DEV", "tab": "home"},
+        }
+    )
+    with replica(config_file, sqlite_url, console) as bot:
+        started = time.perf_counter()
+        first = post_raw(bot.url, body, content_type="application/json")
+        assert first.status_code == 200
+        assert time.perf_counter() - started < 1.0  # not waiting for the slow listener
+        retry = post_raw(
+            bot.url, body, content_type="application/json", headers={"X-Slack-Retry-Num": "1"}
+        )
+        assert retry.headers.get("X-Slack-No-Retry") == "1"
+        release.set()
+        deadline = time.monotonic() + 5
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)
+    assert seen == ["U0DEV"]
