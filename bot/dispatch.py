@@ -210,7 +210,7 @@ class Dispatcher:
             if late and (late.get("blocks") or late.get("text")) and not _progress(late):
                 self._deliver_late(args, late)
 
-        admission = self.pool.submit(job)
+        admission = self.pool.submit(job, lane=_lane(args, source))
         if admission.refused:
             busy, waiting = self.pool.load()
             log.warning("answer queue full (%d running, %d waiting): refused", busy, waiting)
@@ -250,6 +250,15 @@ class Dispatcher:
             args.respond(**message, response_type="ephemeral", replace_original=False)
         except Exception as exc:
             log.warning("could not deliver a late answer: %s", type(exc).__name__)
+
+
+def _lane(args: Args, source: str) -> str:
+    """Which queue lane a job waits in: its command or its button's action id."""
+    if source == "command" and isinstance(args.command, dict):
+        return str(args.command.get("command", "command"))
+    if source == "action" and isinstance(args.action, dict):
+        return str(args.action.get("action_id", "action"))
+    return source
 
 
 def _progress(acked: dict[str, Any]) -> bool:

@@ -3,6 +3,10 @@
 Every command and click runs here; the listener thread only waits for the handler's
 `ack()` (milliseconds) and returns it to Slack. `submit` says where a job stands: started
 at once, queued behind N others, or refused because the queue is full.
+
+Waiting jobs are kept per lane (the command or button they answer) and taken round-robin
+across lanes, so a burst of slow `/savings` never makes a quick `/cost` wait behind all
+of it: a job waits for at most one job of each other lane per job ahead in its own.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -46,7 +50,8 @@ class AnswerPool:
         if workers < 1:
             raise ValueError("an answer pool needs at least one worker")
         self.workers, self.max_queued = workers, max_queued
-        self._queue: deque[Callable[[], None]] = deque()
+        self._lanes: OrderedDict[str, deque[Callable[[], None]]] = OrderedDict()
+        self._waiting = 0
         self._busy = 0
         self._closed = False
         self._cond = threading.Condition()
@@ -57,21 +62,27 @@ class AnswerPool:
         for thread in self._threads:
             thread.start()
 
-    def submit(self, job: Callable[[], None]) -> Admission:
-        """Queue `job`; say whether a worker takes it at once and how many wait before it."""
+    def submit(self, job: Callable[[], None], *, lane: str = "") -> Admission:
+        """Queue `job` in `lane`; say whether a worker takes it at once and how many jobs
+        start before it."""
         with self._cond:
-            if self._closed or len(self._queue) >= self.max_queued:
+            if self._closed or self._waiting >= self.max_queued:
                 return Admission(started=False, ahead=None)
-            waiting = len(self._queue)  # all of them start before this one
-            started = self._busy + waiting < self.workers
-            self._queue.append(job)
+            started = self._busy + self._waiting < self.workers
+            queue = self._lanes.setdefault(lane, deque())
+            turns = len(queue)  # jobs of this lane before it; each other lane gets one more
+            ahead = turns + sum(
+                min(len(other), turns + 1) for name, other in self._lanes.items() if name != lane
+            )
+            queue.append(job)
+            self._waiting += 1
             self._cond.notify()
-        return Admission(started=started, ahead=0 if started else waiting)
+        return Admission(started=started, ahead=0 if started else ahead)
 
     def load(self) -> tuple[int, int]:
         """(jobs running, jobs waiting)."""
         with self._cond:
-            return self._busy, len(self._queue)
+            return self._busy, self._waiting
 
     def stop(self, timeout: float = 5.0) -> None:
         """Let queued jobs finish, then end the threads."""
@@ -84,11 +95,11 @@ class AnswerPool:
     def _work(self) -> None:
         while True:
             with self._cond:
-                while not self._queue and not self._closed:
+                while not self._waiting and not self._closed:
                     self._cond.wait()
-                if not self._queue:
+                if not self._waiting:
                     return
-                job = self._queue.popleft()
+                job = self._next()
                 self._busy += 1
             try:
                 job()
@@ -97,6 +108,16 @@ class AnswerPool:
             finally:
                 with self._cond:
                     self._busy -= 1
+
+    def _next(self) -> Callable[[], None]:
+        """The next job, round-robin over lanes (the lane served goes to the back)."""
+        lane, queue = next(iter(self._lanes.items()))
+        job = queue.popleft()
+        self._waiting -= 1
+        del self._lanes[lane]
+        if queue:
+            self._lanes[lane] = queue
+        return job
 
 
 def pool_from_env(env: dict[str, str] | None = None) -> AnswerPool:

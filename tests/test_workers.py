@@ -57,3 +57,22 @@ def test_sizes_come_from_the_environment_with_sane_defaults(
     assert pool.workers == 4
     assert "FINOPS_ANSWER_WORKERS='lots' is not a positive number" in caplog.text
     pool.stop()
+
+
+def test_lanes_take_turns_so_a_quick_command_does_not_wait_behind_a_burst() -> None:
+    pool = AnswerPool(workers=1, max_queued=10, name="t")
+    release = threading.Event()
+    order: list[str] = []
+    try:
+        pool.submit(lambda: release.wait(5) and None, lane="x")
+        deadline = time.monotonic() + 5
+        while pool.load() != (1, 0) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        slow = [pool.submit(lambda n=n: order.append(f"s{n}"), lane="/savings") for n in range(3)]
+        quick = pool.submit(lambda: order.append("q"), lane="/cost")
+        assert [a.ahead for a in slow] == [0, 1, 2]
+        assert quick.ahead == 1  # one /savings, not all three
+        release.set()
+    finally:
+        pool.stop()
+    assert order == ["s0", "q", "s1", "s2"]
