@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 #: ack within milliseconds; a busy process (threads contending for the interpreter) can
 #: delay that, and Slack's 3 seconds must hold anyway.
 ACK_WAIT_SECONDS = 0.25
+#: A modal's ack carries its validation errors (and closing it), so it is waited for longer.
+VIEW_ACK_WAIT_SECONDS = 2.0
 #: What the listener acks with when the handler has not acked in time.
 WORKING = ":hourglass: Working on it…"
 OUT_OF_DATE = "That button is out of date — run the command again."
@@ -228,7 +230,7 @@ class Dispatcher:
             proxy.close()
             self._ack_busy(args, source, f"busy: your answer is queued, {admission.ahead} ahead.")
             return
-        acked = proxy.wait(ACK_WAIT_SECONDS)
+        acked = proxy.wait(VIEW_ACK_WAIT_SECONDS if source == "view" else ACK_WAIT_SECONDS)
         if acked is None:  # the handler is slow to ack: ack for it, its ack follows later
             args.ack(text=WORKING if source == "command" else "")
             return
