@@ -153,6 +153,13 @@ class CostShareButton(Payload):
     f: Annotated[str, Field(max_length=64)] = ""
 
 
+class ListingButton(Payload):
+    """Refresh / Download CSV on a listing: which command, with which arguments."""
+
+    c: Annotated[str, Field(pattern=r"^/[a-z0-9_-]{1,40}$")]
+    q: Annotated[str, Field(max_length=500)] = ""
+
+
 class ModalMetadata(Payload):
     """Base of a modal's private_metadata."""
 

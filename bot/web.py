@@ -22,7 +22,7 @@ from bot.envelope import shape_problem
 from bot.redelivery import Redeliveries
 from bot.services import Services
 from bot.verify import Refused, Verified, body_key, read_body, verify, wsgi_headers
-from storage.migrate import current_revision
+from storage.migrate import current_revision, head_revision
 
 log = logging.getLogger(__name__)
 
@@ -104,12 +104,17 @@ class BotWsgi:
             "config": "loaded",
             "teams": len(self._services.config.teams),
         }
+        behind = False
         if database_ok:
             try:
                 body["schema"] = current_revision(self._services.db.engine)
             except Exception:
                 body["schema"] = None
-        return (200 if database_ok else 503), body
+            head = head_revision(self._services.db.engine)
+            if body["schema"] != head:  # another replica is migrating, or this code is older
+                behind = True
+                body["status"], body["migrations"] = "degraded", f"behind (code expects {head})"
+        return (200 if database_ok and not behind else 503), body
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
         status, body = self.health()

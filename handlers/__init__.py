@@ -17,6 +17,7 @@ from bot.dispatch import Dispatcher
 from bot.payloads import (
     AnomalyButton,
     CostShareButton,
+    ListingButton,
     Payload,
     RequestButton,
     ResourceButton,
@@ -28,6 +29,7 @@ from bot.render.anomalies import AnomalyAction
 from bot.render.common import CommandHelp
 from bot.render.compute import ComputeAction
 from bot.render.cost import CostAction
+from bot.render.listing import ListingAction
 from bot.render.orphans import OrphanAction
 from bot.render.remediation import CleanupAction
 from bot.render.rightsize import RightsizeAction
@@ -40,6 +42,7 @@ from handlers import (
     compute,
     cost,
     finops,
+    listings,
     orphans,
     rightsize,
     savings,
@@ -90,8 +93,11 @@ ACTIONS: list[tuple[str, Callable[..., Any], type[Payload] | None]] = [
     (RightsizeAction.CHANGE, rightsize.handle_request_rightsize, RightsizeButton),
     (CostAction.SHARE, cost.handle_share_cost, CostShareButton),
     (AnomalyAction.EXPECTED, anomaly_actions.handle_anomaly_feedback, AnomalyButton),
+    (AnomalyAction.NOT_ANOMALY, anomaly_actions.handle_anomaly_feedback, AnomalyButton),
     (AnomalyAction.INVESTIGATING, anomaly_actions.handle_anomaly_feedback, AnomalyButton),
     (TagsAction.ASK_OWNER, tags.handle_ask_owner, TagsAskButton),
+    (ListingAction.REFRESH, listings.handle_refresh, ListingButton),
+    (ListingAction.CSV, listings.handle_csv, ListingButton),
 ]
 
 #: Events API event types and their listeners (run on the answer pool, acked at once).

@@ -13,7 +13,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.orphans.scanner import ScanFilter
+from bot.findings.scope import ScanFilter
 from bot.payloads import RequestButton, ResourceButton, ShowMoreButton
 from bot.remediation import requests as store
 from bot.remediation import service

@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from bot.orphans.scanner import ScanFailure
+from bot.findings.scope import ScanFailure
 from bot.payloads import TagsAskButton
 from bot.render.budgets import money, pct
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
