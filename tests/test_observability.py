@@ -307,6 +307,7 @@ def test_finops_status_full_for_admins_short_for_others(admin_stack: Any) -> Non
     assert "Cost Explorer: $0.07 (7 call(s)" in full
     assert "`housekeeping`: ok" in full and "`digest`: never run" in full
     assert "sqlite" in full
+    assert "*Slack deliveries*" in full and "0 pending, 0 failed" in full
     short = answer_for("U0DEV")
     assert "$0.07" not in short and "housekeeping" not in short
     assert "for the bot's admins" in short
@@ -335,6 +336,8 @@ def test_cli_status_json(
     }
     assert spend["cost_explorer"]["dollars"] == "0.00" and report["total_dollars"] == "0.01"
     assert report["schema"] == report["head"]
+    outbox = next(s for s in report["sections"] if s["title"] == "Slack deliveries")
+    assert outbox["data"] == {"pending": 0, "failed": 0}
     assert {j["job"] for j in report["jobs"]} >= {"digest", "budgets", "anomalies"}
     assert main(["status"]) == 0
     assert "API spend this month: $0.01" in capsys.readouterr().out
