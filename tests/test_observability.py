@@ -360,3 +360,23 @@ def test_clock_metrics_port_serves_job_results_from_the_database(
     assert ("finops_remediation_requests", ()) not in samples  # no requests yet: no samples
     assert value(samples, "finops_job_period_seconds", job="anomalies") == 6 * 3600
     assert value(samples, "finops_job_period_seconds", job="digest") == 7 * 24 * 3600
+
+
+def test_every_command_answer_is_timed_by_the_dispatcher(admin_stack: Any) -> None:
+    from prometheus_client import REGISTRY
+
+    console, _services = admin_stack
+
+    def count() -> float:
+        got = REGISTRY.get_sample_value(
+            "finops_requests_total", {"command": "/finops", "outcome": "ok"}
+        )
+        return got or 0.0
+
+    before = count()
+    seen = len(console.ephemerals("U0DEV"))
+    console.send_command(user_id="U0DEV", channel_id="C0PAY", text="/finops help")
+    console.wait_for(lambda: console.ephemerals("U0DEV")[seen:], timeout=10)
+    console.wait_for(lambda: count() == before + 1, timeout=10)
+    seconds = REGISTRY.get_sample_value("finops_answer_seconds_count", {"command": "/finops"})
+    assert seconds is not None and seconds >= 1
