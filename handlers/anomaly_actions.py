@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 
 from bot.anomalies import service as anomalies
 from bot.anomalies.messages import view_of
+from bot.payloads import AnomalyButton
 from bot.render.anomalies import AnomalyAction, anomaly_message
 from bot.render.common import error_message
 from bot.services import Services
@@ -38,21 +39,14 @@ def handle_anomaly_feedback(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: AnomalyButton,
 ) -> None:
     """Store the clicked answer and redraw the alert with it."""
     ack()
     services: Services = context["services"]
     user = body["user"]["id"]
     status = _STATUS[action["action_id"]]
-    try:
-        anomaly_id = int(action.get("value", ""))
-    except ValueError:
-        respond(
-            replace_original=False,
-            response_type="ephemeral",
-            **error_message("This button does not point at an anomaly."),
-        )
-        return
+    anomaly_id = value.id
     with services.db.session() as session:
         record = anomalies.set_status(
             session, anomaly_id, status=status, user=user, now=services.now()
