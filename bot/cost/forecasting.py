@@ -40,6 +40,7 @@ def forecast(
     now: datetime,
     *,
     fetch: bool = True,
+    stale: list[date] | None = None,
 ) -> Forecast:
     """Month end = spend so far + Cost Explorer's forecast for today .. month end (cached)."""
     config = services.config
@@ -54,6 +55,8 @@ def forecast(
         note = row.note if row else ""
     if not fresh and fetch:
         amount, note = _fetch_forecast(services, key, filters, today, now, amount, note)
+    elif not fresh and stale is not None:
+        stale.append(today)  # the forecast is to be fetched: the quick answer is partial
     if amount is None:
         return Forecast(month_end=None, budget=budget, note=note)
     month_end = so_far + amount

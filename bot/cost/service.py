@@ -143,7 +143,10 @@ def answer_cost(services: Services, query: CostQuery, *, cache_only: bool = Fals
         report.problem = problems[0]
         report.data_as_of = cached.oldest_fetch()
     if period.start == month_start(today) and period.end == today:
-        report.forecast = _forecast(services, query, filters, total, today, now, fetch=fetch)
+        report.forecast = _forecast(
+            services, query, filters, total, today, now, fetch=fetch, stale=stale
+        )
+        report.stale = bool(stale)
     return report
 
 
