@@ -144,6 +144,30 @@ class TagsAskButton(Payload):
         return _target_problem(config, region=self.r, account=self.a)
 
 
+class TagsPageButton(Payload):
+    """ "Show more" / "Download CSV" on `/tags`: the team filter and, for a next page, the
+    sort key of the last resource shown and how many were shown before."""
+
+    team: Name | None = None
+    n: int | None = Field(default=None, ge=0, le=1000)  # tags the last one shown missed
+    g: Annotated[str, Field(max_length=64)] | None = None  # its team ("" for none)
+    id: ResourceId | None = None
+    a: Annotated[str, Field(max_length=64)] | None = None
+    r: Annotated[str, Field(max_length=32)] | None = None
+    s: int = Field(default=0, ge=0, le=1_000_000)
+
+    def after(self) -> tuple[int, str, str, str, str] | None:
+        """The sort key the next page starts after (None: from the start)."""
+        if self.n is None or self.id is None:
+            return None
+        return (-self.n, self.g or "", self.id, self.a or "", self.r or "")
+
+    def problem(self, config: FinopsConfig) -> str | None:
+        if self.team is not None and self.team not in config.teams:
+            return f"team {self.team!r} is no longer configured"
+        return None
+
+
 class CostShareButton(Payload):
     """ "Share in channel" on a `/cost` answer: the question and the chart's file id."""
 
@@ -158,6 +182,12 @@ class ListingButton(Payload):
 
     c: Annotated[str, Field(pattern=r"^/[a-z0-9_-]{1,40}$")]
     q: Annotated[str, Field(max_length=500)] = ""
+
+
+class ListingPageButton(ListingButton):
+    """ "Show more" on a listing: the command, its arguments and where the next page starts."""
+
+    o: int = Field(ge=0, le=100_000)
 
 
 class ModalMetadata(Payload):

@@ -18,12 +18,14 @@ from bot.payloads import (
     AnomalyButton,
     CostShareButton,
     ListingButton,
+    ListingPageButton,
     Payload,
     RequestButton,
     ResourceButton,
     RightsizeButton,
     ShowMoreButton,
     TagsAskButton,
+    TagsPageButton,
 )
 from bot.render.anomalies import AnomalyAction
 from bot.render.common import CommandHelp
@@ -98,6 +100,9 @@ ACTIONS: list[tuple[str, Callable[..., Any], type[Payload] | None]] = [
     (TagsAction.ASK_OWNER, tags.handle_ask_owner, TagsAskButton),
     (ListingAction.REFRESH, listings.handle_refresh, ListingButton),
     (ListingAction.CSV, listings.handle_csv, ListingButton),
+    (ListingAction.SHOW_MORE, listings.handle_show_more, ListingPageButton),
+    (TagsAction.SHOW_MORE, tags.handle_show_more, TagsPageButton),
+    (TagsAction.CSV, tags.handle_csv, TagsPageButton),
 ]
 
 #: Events API event types and their listeners (run on the answer pool, acked at once).

@@ -18,6 +18,7 @@ from bot.inventory.requests import pending_requests
 from bot.inventory.requests import request_compute_change as request_change
 from bot.payloads import ResourceButton
 from bot.render.compute import compute_help, compute_message
+from bot.render.listing import Page
 from bot.services import Services
 from handlers.advice_common import advice_scope, request_from_click, scope_or_answer
 from handlers.listings import ListingView, answer_listing, register_view
@@ -27,7 +28,7 @@ USAGE = "/compute [team=NAME] [region=REGION]"
 SUMMARY = "compute savings: spot by workload, ECS capacity, Fargate vs EC2"
 
 
-def _render(services: Services, listing: Listing, scope: ScanFilter, offset: int) -> dict[str, Any]:
+def _render(services: Services, listing: Listing, scope: ScanFilter, page: Page) -> dict[str, Any]:
     report = compute_report(listing, scope)
     return compute_message(
         report,
@@ -35,6 +36,7 @@ def _render(services: Services, listing: Listing, scope: ScanFilter, offset: int
         config=services.config.compute,
         as_of=default_catalogue().as_of,
         open_requests=pending_requests(services, report.findings),
+        page=page,
     )
 
 

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
-from slack_sdk import WebClient
 
 from bot.args import ArgumentError
 from bot.findings.model import Finding
 from bot.findings.scope import ScanFilter
 from bot.inventory.listing import Listing, list_findings, read_listing
+from bot.payloads import ListingButton, ListingPageButton
 from bot.render.common import error_message
-from bot.render.listing import findings_csv, read_listing_value, with_freshness
+from bot.render.listing import Page, findings_csv, with_freshness
 from bot.services import Services
 from bot.slack.outbound import SlackFailure, outbound_for
 
@@ -37,7 +37,7 @@ class ListingView:
     command: str
     parse: Callable[[Services, str], ScanFilter]
     kinds: Callable[[ScanFilter], list[str]]
-    render: Callable[[Services, Listing, ScanFilter, int], dict[str, Any]]
+    render: Callable[[Services, Listing, ScanFilter, Page], dict[str, Any]]
     rows: Callable[[Listing, ScanFilter], list[Finding]]
 
 
@@ -59,7 +59,8 @@ def listing_message(
     offset: int,
 ) -> dict[str, Any]:
     """A page of the listing with its "as of" line and buttons."""
-    message = view.render(services, listing, scope, offset)
+    page = Page(command=view.command, text=text, offset=offset)
+    message = view.render(services, listing, scope, page)
     return with_freshness(
         message,
         command=view.command,
@@ -105,27 +106,44 @@ def answer_listing(
 
 
 def _view_and_scope(
-    services: Services, action: dict[str, Any]
+    services: Services, value: ListingButton
 ) -> tuple[ListingView, ScanFilter, str]:
-    command, text = read_listing_value(str(action.get("value", "")))
-    view = VIEWS.get(command)
+    view = VIEWS.get(value.c)
     if view is None:
-        raise ValueError(f"{command} is not a listing")
-    return view, view.parse(services, text), text
+        raise ValueError(f"{value.c} is not a listing")
+    return view, view.parse(services, value.q), value.q
 
 
-def handle_refresh(
-    ack: Ack, action: dict[str, Any], respond: Respond, context: BoltContext
-) -> None:
+def handle_refresh(ack: Ack, respond: Respond, context: BoltContext, value: ListingButton) -> None:
     """Refresh every target of the listing (or join the refresh running) and redraw it."""
     ack()
     services: Services = context["services"]
     try:
-        view, scope, text = _view_and_scope(services, action)
+        view, scope, text = _view_and_scope(services, value)
     except (ArgumentError, KeyError, TypeError, ValueError):
         respond(**error_message("That button is out of date."), replace_original=False)
         return
     answer_listing(services, respond, view, scope, text, refresh=True, replace=True)
+
+
+def handle_show_more(
+    ack: Ack, respond: Respond, context: BoltContext, value: ListingPageButton
+) -> None:
+    """Replace the listing with its next page, read from the stored inventory (no rescan;
+    the same stable order, so pages neither repeat nor skip a finding)."""
+    ack()
+    services: Services = context["services"]
+    try:
+        view, scope, text = _view_and_scope(services, value)
+    except (ArgumentError, KeyError, TypeError, ValueError):
+        respond(**error_message("That button is out of date."), replace_original=False)
+        return
+    listing = read_listing(services, kinds=view.kinds(scope), scope=scope)
+    respond(
+        **listing_message(services, view, listing, scope, text, value.o),
+        response_type="ephemeral",
+        replace_original=True,
+    )
 
 
 def upload_csv(services: Services, *, user: str, filename: str, content: str, title: str) -> bool:
@@ -145,16 +163,15 @@ def upload_csv(services: Services, *, user: str, filename: str, content: str, ti
 def handle_csv(
     ack: Ack,
     body: dict[str, Any],
-    action: dict[str, Any],
     respond: Respond,
-    client: WebClient,
     context: BoltContext,
+    value: ListingButton,
 ) -> None:
     """Send the whole listing (every finding, not one page) as a CSV file."""
     ack()
     services: Services = context["services"]
     try:
-        view, scope, text = _view_and_scope(services, action)
+        view, scope, text = _view_and_scope(services, value)
     except (ArgumentError, KeyError, TypeError, ValueError):
         respond(**error_message("That button is out of date."), replace_original=False)
         return

@@ -17,6 +17,7 @@ from bot.inventory.requests import pending_requests
 from bot.orphans.model import load_kinds
 from bot.orphans.query import parse_scope
 from bot.render.common import error_message
+from bot.render.listing import Page
 from bot.render.orphans import orphans_help, orphans_message
 from bot.services import Services
 from handlers.listings import ListingView, answer_listing, listing_message, register_view
@@ -26,13 +27,13 @@ USAGE = "/orphans [team=NAME] [region=REGION] [kind=KIND]"
 SUMMARY = "paid-for waste (unattached volumes, idle IPs and load balancers…) and cleanup requests"
 
 
-def _render(services: Services, listing: Listing, scope: ScanFilter, offset: int) -> dict[str, Any]:
+def _render(services: Services, listing: Listing, scope: ScanFilter, page: Page) -> dict[str, Any]:
     report = orphans_report(listing)
     return orphans_message(
         report,
         scope=scope,
         prices=default_prices(),
-        offset=offset,
+        offset=page.offset,
         open_requests=pending_requests(services, report.findings),
     )
 

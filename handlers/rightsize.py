@@ -18,6 +18,7 @@ from bot.inventory.requests import pending_requests
 from bot.inventory.requests import request_rightsize_change as request_change
 from bot.payloads import RightsizeButton
 from bot.remediation.service import RequestResult, ResourceRef
+from bot.render.listing import Page
 from bot.render.rightsize import ACTION_OF, rightsize_help, rightsize_message
 from bot.services import Services
 from handlers.advice_common import advice_scope, request_from_click, scope_or_answer
@@ -28,7 +29,7 @@ USAGE = "/rightsize [team=NAME] [region=REGION]"
 SUMMARY = "idle and oversized EC2 instances from their CPU: stop or downsize, with savings"
 
 
-def _render(services: Services, listing: Listing, scope: ScanFilter, offset: int) -> dict[str, Any]:
+def _render(services: Services, listing: Listing, scope: ScanFilter, page: Page) -> dict[str, Any]:
     report = rightsize_report(listing, scope)
     return rightsize_message(
         report,
@@ -36,6 +37,7 @@ def _render(services: Services, listing: Listing, scope: ScanFilter, offset: int
         catalogue=default_catalogue(),
         lookback_days=services.config.rightsizing.lookback_days,
         open_requests=pending_requests(services, report.findings),
+        page=page,
     )
 
 

@@ -13,6 +13,7 @@ from bot.findings.scope import ScanFilter
 from bot.inventory.listing import Listing, all_kinds
 from bot.inventory.reports import SAVINGS_SOURCES, savings_report
 from bot.inventory.requests import pending_requests
+from bot.render.listing import Page
 from bot.render.savings import savings_help, savings_message
 from bot.services import Services
 from handlers.advice_common import advice_scope, scope_or_answer
@@ -23,10 +24,10 @@ USAGE = "/savings [team=NAME] [region=REGION]"
 SUMMARY = "every open recommendation (waste, rightsizing, storage, compute) by saving"
 
 
-def _render(services: Services, listing: Listing, scope: ScanFilter, offset: int) -> dict[str, Any]:
+def _render(services: Services, listing: Listing, scope: ScanFilter, page: Page) -> dict[str, Any]:
     report = savings_report(listing, scope)
     pending = pending_requests(services, [i.finding for i in report.items])
-    return savings_message(report, scope=scope, open_requests=pending)
+    return savings_message(report, scope=scope, open_requests=pending, page=page)
 
 
 def _rows(listing: Listing, scope: ScanFilter) -> list[Finding]:

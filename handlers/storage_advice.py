@@ -17,6 +17,7 @@ from bot.inventory.reports import storage_report
 from bot.inventory.requests import pending_requests
 from bot.inventory.requests import request_storage_change as request_change
 from bot.payloads import ResourceButton
+from bot.render.listing import Page
 from bot.render.storage_advice import storage_help, storage_message
 from bot.services import Services
 from handlers.advice_common import advice_scope, request_from_click, scope_or_answer
@@ -27,7 +28,7 @@ USAGE = "/storage [team=NAME] [region=REGION]"
 SUMMARY = "storage savings: gp2 volumes to gp3, S3 buckets without a lifecycle policy"
 
 
-def _render(services: Services, listing: Listing, scope: ScanFilter, offset: int) -> dict[str, Any]:
+def _render(services: Services, listing: Listing, scope: ScanFilter, page: Page) -> dict[str, Any]:
     report = storage_report(listing)
     return storage_message(
         report,
@@ -35,6 +36,7 @@ def _render(services: Services, listing: Listing, scope: ScanFilter, offset: int
         prices=default_prices(),
         policy=policy_text(services.config.storage),
         open_requests=pending_requests(services, report.volumes + report.buckets),
+        page=page,
         min_saving=services.config.storage.min_monthly_saving,
     )
 

@@ -11,15 +11,23 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.args import ArgumentError, parse_args, suggest
-from bot.payloads import TagsAskButton
+from bot.payloads import TagsAskButton, TagsPageButton
 from bot.render.common import error_message, section
-from bot.render.tags import listed, owner_asked, owner_request_message, tags_help, tags_message
+from bot.render.tags import (
+    listed,
+    owner_asked,
+    owner_request_message,
+    tags_csv,
+    tags_help,
+    tags_message,
+)
 from bot.services import Services
 from bot.slack import outbox
 from bot.slack.outbound import outbound_for
 from bot.slack.worker import worker_for
 from bot.tags.compliance import check, tag_report
 from bot.tags.inventory import find_resource
+from handlers.listings import upload_csv
 from storage.audit import record
 
 COMMAND = "/tags"
@@ -80,6 +88,51 @@ def handle_tags(
     report = tag_report(services, team=team)
     owners = owner_ids({c.owner for c in listed(report) if c.owner}, services)
     respond(**tags_message(report, owners=owners), response_type="ephemeral")
+
+
+def handle_show_more(
+    ack: Ack, respond: Respond, context: BoltContext, value: TagsPageButton
+) -> None:
+    """Replace the `/tags` answer with its next page: the resources that come after the
+    last one shown in the list's one order (none repeated, even if the estate changed).
+    `/tags` lists live (on the bot's workers), so the page is read again from AWS."""
+    ack()
+    services: Services = context["services"]
+    report = tag_report(services, team=value.team)
+    owners = owner_ids({c.owner for c in listed(report, value) if c.owner}, services)
+    respond(
+        **tags_message(report, owners=owners, page=value),
+        response_type="ephemeral",
+        replace_original=True,
+    )
+
+
+def handle_csv(
+    ack: Ack,
+    body: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    value: TagsPageButton,
+) -> None:
+    """Send every resource missing tags (not one page) as a CSV file to the user's DMs."""
+    ack()
+    services: Services = context["services"]
+    report = tag_report(services, team=value.team)
+    rows = report.missing
+    scope = f" team={value.team}" if value.team else ""
+    sent = upload_csv(
+        services,
+        user=str(body["user"]["id"]),
+        filename="tags.csv",
+        content=tags_csv(rows),
+        title=f"{COMMAND}{scope} ({len(rows)} rows)",
+    )
+    message = (
+        f":page_facing_up: Sent `tags.csv` ({len(rows)} rows) to your direct messages."
+        if sent
+        else ":warning: The CSV could not be uploaded; try again in a moment."
+    )
+    respond(text=message, response_type="ephemeral", replace_original=False)
 
 
 def still_missing(

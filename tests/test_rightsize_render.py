@@ -125,7 +125,8 @@ def test_many_findings_stay_within_slack_limits() -> None:
         if "text" in b and b["type"] == "section"
     )
     shown = json.dumps(blocks, ensure_ascii=False)
-    assert "more not shown" in shown and "20 instances launched by Auto Scaling groups" in shown
+    assert "Showing 1 to 20 of 120" in shown and "listing_show_more" in shown
+    assert "20 instances launched by Auto Scaling groups" in shown
     assert "…and 5 more." in shown and "as of 2025-06-01" in shown
     assert "Rightsizing: $7,446.00/month" in message["text"]
 

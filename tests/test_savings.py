@@ -14,6 +14,7 @@ from bot.advice import savings
 from bot.advice.savings import SOURCES, collect_savings, load_sources
 from bot.orphans.scanner import ScanFilter
 from bot.render.common import MAX_BLOCKS
+from bot.render.listing import Page
 from bot.render.savings import savings_message
 from bot.services import Services
 from tests.conftest import SlackStack
@@ -86,7 +87,9 @@ def test_long_lists_stay_within_slack_limits(svc: Services, estate: Estate) -> N
     shown = text_of(message)
     # 60 volumes of 1..60 GiB gp3 at $0.08: $146.40 in all.
     assert "Savings: $146.40/month" in message["text"]
-    assert "more worth" in shown and "`/orphans`" in shown
+    assert "Showing 1 to 20 of 60" in shown and "Show more (40 left)" in shown
+    last = text_of(savings_message(report, scope=ScanFilter(), page=Page("/savings", "", 40)))
+    assert "Showing 41 to 60 of 60" in last and "listing_show_more" not in last
 
 
 def test_register_twice_is_refused() -> None:

@@ -10,8 +10,9 @@ import boto3
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
+from bot.payloads import TagsPageButton
 from bot.render.common import MAX_BLOCKS
-from bot.render.tags import MAX_LISTED, TagsAction, tags_message
+from bot.render.tags import MAX_LISTED, TagsAction, tags_csv, tags_message
 from bot.services import Services
 from bot.tags.compliance import NO_TEAM, Checked, TagReport, tag_report
 from bot.tags.inventory import LISTERS, PERMISSIONS, TaggedResource, list_resources
@@ -181,13 +182,70 @@ def test_a_large_report_stays_within_slack_limits_and_buttons_need_an_owner() ->
     listed = [b for b in blocks if str(b.get("block_id", "")).startswith("us-east-1/vol-")]
     assert len(listed) == MAX_LISTED
     body = json.dumps(message)
-    assert f"and {300 - MAX_LISTED} more" in body
+    assert f"Show more ({300 - MAX_LISTED} left)" in body
+    assert f"Showing 1 to {MAX_LISTED} of 300" in body and "tags_csv" in body
     assert "$12,345.60" in body and "0.0 %" in body
     buttons = [b["accessory"] for b in listed if "accessory" in b]
     # Only owners that map to a Slack user get a button (the email did not resolve here).
     assert buttons and all(b["action_id"] == TagsAction.ASK_OWNER for b in buttons)
     assert all(json.loads(b["value"])["o"] == "U0DEV" for b in buttons)
     assert len(buttons) < len(listed)
+
+
+def _next_page(message: dict[str, Any]) -> TagsPageButton | None:
+    for block in message["blocks"]:
+        for element in block.get("elements", []):
+            if element.get("action_id") == TagsAction.SHOW_MORE:
+                return TagsPageButton.decode(element["value"])
+    return None
+
+
+def _ids(message: dict[str, Any]) -> list[str]:
+    prefix = "us-east-1/"
+    return [
+        b["block_id"][len(prefix) :]
+        for b in message["blocks"]
+        if str(b.get("block_id", "")).startswith(prefix)
+    ]
+
+
+def test_show_more_pages_through_every_resource_once_even_when_the_estate_changes() -> None:
+    checked = [_checked(n, None) for n in range(60)]
+    report = TagReport(required=["Environment", "Team", "Project", "Owner"], checked=checked)
+    first = tags_message(report, owners={})
+    seen = _ids(first)
+    page = _next_page(first)
+    assert page is not None and page.s == MAX_LISTED
+    # Between the pages one already shown disappears and one is fixed: nothing is
+    # repeated or skipped among those still there.
+    report.checked = [c for c in checked if c.resource.resource_id not in (seen[0], seen[3])]
+    second = tags_message(report, owners={}, page=TagsPageButton.decode(page.encode()))
+    assert f"Showing {MAX_LISTED + 1} to {2 * MAX_LISTED} of 58" in json.dumps(second)
+    seen += _ids(second)
+    page = _next_page(second)
+    assert page is not None
+    third = tags_message(report, owners={}, page=page)
+    seen += _ids(third)
+    assert _next_page(third) is None
+    assert sorted(seen) == sorted(c.resource.resource_id for c in checked)
+    assert len(seen) == len(set(seen))
+
+
+def test_the_csv_holds_every_resource_as_plain_cells() -> None:
+    risky = Checked(
+        resource=TaggedResource("=cmd()", "s3-bucket", "eu-west-1", "123456789012", {}),
+        team="payments",
+        owner="<@U0DEV>",
+        missing=("Environment",),
+    )
+    report = TagReport(required=["Environment"], checked=[_checked(n, None) for n in range(40)])
+    text = tags_csv([*report.missing, risky])
+    lines = text.splitlines()
+    assert lines[0] == "id,type,account,region,team,owner,missing,age_days"
+    assert len(lines) == 42
+    assert lines[1].startswith("vol-00000,ebs-volume,123456789012,us-east-1,,,")
+    assert "Environment Team Project" in lines[1]
+    assert lines[-1] == "'=cmd(),s3-bucket,123456789012,eu-west-1,payments,<@U0DEV>,Environment,"
 
 
 def test_the_read_only_policy_grants_what_the_listing_needs() -> None:

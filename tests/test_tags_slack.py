@@ -178,3 +178,63 @@ def test_help(world: tuple[SlackStack, dict[str, Any]]) -> None:
     stack.console.send_command(user_id="U0DEV", channel_id="C0PAY", text="/tags help")
     reply = stack.console.wait_for(lambda: stack.console.ephemerals("U0DEV"))[-1]
     assert "Required tags: `Environment`, `Team`, `Project`, `Owner`" in json.dumps(reply)
+
+
+def test_show_more_and_download_csv_list_every_resource_missing_tags(
+    world: tuple[SlackStack, dict[str, Any]],
+) -> None:
+    stack, ids = world
+    console = stack.console
+    ec2 = boto3.client("ec2", region_name="us-east-1")
+    extra = [
+        ec2.create_volume(AvailabilityZone="us-east-1a", Size=1)["VolumeId"] for _ in range(30)
+    ]
+    first = answer(stack, "/tags")
+    body1 = json.dumps(first)
+    assert "Show more (" in body1 and "not listed here" not in body1
+    more = next(
+        {"block_id": b["block_id"], **e}
+        for b in first["blocks"]
+        for e in b.get("elements", [])
+        if e.get("action_id") == "tags_show_more"
+    )
+    console.click(
+        user_id="U0DEV",
+        message_id=first["id"],
+        action_id="tags_show_more",
+        block_id=more["block_id"],
+    )
+    second = console.wait_for(
+        lambda: [
+            m
+            for m in console.ephemerals("U0DEV")
+            if m["id"] == first["id"] and json.dumps(m) != body1
+        ],
+        timeout=15,
+    )[-1]
+    body2 = json.dumps(second)
+    assert "tags_show_more" not in body2 and "Showing 26 to" in body2
+    on_first = {v for v in extra if v in body1}
+    on_second = {v for v in extra if v in body2}
+    assert on_first | on_second == set(extra) and not on_first & on_second
+
+    console.click(
+        user_id="U0DEV",
+        message_id=second["id"],
+        action_id="tags_csv",
+        block_id=more["block_id"],
+    )
+    content = console.wait_for(
+        lambda: next(
+            (d.decode() for d in console.files.values() if d.startswith(b"id,type,account")),
+            None,
+        ),
+        timeout=15,
+    )
+    rows = content.splitlines()[1:]
+    listed_ids = [row.split(",")[0] for row in rows]
+    assert set(extra) <= set(listed_ids) and len(listed_ids) == len(set(listed_ids))
+    assert ids["half"] in listed_ids
+    assert console.wait_for(
+        lambda: [m for m in console.ephemerals("U0DEV") if "Sent `tags.csv`" in m["text"]]
+    )

@@ -17,9 +17,9 @@ from bot.findings.prices import format_money
 from bot.findings.scope import ScanFilter
 from bot.payloads import ResourceButton
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.render.listing import Page
 from bot.render.orphans import describe_scope, who
 
-MAX_ITEMS = 12
 MAX_LINES = 8
 MAX_FAILURE_LINES = 5
 BUTTONS = {KIND_ASG: "Request spot mix", KIND_ECS: "Request fewer nodes"}
@@ -67,20 +67,15 @@ def finding_block(finding: Finding, open_request: int | None = None) -> dict[str
     return block
 
 
-def _group(title: str, findings: list[Finding], room: int, open_requests: dict[str, int]) -> Blocks:
-    if not findings or room < 2:
+def _group(
+    title: str, findings: list[Finding], shown: list[Finding], pending: dict[str, int]
+) -> Blocks:
+    """A group's heading (its whole count and saving) and this page's findings of it."""
+    if not shown:
         return []
     total = sum((f.monthly_cost for f in findings), Decimal("0.00"))
     blocks: Blocks = [section(f"*{title}* — {len(findings)} · {format_money(total)}/month")]
-    shown = findings[: max(0, min(MAX_ITEMS, room - 2))]
-    blocks += [finding_block(f, open_requests.get(f.resource_id)) for f in shown]
-    if len(findings) > len(shown):
-        blocks.append(
-            context(
-                f"…and {len(findings) - len(shown)} more not shown (narrow with team= or region=)."
-            )
-        )
-    return blocks
+    return blocks + [finding_block(f, pending.get(f.resource_id)) for f in shown]
 
 
 def _lines(title: str, lines: list[str]) -> dict[str, Any]:
@@ -108,8 +103,9 @@ def compute_message(
     config: ComputeConfig,
     as_of: str,
     open_requests: dict[str, int] | None = None,
+    page: Page | None = None,
 ) -> dict[str, Any]:
-    """The `/compute` answer."""
+    """One page of the `/compute` answer (groups in a fixed order, each in the report's)."""
     pending = open_requests or {}
     title = f"Compute savings: {format_money(report.total)}/month ({describe_scope(scope)})"
     blocks: Blocks = [
@@ -165,9 +161,14 @@ def compute_message(
         ("Stand-alone instances → spot (relaunch; advice only)", [KIND_INSTANCE]),
         ("Fargate services cheaper on EC2 (advice only)", [KIND_FARGATE]),
     ]
-    for name, kinds in groups:
-        room = MAX_BLOCKS - len(blocks) - len(tail)
-        blocks += _group(name, report.of_kind(*kinds), room, pending)
+    page = page or Page(command="/compute")
+    grouped = [(name, report.of_kind(*kinds)) for name, kinds in groups]
+    ordered = [(name, f) for name, findings in grouped for f in findings]
+    shown = page.items(ordered)
+    for name, findings in grouped:
+        on_page = [f for group, f in shown if group == name]
+        blocks += _group(name, findings, on_page, pending)
+    blocks += page.footer(len(shown), len(ordered))
     blocks += tail
     return {"text": title, "blocks": blocks[:MAX_BLOCKS]}
 

@@ -6,17 +6,21 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
 from bot.findings.model import Finding
-from bot.payloads import ListingButton
-from bot.render.common import MAX_BLOCKS, context
+from bot.payloads import ListingButton, ListingPageButton
+from bot.render.common import MAX_BLOCKS, Blocks, context
 
 #: Longest command text carried in a button value (Slack allows 2,000 characters).
 MAX_QUERY = 500
+T = TypeVar("T")
+#: Findings per page of a listing ("Show more" gives the next page of the same stored list).
+PAGE_SIZE = 20
 CSV_COLUMNS = (
     "id",
     "kind",
@@ -36,6 +40,7 @@ class ListingAction(StrEnum):
 
     REFRESH = "listing_refresh"
     CSV = "listing_csv"
+    SHOW_MORE = "listing_show_more"
 
 
 def listing_value(command: str, text: str) -> str:
@@ -43,10 +48,47 @@ def listing_value(command: str, text: str) -> str:
     return ListingButton(c=command, q=text[:MAX_QUERY]).encode()
 
 
-def read_listing_value(value: str) -> tuple[str, str]:
-    """(command, text) from a button value; ValueError when it is not one of ours."""
-    data = ListingButton.decode(value)  # PayloadError is a ValueError
-    return data.c, data.q
+def page_value(command: str, text: str, offset: int) -> str:
+    """The value of a listing's "Show more" button: the command, its arguments, the offset."""
+    return ListingPageButton(c=command, q=text[:MAX_QUERY], o=offset).encode()
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which page of a listing to draw: its command and arguments (for the "Show more"
+    button) and where the page starts in the listing's stable order."""
+
+    command: str
+    text: str = ""
+    offset: int = 0
+    size: int = PAGE_SIZE
+
+    def items(self, ordered: Sequence[T]) -> list[T]:
+        """This page's slice of the listing's items (in their one stable order)."""
+        return list(ordered[self.offset : self.offset + self.size])
+
+    def footer(self, shown: int, count: int) -> Blocks:
+        """ "Showing 21 to 40 of 57." and a "Show more (17 left)" button, when more remain."""
+        end = self.offset + shown
+        if end >= count:
+            return (
+                [context(f"Showing {self.offset + 1} to {end} of {count}.")] if self.offset else []
+            )
+        return [
+            context(f"Showing {self.offset + 1} to {end} of {count}."),
+            {
+                "type": "actions",
+                "block_id": "listing-more",
+                "elements": [
+                    {
+                        "type": "button",
+                        "action_id": ListingAction.SHOW_MORE.value,
+                        "text": {"type": "plain_text", "text": f"Show more ({count - end} left)"},
+                        "value": page_value(self.command, self.text, end),
+                    }
+                ],
+            },
+        ]
 
 
 def freshness_line(as_of: datetime | None, *, refreshing: bool, failures: int = 0) -> str:

@@ -23,6 +23,7 @@ from bot.findings.prices import format_money
 from bot.findings.scope import ScanFilter
 from bot.payloads import RightsizeButton
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.render.listing import Page
 from bot.render.orphans import describe_scope, who
 
 MAX_FAILURE_LINES = 5
@@ -159,8 +160,9 @@ def rightsize_message(
     catalogue: InstanceCatalogue,
     lookback_days: int,
     open_requests: dict[str, int] | None = None,
+    page: Page | None = None,
 ) -> dict[str, Any]:
-    """The `/rightsize` answer."""
+    """One page of the `/rightsize` answer (the report's order, most saving first)."""
     pending = open_requests or {}
     title = f"Rightsizing: {format_money(report.total)}/month ({describe_scope(scope)})"
     blocks: Blocks = [header(title)]
@@ -183,17 +185,10 @@ def rightsize_message(
         blocks.append(section(":warning: *Not scanned, so missing here:*\n" + "\n".join(lines)))
     if not report.findings:
         blocks.append(section(":tada: No idle or oversized running instances."))
-    tail = 1 if report.no_data else 0
-    room = MAX_BLOCKS - len(blocks) - tail - 1
-    shown = report.findings[: max(0, room)]
+    page = page or Page(command="/rightsize")
+    shown = page.items(report.findings)
     blocks += [finding_block(f, pending.get(f.resource_id)) for f in shown]
-    if len(report.findings) > len(shown):
-        blocks.append(
-            context(
-                f"…and {len(report.findings) - len(shown)} more not shown "
-                "(narrow with team= or region=)."
-            )
-        )
+    blocks += page.footer(len(shown), len(report.findings))
     if report.no_data:
         blocks.append(section("*No CPU data, so no advice:*\n" + no_data_lines(report.no_data)))
     return {"text": title, "blocks": blocks[:MAX_BLOCKS]}

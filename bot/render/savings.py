@@ -4,7 +4,6 @@ first, with the total; each line keeps the button of the command it came from.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 from bot.advice.savings import Recommendation, SavingsReport
@@ -15,12 +14,12 @@ from bot.render import compute as compute_render
 from bot.render import orphans as orphans_render
 from bot.render import rightsize as rightsize_render
 from bot.render import storage_advice as storage_render
-from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.render.common import Blocks, context, header, section, truncate
+from bot.render.listing import Page
 from bot.render.orphans import describe_scope, who
 
 MAX_FAILURE_LINES = 5
 #: Lines listed; the rest are summed in one line (Slack allows 50 blocks).
-MAX_ITEMS = 40
 
 ButtonFactory = Callable[[Finding], dict[str, Any] | None]
 
@@ -105,7 +104,7 @@ def savings_message(
     *,
     scope: ScanFilter,
     open_requests: dict[str, int] | None = None,
-    max_items: int = MAX_ITEMS,
+    page: Page | None = None,
 ) -> dict[str, Any]:
     """The `/savings` answer."""
     open_requests = open_requests or {}
@@ -120,15 +119,10 @@ def savings_message(
     if not report.items:
         blocks.append(section(":tada: Nothing to save here right now."))
         return {"text": f"No savings found ({describe_scope(scope)})", "blocks": blocks}
-    room = MAX_BLOCKS - len(blocks) - 1
-    shown = report.items[: min(max_items, room)]
+    page = page or Page(command="/savings")
+    shown = page.items(report.items)
     blocks += [_item(i, open_requests.get(i.finding.resource_id)) for i in shown]
     notes = []
-    rest = report.items[len(shown) :]
-    if rest:
-        rest_total = format_money(sum((i.saving for i in rest), Decimal("0.00")))
-        commands = ", ".join(sorted({f"`{i.command}`" for i in rest}))
-        notes.append(f"…and {len(rest)} more worth {rest_total}/month (see {commands}).")
     if report.overlapping:
         notes.append(
             f"{report.overlapping} overlapping recommendation(s) for the same resource "
@@ -138,6 +132,7 @@ def savings_message(
         notes.append(f"{report.protected} protected resource(s) (`finops:protect`) left out.")
     notes.append(f"Total {total}/month. Approx. (≈) figures use us-east-1 prices.")
     blocks.append(context(" ".join(notes)))
+    blocks += page.footer(len(shown), count)
     return {"text": title, "blocks": blocks}
 
 

@@ -14,10 +14,9 @@ from bot.findings.prices import PriceTable, format_money
 from bot.findings.scope import ScanFilter
 from bot.payloads import ResourceButton
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.render.listing import Page
 from bot.render.orphans import describe_scope, who
 
-#: Most items shown per group (the rest are counted).
-MAX_ITEMS = 18
 MAX_FAILURE_LINES = 5
 CLASS_NAMES = {
     "standard": "Standard",
@@ -116,18 +115,12 @@ def bucket_block(finding: Finding, open_request: int | None = None) -> dict[str,
 
 
 def _group(
-    title: str, findings: list[Finding], render: Any, budget: int, open_requests: dict[str, int]
+    title: str, findings: list[Finding], render: Any, open_requests: dict[str, int]
 ) -> Blocks:
-    blocks: Blocks = [section(title)]
-    shown = findings[: max(0, min(MAX_ITEMS, budget - 2))]
-    blocks += [render(f, open_requests.get(f.resource_id)) for f in shown]
-    if len(findings) > len(shown):
-        blocks.append(
-            context(
-                f"…and {len(findings) - len(shown)} more not shown (narrow with team= or region=)."
-            )
-        )
-    return blocks
+    """A group's heading (its whole count and saving) and this page's findings of it."""
+    if not findings:
+        return []
+    return [section(title)] + [render(f, open_requests.get(f.resource_id)) for f in findings]
 
 
 def _small_volumes(small: list[Finding], min_saving: Decimal) -> Blocks:
@@ -151,8 +144,10 @@ def storage_message(
     policy: str,
     open_requests: dict[str, int] | None = None,
     min_saving: Decimal = Decimal("0"),
+    page: Page | None = None,
 ) -> dict[str, Any]:
-    """The `/storage` answer; gp2 volumes saving less than `min_saving` are only summed."""
+    """One page of the `/storage` answer (volumes, then buckets, each most saving first as
+    the report orders them); gp2 volumes saving less than `min_saving` are only summed."""
     pending = open_requests or {}
     total = format_money(report.total)
     title = f"Storage savings: {total}/month ({describe_scope(scope)})"
@@ -170,28 +165,29 @@ def storage_message(
     if not report.volumes and not report.buckets:
         blocks.append(section(":tada: No gp2 volumes and no bucket without a lifecycle policy."))
         return {"text": title, "blocks": blocks}
-    room = (MAX_BLOCKS - len(blocks) - 2) // 2
-    if report.volumes:
-        listed = [f for f in report.volumes if f.monthly_cost >= min_saving]
-        small = [f for f in report.volumes if f.monthly_cost < min_saving]
-        blocks += _group(
-            f"*gp2 volumes → gp3* — {len(report.volumes)} · "
-            f"{format_money(report.volume_saving)}/month",
-            listed,
-            volume_block,
-            room,
-            pending,
-        )
+    page = page or Page(command="/storage")
+    listed = [f for f in report.volumes if f.monthly_cost >= min_saving]
+    small = [f for f in report.volumes if f.monthly_cost < min_saving]
+    ordered = listed + report.buckets
+    shown = page.items(ordered)
+    split = max(0, min(len(shown), len(listed) - page.offset))
+    volumes, buckets = shown[:split], shown[split:]
+    blocks += _group(
+        f"*gp2 volumes → gp3* — {len(report.volumes)} · {format_money(report.volume_saving)}/month",
+        volumes,
+        volume_block,
+        pending,
+    )
+    if page.offset == 0:
         blocks += _small_volumes(small, min_saving)
-    if report.buckets:
-        blocks += _group(
-            f"*S3 buckets without a lifecycle policy* — {len(report.buckets)} · "
-            f"{format_money(report.bucket_saving)}/month estimated",
-            report.buckets,
-            bucket_block,
-            MAX_BLOCKS - len(blocks) - 1,
-            pending,
-        )
+    blocks += _group(
+        f"*S3 buckets without a lifecycle policy* — {len(report.buckets)} · "
+        f"{format_money(report.bucket_saving)}/month estimated",
+        buckets,
+        bucket_block,
+        pending,
+    )
+    if buckets:
         blocks.append(
             context(
                 f"Proposed policy: {policy}. The saving is an estimate: CloudWatch gives each "
@@ -200,6 +196,7 @@ def storage_message(
                 "requests, minimum durations and retrievals are not counted."
             )
         )
+    blocks += page.footer(len(shown), len(ordered))
     return {"text": title, "blocks": blocks[:MAX_BLOCKS]}
 
 

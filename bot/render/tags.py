@@ -1,18 +1,22 @@
 """Block Kit for `/tags`: compliance overall and per team, untagged spend, and the resources
 missing tags (capped, with an "Ask owner to fix" button where an owner is known).
 
-Stays within Slack's limits: at most MAX_LISTED resource blocks, then a summary line.
+Stays within Slack's limits: at most MAX_LISTED resource blocks a page, then "Show more"
+(the next page starts after the last resource shown) and "Download CSV" (every one).
 """
 
 from __future__ import annotations
 
+import csv
+import io
 from enum import StrEnum
 from typing import Any
 
 from bot.findings.scope import ScanFailure
-from bot.payloads import TagsAskButton
+from bot.payloads import TagsAskButton, TagsPageButton
 from bot.render.budgets import money, pct
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.render.listing import plain
 from bot.tags.compliance import NO_TEAM, Checked, TagReport
 
 MAX_LISTED = 25
@@ -33,6 +37,11 @@ class TagsAction(StrEnum):
     """Action ids of the buttons in `/tags` answers."""
 
     ASK_OWNER = "tags_ask_owner"
+    SHOW_MORE = "tags_show_more"
+    CSV = "tags_csv"
+
+
+CSV_COLUMNS = ("id", "type", "account", "region", "team", "owner", "missing", "age_days")
 
 
 def team_name(team: str) -> str:
@@ -40,9 +49,80 @@ def team_name(team: str) -> str:
     return f"*{team}*" if team != NO_TEAM else "_no team_"
 
 
-def listed(report: TagReport) -> list[Checked]:
-    """The non-compliant resources shown one by one (the rest are summarized)."""
-    return report.missing[:MAX_LISTED]
+def listed(report: TagReport, page: TagsPageButton | None = None) -> list[Checked]:
+    """The non-compliant resources of this page (the first page without `page`)."""
+    return report.missing_after(page.after() if page else None)[:MAX_LISTED]
+
+
+def _page_footer(report: TagReport, page: TagsPageButton | None) -> Blocks:
+    """ "Showing 26 to 50 of 57.", "Show more" when more remain, and "Download CSV"."""
+    missing = report.missing
+    if not missing:
+        return []
+    before = page.s if page else 0
+    rest = report.missing_after(page.after() if page else None)
+    shown = rest[:MAX_LISTED]
+    blocks: Blocks = []
+    if before or len(rest) > len(shown):
+        end = before + len(shown)
+        blocks.append(context(f"Showing {before + 1} to {end} of {len(missing)}."))
+    elements: list[dict[str, Any]] = []
+    if len(rest) > len(shown) and shown:
+        last = shown[-1]
+        value = TagsPageButton(
+            team=report.team,
+            n=len(last.missing),
+            g=last.team,
+            id=last.resource.resource_id,
+            a=last.resource.account,
+            r=last.resource.region,
+            s=before + len(shown),
+        )
+        elements.append(
+            {
+                "type": "button",
+                "action_id": TagsAction.SHOW_MORE.value,
+                "text": {
+                    "type": "plain_text",
+                    "text": f"Show more ({len(rest) - len(shown)} left)",
+                },
+                "value": value.encode(),
+            }
+        )
+    elements.append(
+        {
+            "type": "button",
+            "action_id": TagsAction.CSV.value,
+            "text": {"type": "plain_text", "text": "Download CSV"},
+            "value": TagsPageButton(team=report.team).encode(),
+        }
+    )
+    blocks.append({"type": "actions", "block_id": "tags-more", "elements": elements})
+    return blocks
+
+
+def tags_csv(items: list[Checked]) -> str:
+    """One row per resource missing tags, plain cells: id, type, account, region, team,
+    owner, the missing tags (space separated) and the age in days (blank: not known, the
+    tag listers do not read creation times)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for item in items:
+        r = item.resource
+        writer.writerow(
+            [
+                plain(r.resource_id),
+                r.resource_type,
+                plain(r.account),
+                plain(r.region),
+                plain(item.team),
+                plain(item.owner or ""),
+                plain(" ".join(item.missing)),
+                "",
+            ]
+        )
+    return out.getvalue()
 
 
 def ask_value(item: Checked, owner_id: str) -> str:
@@ -93,8 +173,11 @@ def _failures(failures: list[ScanFailure]) -> str:
     )
 
 
-def tags_message(report: TagReport, *, owners: dict[str, str]) -> dict[str, Any]:
-    """The `/tags` answer. `owners` maps an owner tag value to a Slack user id."""
+def tags_message(
+    report: TagReport, *, owners: dict[str, str], page: TagsPageButton | None = None
+) -> dict[str, Any]:
+    """A page of the `/tags` answer (the first without `page`). `owners` maps an owner tag
+    value to a Slack user id."""
     scope = f" for team {report.team}" if report.team else ""
     title = f"Tagging compliance{scope}"
     required = ", ".join(f"`{k}`" for k in report.required) or "none configured"
@@ -125,15 +208,9 @@ def tags_message(report: TagReport, *, owners: dict[str, str]) -> dict[str, Any]
     if missing:
         counts = ", ".join(f"`{k}` {n}" for k, n in report.missing_counts.items() if n)
         blocks.append(section(f"*Missing tags* ({len(missing)} resource(s)): {counts}"))
-    for item in listed(report):
+    for item in listed(report, page):
         blocks.append(_resource_block(item, owners.get(item.owner or "")))
-    if len(missing) > MAX_LISTED:
-        blocks.append(
-            context(
-                f"…and {len(missing) - MAX_LISTED} more not listed here "
-                "(the ones missing most tags are shown first)."
-            )
-        )
+    blocks += _page_footer(report, page)
     notes = [n for n in (report.spend_note,) if n]
     if report.failures:
         notes.append(_failures(report.failures))

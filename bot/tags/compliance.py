@@ -40,6 +40,17 @@ class Checked:
         return not self.missing
 
 
+#: Where a resource stands in the one order of the non-compliant list (missing most first).
+PageKey = tuple[int, str, str, str, str]
+
+
+def missing_key(checked: Checked) -> PageKey:
+    """The sort key of `/tags`' list: most tags missing first, then team, id, account,
+    region (unique per resource, so a page can start strictly after the previous one)."""
+    r = checked.resource
+    return (-len(checked.missing), checked.team, r.resource_id, r.account, r.region)
+
+
 @dataclass(frozen=True)
 class TeamCompliance:
     """One team's resources and how many carry every required tag."""
@@ -84,10 +95,13 @@ class TagReport:
     @property
     def missing(self) -> list[Checked]:
         """The non-compliant resources, the ones missing most first."""
-        return sorted(
-            (c for c in self.checked if not c.compliant),
-            key=lambda c: (-len(c.missing), c.team, c.resource.resource_id),
-        )
+        return sorted((c for c in self.checked if not c.compliant), key=missing_key)
+
+    def missing_after(self, key: PageKey | None) -> list[Checked]:
+        """The non-compliant resources that come after `key` in the list's order (all of
+        them for None): a page never repeats what an earlier page showed, even if the
+        estate changed in between."""
+        return [c for c in self.missing if key is None or missing_key(c) > key]
 
     @property
     def missing_counts(self) -> dict[str, int]:
