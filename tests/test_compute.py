@@ -19,9 +19,12 @@ from bot.config_advice import ComputeConfig
 from bot.inventory.requests import request_compute_change as request_change
 from bot.orphans.model import Finding
 from bot.orphans.scanner import ScanFilter
+from bot.payloads import ListingPageButton
 from bot.remediation import service
 from bot.remediation.service import ResourceRef
+from bot.render.common import MAX_BLOCKS
 from bot.render.compute import compute_message
+from bot.render.listing import Page
 from bot.services import Services
 from tests.compute_fixtures import (
     asg,
@@ -284,3 +287,25 @@ def test_answer_stays_within_slack_limits() -> None:
         "7 instances and ASGs have no `Workload` tag" in json.dumps(b) for b in message["blocks"]
     )
     assert sum(1 for b in message["blocks"] if "accessory" in b) > 0
+    # "Show more" walks every recommendation once, in the groups' order, each page whole.
+    seen: list[str] = []
+    offset: int | None = 0
+    while offset is not None:
+        page = compute_message(
+            report,
+            scope=ScanFilter(),
+            config=ComputeConfig(),
+            as_of="x",
+            page=Page("/compute", "", offset),
+        )
+        assert len(page["blocks"]) <= MAX_BLOCKS - 2  # room for "as of" and the buttons
+        seen += [b["block_id"] for b in page["blocks"] if ":" in str(b.get("block_id", ""))]
+        values = [
+            ListingPageButton.decode(e["value"])
+            for b in page["blocks"]
+            for e in b.get("elements", [])
+            if e.get("action_id") == "listing_show_more"
+        ]
+        offset = values[0].o if values else None
+        assert "more not shown" not in json.dumps(page)
+    assert seen == [f"{f.kind}:{f.resource_id}" for k in kinds for f in report.of_kind(k)]
