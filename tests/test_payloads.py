@@ -19,6 +19,8 @@ from bot.orphans.scanner import ScanFilter
 from bot.payloads import (
     AnomalyButton,
     CostShareButton,
+    ListingButton,
+    ListingPageButton,
     Payload,
     PayloadError,
     RequestButton,
@@ -26,9 +28,12 @@ from bot.payloads import (
     RightsizeButton,
     ShowMoreButton,
     TagsAskButton,
+    TagsPageButton,
 )
 from bot.render import compute, orphans, rightsize, storage_advice
 from bot.render.cost import share_value
+from bot.render.listing import ListingAction, listing_value, page_value
+from bot.render.tags import TagsAction
 from handlers import ACTIONS
 
 MODELS: list[type[Payload]] = [
@@ -39,6 +44,9 @@ MODELS: list[type[Payload]] = [
     RightsizeButton,
     ShowMoreButton,
     TagsAskButton,
+    ListingButton,
+    ListingPageButton,
+    TagsPageButton,
 ]
 
 
@@ -77,6 +85,12 @@ def test_renderers_values_decode_with_the_registered_model() -> None:
         storage_advice.StorageAction.REQUEST: storage_advice.request_value(f),
         compute.ComputeAction.REQUEST: compute.request_value(f),
         rightsize.RightsizeAction.CHANGE: rightsize.request_value(f),
+        ListingAction.SHOW_MORE: page_value("/storage", "team=payments", 20),
+        ListingAction.REFRESH: listing_value("/storage", "team=payments"),
+        TagsAction.SHOW_MORE: TagsPageButton(
+            team="payments", n=2, g="payments", id="vol-1", a="1", r="us-east-1", s=25
+        ).encode(),
+        TagsAction.CSV: TagsPageButton(team="payments").encode(),
     }
     for action_id, value in encoded.items():
         model = models[str(action_id)]
@@ -87,6 +101,9 @@ def test_renderers_values_decode_with_the_registered_model() -> None:
     assert RightsizeButton.decode(rightsize.request_value(f)).t == "m5.large"
     more = ShowMoreButton.decode(orphans.show_more_value(ScanFilter(kind="volume"), 40))
     assert (more.kind, more.offset, more.team) == ("volume", 40, None)
+    page = ListingPageButton.decode(page_value("/savings", "", 40))
+    assert (page.c, page.q, page.o) == ("/savings", "", 40)
+    assert TagsPageButton.decode(TagsPageButton().encode()).after() is None
 
 
 def test_values_of_earlier_releases_still_decode() -> None:
@@ -139,6 +156,12 @@ def test_id_buttons_refuse_anything_but_a_database_sized_positive_id(value: str)
         (TagsAskButton, '{"id":"i","t":"x","r":"us-east-1","a":"1","m":[],"o":"<!channel>"}'),
         (CostShareButton, '{"q":{"team":{"x":1}},"f":""}'),
         (CostShareButton, '{"f":""}'),
+        (ListingPageButton, '{"c":"/storage","q":""}'),  # no offset
+        (ListingPageButton, '{"c":"/storage","q":"","o":-1}'),
+        (ListingPageButton, '{"c":"storage","q":"","o":20}'),  # not a command
+        (TagsPageButton, '{"team":"payments","s":"25"}'),
+        (TagsPageButton, '{"n":1,"id":"x","s":-1}'),
+        (TagsPageButton, '{"team":""}'),
         (CostShareButton, "x" * 3000),
     ],
 )
@@ -160,6 +183,8 @@ def test_decoded_values_are_checked_against_the_configuration(tmp_path: Path) ->
     )
     assert "unknown kind" in str(ShowMoreButton(kind="nope", offset=0).problem(config))
     assert "team" in str(ShowMoreButton(team="gone", offset=0).problem(config))
+    assert "team" in str(TagsPageButton(team="gone").problem(config))
+    assert TagsPageButton(team="payments").problem(config) is None
 
 
 JSON = st.recursive(
@@ -170,7 +195,7 @@ JSON = st.recursive(
     max_leaves=12,
 )
 KEYS = st.sampled_from(
-    ["k", "r", "a", "id", "t", "m", "o", "n", "q", "f", "offset", "kind", "team"]
+    ["k", "r", "a", "id", "t", "m", "o", "n", "q", "f", "offset", "kind", "team", "c", "g", "s"]
 )
 
 
