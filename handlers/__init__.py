@@ -17,8 +17,9 @@ from bot.render.anomalies import AnomalyAction
 from bot.render.common import CommandHelp
 from bot.render.compute import ComputeAction
 from bot.render.cost import CostAction
+from bot.render.home import HomeAction
 from bot.render.orphans import OrphanAction
-from bot.render.remediation import CleanupAction
+from bot.render.remediation import REJECT_VIEW, CleanupAction
 from bot.render.rightsize import RightsizeAction
 from bot.render.storage_advice import StorageAction
 from bot.render.tags import TagsAction
@@ -29,6 +30,7 @@ from handlers import (
     compute,
     cost,
     finops,
+    home,
     orphans,
     rightsize,
     savings,
@@ -81,6 +83,18 @@ ACTIONS: list[tuple[str, Callable[..., Any]]] = [
     (AnomalyAction.EXPECTED, anomaly_actions.handle_anomaly_feedback),
     (AnomalyAction.INVESTIGATING, anomaly_actions.handle_anomaly_feedback),
     (TagsAction.ASK_OWNER, tags.handle_ask_owner),
+    (HomeAction.APPROVE, cleanup_actions.handle_home_approve),
+    (HomeAction.REJECT, cleanup_actions.handle_home_reject),
+]
+
+#: Events API event types and their listeners.
+EVENTS: list[tuple[str, Callable[..., Any]]] = [
+    (home.EVENT, home.handle_app_home_opened),
+]
+
+#: Modal callback ids and their view_submission listeners.
+VIEWS: list[tuple[str, Callable[..., Any]]] = [
+    (REJECT_VIEW, cleanup_actions.handle_reject_submission),
 ]
 
 
@@ -100,4 +114,8 @@ def register(app: App) -> None:
         app.command(spec.name)(spec.handler)
     for action_id, listener in ACTIONS:
         app.action(action_id)(listener)
+    for callback_id, submitted in VIEWS:
+        app.view(callback_id)(submitted)
+    for event_type, on_event in EVENTS:
+        app.event(event_type)(on_event)
     app.command(re.compile(r"^/.*"))(unknown_command.handle_unknown_command)

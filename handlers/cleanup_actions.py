@@ -17,26 +17,21 @@ from slack_sdk.errors import SlackApiError
 from bot.orphans.scanner import ScanFilter
 from bot.remediation import requests as store
 from bot.remediation import service
-from bot.remediation.authz import EmailResolver, deciders
+from bot.remediation.authz import deciders
 from bot.render import remediation as render
 from bot.services import Services
+from handlers.home import refresh_home
 from handlers.orphans import orphans_answer
+from handlers.views import email_resolver, open_modal
 from storage.models_remediation import CleanupRequest
 
 log = logging.getLogger(__name__)
 
 
-def email_resolver(client: WebClient) -> EmailResolver:
-    """Owner emails to Slack user ids, with users.lookupByEmail (None when unknown)."""
-
-    def resolve(email: str) -> str | None:
-        try:
-            return str(client.users_lookupByEmail(email=email)["user"]["id"])
-        except SlackApiError as exc:
-            log.info("no Slack user for owner %s: %s", email, exc.response.get("error"))
-            return None
-
-    return resolve
+def approval(services: Services, request: CleanupRequest, people: list[str]) -> dict[str, Any]:
+    """The approval message (its confirm dialogs name the configured restore window)."""
+    days = services.config.remediation.restore_window_days
+    return render.approval_message(request, deciders=people, restore_days=days)
 
 
 def refresh_messages(client: WebClient, services: Services, request: CleanupRequest) -> None:
@@ -52,7 +47,7 @@ def refresh_messages(client: WebClient, services: Services, request: CleanupRequ
         else []
     )
     updates = [
-        (request.channel, request.message_ts, render.approval_message(request, deciders=people)),
+        (request.channel, request.message_ts, approval(services, request, people)),
         (request.requester_channel, request.requester_ts, render.requester_message(request)),
     ]
     for channel, ts, message in updates:
@@ -114,7 +109,7 @@ def announce_request(
         config, team=request.team, owner=request.owner, resolve_email=email_resolver(client)
     )
     channels = [c for c in (team_channel, config.default_channel) if c]
-    posted = _post(client, channels, render.approval_message(request, deciders=people))
+    posted = _post(client, channels, approval(services, request, people))
     if posted is None:
         respond(
             **render.problem(
@@ -200,9 +195,107 @@ def handle_reject(
     client: WebClient,
     context: BoltContext,
 ) -> None:
-    """Reject (if allowed)."""
+    """Ask for an optional reason in a modal; the modal's submission rejects. Without a
+    trigger (or when the modal cannot open) it rejects at once, without a reason."""
     ack()
-    _decide(False, body, action, respond, client, context["services"])
+    ask_reason(body, action, respond, client, context["services"])
+
+
+def ask_reason(
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    services: Services,
+    *,
+    from_home: bool = False,
+) -> None:
+    """Open the reject modal for the request the button names (or say why not)."""
+    try:
+        request_id = int(action["value"])
+    except (KeyError, ValueError):
+        respond(**render.problem("That button is out of date."))
+        return
+    with services.db.session() as session:
+        request = store.get_request(session, request_id)
+    if request is None:
+        respond(**render.problem(f"No cleanup request #{request_id}."))
+        return
+    if request.state != "pending":
+        respond(**render.closed(request))
+        return
+    trigger = body.get("trigger_id")
+    modal = render.reject_modal(request, from_home=from_home)
+    if isinstance(trigger, str) and open_modal(client, trigger, modal):
+        return
+    _decide(False, body, action, respond, client, services)
+
+
+def handle_reject_submission(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """The reject modal was submitted: reject with its reason, or show why not in the modal."""
+    services: Services = context["services"]
+    user = str((body.get("user") or {}).get("id") or "")
+    try:
+        request_id, from_home = render.parse_reject_metadata(view.get("private_metadata"))
+    except ValueError:
+        ack(response_action="errors", errors={render.REASON_BLOCK: "This form is out of date."})
+        return
+    decision = service.decide(
+        services,
+        request_id,
+        user=user,
+        approve=False,
+        resolve_email=email_resolver(client),
+        reason=render.reason_from(view),
+    )
+    if decision.outcome not in ("rejected",) or decision.request is None:
+        if decision.outcome == "refused":
+            problem = f"You can't reject cleanup request #{request_id}: {decision.reason}."
+        elif decision.outcome == "closed" and decision.request is not None:
+            problem = f"Request #{request_id} is no longer pending ({decision.request.state})."
+        else:
+            problem = decision.reason or f"No cleanup request #{request_id}."
+        ack(response_action="errors", errors={render.REASON_BLOCK: problem[:150]})
+        return
+    ack()
+    refresh_messages(client, services, decision.request)
+    if from_home:
+        refresh_home(client, services, user)
+
+
+def handle_home_approve(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Approve from the Home tab: like the channel's button; the tab is published again,
+    with what went wrong (a Home tab has no response_url to answer on)."""
+    ack()
+    services: Services = context["services"]
+    notes: list[str] = []
+    _decide(True, body, action, _noting(notes), client, services)
+    refresh_home(client, services, str(body["user"]["id"]), notes=notes)
+
+
+def handle_home_reject(
+    ack: Ack, body: dict[str, Any], action: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Reject from the Home tab: the same reason modal."""
+    ack()
+    services: Services = context["services"]
+    notes: list[str] = []
+    ask_reason(body, action, _noting(notes), client, services, from_home=True)
+    if notes:
+        refresh_home(client, services, str(body["user"]["id"]), notes=notes)
+
+
+def _noting(notes: list[str]) -> Respond:
+    """A `respond` stand-in that keeps what would have been said (for the Home tab)."""
+
+    def keep(text: str = "", **message: Any) -> None:
+        notes.append(str(message.get("text") or text))
+
+    return keep  # type: ignore[return-value]
 
 
 def handle_restore(

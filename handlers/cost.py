@@ -19,6 +19,7 @@ from bot.cost.runtime import runtime_for
 from bot.cost.service import CostUnavailable, answer_cost
 from bot.render.common import error_message, section
 from bot.render.cost import cost_help, cost_message, share_value
+from bot.render.text import esc
 from bot.services import Services
 
 COMMAND = "/cost"
@@ -77,7 +78,7 @@ def handle_share_cost(
         report = answer_cost(services, query)
     except (ArgumentError, CostUnavailable, ValueError, KeyError) as exc:
         respond(
-            **error_message(f"Could not share this answer: {exc}"),
+            **error_message(f"Could not share this answer: {esc(exc)}"),
             response_type="ephemeral",
             replace_original=False,
         )

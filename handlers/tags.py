@@ -14,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.args import ArgumentError, parse_args, suggest
 from bot.render.common import error_message, section
 from bot.render.tags import listed, owner_asked, owner_request_message, tags_help, tags_message
+from bot.render.text import code, esc, mention_user
 from bot.services import Services
 from bot.tags.compliance import check, tag_report
 from bot.tags.inventory import find_resource
@@ -98,7 +99,7 @@ def still_missing(services: Services, value: dict[str, Any]) -> list[str] | str:
     if resource is None:
         return f"`{value['id']}` no longer exists"
     missing = list(check(resource, services.config).missing)
-    return missing or f"`{value['id']}` has every required tag now"
+    return missing or f"{code(value['id'])} has every required tag now"
 
 
 def handle_ask_owner(
@@ -126,7 +127,7 @@ def handle_ask_owner(
     missing = still_missing(services, value)
     if isinstance(missing, str):
         respond(
-            **error_message(f"Nothing sent to <@{owner}>: {missing}."),
+            **error_message(f"Nothing sent to {mention_user(owner)}: {missing}."),
             response_type="ephemeral",
             replace_original=False,
         )
@@ -138,7 +139,8 @@ def handle_ask_owner(
         log.warning("could not message %s: %s", owner, exc.response.get("error"))
         respond(
             **error_message(
-                f"Could not message <@{owner}> ({exc.response.get('error', 'error')})."
+                f"Could not message {mention_user(owner)} "
+                f"({esc(exc.response.get('error', 'error'))})."
             ),
             response_type="ephemeral",
             replace_original=False,

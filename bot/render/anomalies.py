@@ -8,7 +8,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from bot.render.common import Blocks, context, header, section
+from bot.render.common import Blocks, context, fallback, header, section
+from bot.render.text import code, esc, mention_user
 
 
 class AnomalyAction(StrEnum):
@@ -51,16 +52,16 @@ def _days(view: AnomalyView) -> str:
 
 def anomaly_message(view: AnomalyView) -> dict[str, Any]:
     """The alert posted to the owning team's channel (and re-rendered on every update)."""
-    who = f"team *{view.team}*" if view.team else "*untagged* spend"
+    who = f"team *{esc(view.team)}*" if view.team else "*untagged* spend"
     increase = (view.actual - view.expected) / view.expected * 100 if view.expected else None
     pct = f" (+{increase:,.0f} %)" if increase is not None else " (new spend)"
-    where = f" in account {view.account}" if view.account else ""
+    where = f" in account {esc(view.account)}" if view.account else ""
     summary = (
-        f"{who}: *{view.service}*{where}, {_days(view)}\n"
+        f"{who}: *{esc(view.service)}*{where}, {_days(view)}\n"
         f"Expected *{money(view.expected)}*/day, actual *{money(view.actual)}*{pct} "
         f"on the worst day. Impact so far: *{money(view.impact)}*."
     )
-    blocks: Blocks = [header(f"Cost anomaly: {view.service}"[:150]), section(summary)]
+    blocks: Blocks = [header(f"Cost anomaly: {esc(view.service)}"), section(summary)]
     if len(view.days) > 1:
         lines = [
             f"{d['day']}: {money(Decimal(d['actual']))} vs {money(Decimal(d['expected']))}"
@@ -69,27 +70,27 @@ def anomaly_message(view: AnomalyView) -> dict[str, Any]:
         blocks.append(context("Days: " + " · ".join(lines)))
     if view.contributors:
         rows = [
-            f"• `{c['usage_type']}` in {c['region']}, account {c['account']}: "
+            f"• {code(c['usage_type'])} in {esc(c['region'])}, account {esc(c['account'])}: "
             f"{money(Decimal(c['amount']))} (+{money(Decimal(c['amount']) - Decimal(c['before']))}"
             " vs a week before)"
             for c in view.contributors
         ]
         blocks.append(section("*Top contributors*\n" + "\n".join(rows)))
     if view.recommendations:
-        advice = "\n".join(f"• {r}" for r in view.recommendations)
+        advice = "\n".join(f"• {esc(r)}" for r in view.recommendations)
         blocks.append(section("*Recommended*\n" + advice))
     blocks.append(_status_block(view))
     text = (
-        f"Cost anomaly for {view.team or 'untagged spend'}: {view.service} cost "
+        f"Cost anomaly for {esc(view.team or 'untagged spend')}: {esc(view.service)} cost "
         f"{money(view.actual)} vs {money(view.expected)} expected ({money(view.impact)} impact)"
     )
-    return {"text": text, "blocks": blocks}
+    return {"text": fallback(text), "blocks": blocks}
 
 
 def _status_block(view: AnomalyView) -> dict[str, Any]:
     if view.status == "expected":
         return context(
-            f":white_check_mark: Marked expected by <@{view.feedback_by}>; "
+            f":white_check_mark: Marked expected by {mention_user(view.feedback_by)}; "
             "it will not be alerted again."
         )
     buttons = [
@@ -114,7 +115,10 @@ def _status_block(view: AnomalyView) -> dict[str, Any]:
         return {
             "type": "section",
             "block_id": f"anomaly-{view.anomaly_id}",
-            "text": {"type": "mrkdwn", "text": f":mag: <@{view.feedback_by}> is investigating."},
+            "text": {
+                "type": "mrkdwn",
+                "text": f":mag: {mention_user(view.feedback_by)} is investigating.",
+            },
             "accessory": buttons[0],
         }
     return {"type": "actions", "block_id": f"anomaly-{view.anomaly_id}", "elements": buttons}
