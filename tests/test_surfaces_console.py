@@ -31,14 +31,13 @@ def world(
     slack_stack.services.now = lambda: NOW
     with mock_aws():
         ec2 = boto3.Session(region_name="us-east-1").client("ec2")
-        tags = {"Team": "payments", "Owner": "<!everyone>", "Name": EVIL_NAME}
+        values = {"Team": "payments", "Owner": "<!everyone>", "Name": EVIL_NAME}
+        tags = [{"Key": k, "Value": v} for k, v in values.items()]
         volume = ec2.create_volume(
             AvailabilityZone="us-east-1a",
             Size=100,
             VolumeType="gp2",
-            TagSpecifications=[
-                {"ResourceType": "volume", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
-            ],
+            TagSpecifications=[{"ResourceType": "volume", "Tags": tags}],
         )["VolumeId"]
         yield slack_stack, volume
 
