@@ -16,9 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot.advice.savings import Recommendation, SavingsReport
+from bot.budgets.status import BudgetStatus
+from bot.budgets.store import Budget
 from bot.cost.periods import Period
 from bot.cost.query import CostQuery
 from bot.cost.report import CostReport, Forecast, Line
+from bot.digest.estate import EstateFigures
+from bot.digest.report import Digest, Mover, TeamWeek
+from bot.home import HomeData
 from bot.orphans.model import Finding
 from bot.orphans.prices import default_prices
 from bot.orphans.scanner import ScanFailure, ScanFilter, ScanResult
@@ -27,14 +32,23 @@ from bot.render import remediation as remediation_render
 from bot.render import rightsize as rightsize_render
 from bot.render import storage_advice as storage_render
 from bot.render.anomalies import AnomalyView, anomaly_message
+from bot.render.budgets import (
+    budget_set_message,
+    budget_table,
+    forecast_warning,
+    threshold_message,
+)
 from bot.render.common import error_message, header
 from bot.render.cost import cost_message
+from bot.render.digest import digest_message
+from bot.render.home import home_view
 from bot.render.orphans import orphans_message
 from bot.render.savings import savings_message
 from bot.render.tags import owner_asked, owner_request_message, tags_message
 from bot.render.text import code, esc, mention_channel, mention_user, neutralize, tag_value
-from bot.tags.compliance import Checked, TagReport
+from bot.tags.compliance import Checked, TagReport, TeamCompliance
 from bot.tags.inventory import TaggedResource
+from storage.models_alerts import Anomaly
 from storage.models_remediation import CleanupRequest
 
 #: What must never appear in mrkdwn because of a value.
@@ -266,6 +280,80 @@ def test_anomalies_and_errors(value: str) -> None:
         assert_inert(anomaly_message(view))
     assert_inert(error_message(f'Unknown argument "{value}"', hint=value), forbidden=SPECIAL)
     assert_inert(error_message(f'Unknown argument "{esc(value)}"', hint=esc(value)))
+
+
+@SETTINGS
+@given(hostile)
+def test_budgets_digest_and_home(value: str) -> None:
+    today = date(2026, 11, 20)
+    status = BudgetStatus(
+        team=value,
+        budget=Budget(value, Decimal("1000"), "config"),
+        month_to_date=Decimal("900"),
+        forecast=Decimal("1300"),
+        forecast_basis=value,
+        today=today,
+    )
+    unbudgeted = BudgetStatus(value, Budget(value, None, "config"), Decimal("1"), None, "", today)
+    assert_inert(budget_table([status, unbudgeted]))
+    assert_inert(threshold_message(status, Decimal("80"), step="notify", proposals=[]))
+    assert_inert(forecast_warning(status))
+    assert_inert(budget_set_message(value, Decimal("5"), Decimal("4")))
+    anomaly = Anomaly(
+        team=value,
+        service=value,
+        account=value,
+        first_day=today,
+        last_day=today,
+        expected=Decimal("1"),
+        actual=Decimal("5"),
+        impact=Decimal("4"),
+        status="open",
+    )
+    digest = Digest(
+        week="2026-W47",
+        start=today - timedelta(days=7),
+        end=today,
+        currency="USD",
+        teams=[TeamWeek(value, Decimal("2"), Decimal("1"))],
+        budgets=[status, unbudgeted],
+        movers=[Mover(value, value, Decimal("2"), Decimal("1"))],
+        anomalies=[anomaly],
+        savings=Decimal("1"),
+        executed=1,
+        open_requests=1,
+        open_savings=Decimal("1"),
+        estate=EstateFigures(
+            waste=Decimal("1"),
+            waste_items=1,
+            savings=Decimal("1"),
+            savings_items=1,
+            savings_by_source={value: Decimal("1")},
+            tagged=1,
+            counted=2,
+            teams=[TeamCompliance(value, 2, 1)],
+            notes=[value],
+        ),
+        problem=value,
+        notes=[value],
+    )
+    assert_inert(digest_message(digest))
+    assert_inert(digest_message(digest, team=value))
+    req = request(value)
+    data = HomeData(
+        user="U0LEAD",
+        teams=[value],
+        approver=True,
+        budgets=[status, unbudgeted],
+        waiting=[req],
+        mine=[req],
+        waste=[finding(value)],
+        waste_total_count=9,
+        notes=[value],
+    )
+    view = home_view(data, restore_days=7)
+    assert_inert(view)
+    assert_inert(remediation_render.reject_modal(req))
 
 
 def test_helpers() -> None:

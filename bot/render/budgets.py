@@ -65,7 +65,7 @@ def budget_table(statuses: Sequence[BudgetStatus]) -> dict[str, Any]:
     blocks.append(
         context(
             "Month to date runs to yesterday. Forecast: "
-            + (", ".join(sorted(basis)) or "none yet")
+            + (", ".join(esc(b) for b in sorted(basis)) or "none yet")
             + "."
         )
     )
@@ -109,7 +109,9 @@ def forecast_warning(status: BudgetStatus) -> dict[str, Any]:
         "blocks": [
             header(title),
             section(text),
-            context(f"Forecast by {status.forecast_basis or 'run rate'}. Sent once this month."),
+            context(
+                f"Forecast by {esc(status.forecast_basis or 'run rate')}. Sent once this month."
+            ),
         ],
     }
 

@@ -107,7 +107,8 @@ def digest_message(
         )
         if estate.savings is not None:
             parts = " · ".join(
-                f"{name} {money(amount, cur)}" for name, amount in estate.savings_by_source.items()
+                f"{esc(name)} {money(amount, cur)}"
+                for name, amount in estate.savings_by_source.items()
             )
             waste += (
                 f"\n*Open recommendations:* {money(estate.savings, cur)}/month in "
