@@ -13,6 +13,7 @@ from bot.budgets.store import budgets, check_team, parse_amount, set_budget
 from bot.cost.service import CostUnavailable
 from bot.render.budgets import budget_set_message, budget_table
 from bot.render.common import error_message, section
+from bot.render.text import mention_user
 from bot.services import Services
 
 COMMAND = "/budget"
@@ -67,7 +68,7 @@ def _set(services: Services, options: dict[str, str], *, user: str) -> dict[str,
         return error_message(str(exc), hint="Example: `/budget set team=payments amount=12000`")
     approvers = config.teams[team].approvers
     if user not in approvers:
-        who = ", ".join(f"<@{u}>" for u in approvers) or "nobody (no approvers configured)"
+        who = ", ".join(mention_user(u) for u in approvers) or "nobody (no approvers configured)"
         return error_message(
             f"Only the approvers of team *{team}* may set its budget: {who}.",
             hint="Nothing was changed.",
