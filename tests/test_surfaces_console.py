@@ -105,6 +105,13 @@ def test_reject_asks_for_a_reason_that_reaches_the_message_and_the_audit_log(
     refused = console.wait_for(lambda: (console.modal("U0SLEAD") or {}).get("errors"))
     assert "can't reject" in refused["reason"]
     assert "(pending)" in console.messages("C0PAY")[-1]["text"]
+    # a form whose metadata was tampered with is refused too, without a traceback
+    with console.state.lock:
+        console.state.views[console.modal("U0SLEAD")["id"]]["private_metadata"] = "9" * 30
+    assert console.submit_view(user_id="U0SLEAD", values={"reason": "x"}).status == 200
+    tampered = console.wait_for(lambda: console.modal("U0SLEAD"))["errors"]
+    assert tampered == {"reason": "This form is out of date."}
+    console.close_view(user_id="U0SLEAD")
     # the approver: a reason with markup in it
     console.click(user_id="U0LEAD", message_id=approval["id"], action_id="cleanup_reject")
     modal = console.wait_for(lambda: console.modal("U0LEAD"), timeout=10)

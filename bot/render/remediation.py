@@ -104,7 +104,11 @@ def consequence(action: str, restore_days: int | None) -> str | None:
     text = CONSEQUENCES.get(action)
     if text is None:
         return None
+    if restore_days == 0 and "{days}" in text:
+        return "Snapshot, then delete. No restore window is set, so it cannot be undone here."
     days = f"{restore_days} days" if restore_days is not None else "the restore window"
+    if restore_days == 1:
+        days = "1 day"
     return text.format(days=days)
 
 
@@ -312,8 +316,7 @@ def reject_modal(request: CleanupRequest, *, from_home: bool = False) -> dict[st
 
 def reason_from(view: dict[str, Any]) -> str:
     """The typed reason of a submitted reject modal ("" when none), at most MAX_REASON."""
-    values = (view.get("state") or {}).get("values") or {}
-    block = values.get(REASON_BLOCK) or {}
-    field = block.get(REASON_ACTION) or {} if isinstance(block, dict) else {}
-    value = field.get("value") if isinstance(field, dict) else None
-    return str(value or "").strip()[:MAX_REASON]
+    node: Any = view
+    for key in ("state", "values", REASON_BLOCK, REASON_ACTION, "value"):
+        node = node.get(key) if isinstance(node, dict) else None
+    return node.strip()[:MAX_REASON] if isinstance(node, str) else ""
