@@ -9,14 +9,16 @@ Explorer down, a scan refused) is reported in a note and the rest still shows.
 from __future__ import annotations
 
 import logging
+import threading
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 
 from bot.aws import describe_aws_error
 from bot.budgets.status import BudgetStatus, team_statuses
 from bot.orphans.model import Finding
-from bot.orphans.scanner import scan
+from bot.orphans.scanner import ScanResult, scan
 from bot.remediation.authz import EmailResolver, may_decide
 from bot.services import Services
 from storage.models_remediation import OPEN_STATES, CleanupRequest
@@ -25,6 +27,11 @@ log = logging.getLogger(__name__)
 
 TOP_WASTE = 5
 MAX_REQUESTS = 10
+#: A Home tab is opened often; the waste scan behind it is reused for this long.
+WASTE_TTL = timedelta(minutes=10)
+
+_scans: dict[int, tuple[datetime, ScanResult]] = {}
+_scans_lock = threading.Lock()
 
 
 @dataclass
@@ -39,6 +46,8 @@ class HomeData:
     mine: list[CleanupRequest] = field(default_factory=list)  # they asked for, still open
     waste: list[Finding] = field(default_factory=list)  # their teams', largest first
     waste_total_count: int = 0
+    waste_as_of: datetime | None = None
+    waste_requests: dict[str, int] = field(default_factory=dict)  # resource id -> open request
     notes: list[str] = field(default_factory=list)
 
 
@@ -55,6 +64,7 @@ def home_data(
     """Collect the Home tab of `user`."""
     teams, approver = user_teams(services, user)
     data = HomeData(user=user, teams=teams, approver=approver)
+    resolve_email = _memo(resolve_email)
     try:
         data.budgets = [s for s in team_statuses(services) if s.team in teams]
     except Exception as exc:
@@ -76,16 +86,47 @@ def home_data(
             data.waiting.append(request)
     data.waiting, data.mine = data.waiting[:MAX_REQUESTS], data.mine[:MAX_REQUESTS]
     try:
-        result = scan(services.aws, services.config, now=services.now)
+        data.waste_as_of, result = _waste_scan(services)
         found = [f for f in result.findings if f.team in teams and not f.protected]
         found.sort(key=lambda f: (-f.monthly_cost, f.resource_id))
         data.waste, data.waste_total_count = found[:TOP_WASTE], len(found)
+        listed = {f.resource_id for f in data.waste}
+        data.waste_requests = {
+            r.resource_id: r.id for r in open_requests if r.resource_id in listed
+        }
         if result.failures:
             data.notes.append(f"Waste: {len(result.failures)} part(s) could not be scanned.")
     except Exception as exc:
         log.warning("home: waste scan failed", exc_info=True)
         data.notes.append(f"Waste could not be scanned: {describe_aws_error(exc)}")
     return data
+
+
+def _waste_scan(services: Services) -> tuple[datetime, ScanResult]:
+    """The orphans scan, reused for WASTE_TTL (per Services, i.e. per process)."""
+    now = services.now()
+    with _scans_lock:
+        cached = _scans.get(id(services))
+    if cached is not None and now - cached[0] < WASTE_TTL:
+        return cached
+    result = scan(services.aws, services.config, now=services.now)
+    with _scans_lock:
+        _scans[id(services)] = (now, result)
+    return now, result
+
+
+def _memo(resolve: EmailResolver | None) -> EmailResolver | None:
+    """`resolve` asking Slack once per email (a Home tab checks many requests)."""
+    if resolve is None:
+        return None
+    known: dict[str, str | None] = {}
+
+    def lookup(email: str) -> str | None:
+        if email not in known:
+            known[email] = resolve(email)
+        return known[email]
+
+    return lookup
 
 
 def _may_approve(

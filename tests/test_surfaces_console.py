@@ -143,7 +143,7 @@ def test_app_home_shows_budgets_waiting_requests_and_waste(
     assert "*payments*: $" in text and "of $1,000.00" in text  # month to date vs budget
     assert "*Waiting for your approval* (1)" in text
     assert "home_cleanup_approve" in text and volume in text  # with the buttons
-    assert "*Top open waste*" in text
+    assert "*Top open waste*" in text and ":hourglass: request #1" in text
     # the requester sees it among their own open requests, and nothing to approve
     console.open_home(user_id="U0DEV")
     mine = json.dumps(console.wait_for(lambda: console.home("U0DEV"), timeout=20)["blocks"])

@@ -111,12 +111,19 @@ def home_view(data: HomeData, *, restore_days: int | None = None) -> dict[str, A
         lines = [
             f"• *{format_money(f.monthly_cost)}/month* · {code(f.resource_id)} · "
             f"{esc(f.size)} · {esc(f.region)} · team {tag_value(f.team)}"
+            + (
+                f" · :hourglass: request #{data.waste_requests[f.resource_id]}"
+                if f.resource_id in data.waste_requests
+                else ""
+            )
             for f in data.waste
         ]
         more = data.waste_total_count - len(data.waste)
         if more > 0:
             lines.append(f"…and {more} more: `/orphans` lists them all with Request cleanup.")
         blocks.append(section("\n".join(lines)))
+        if data.waste_as_of is not None:
+            blocks.append(context(f"Scanned {data.waste_as_of:%Y-%m-%d %H:%M} UTC."))
     if data.notes:
         blocks.append(context(" ".join(esc(n) for n in data.notes)))
     if len(blocks) > MAX_BLOCKS:  # 100 in a Home tab; keep within messages' 50 anyway
