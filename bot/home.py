@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import weakref
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -30,7 +31,8 @@ MAX_REQUESTS = 10
 #: A Home tab is opened often; the waste scan behind it is reused for this long.
 WASTE_TTL = timedelta(minutes=10)
 
-_scans: dict[int, tuple[datetime, ScanResult]] = {}
+#: id(services) -> (that Services, weakly: an id can be reused), when, what was found
+_scans: dict[int, tuple[weakref.ref[Services], datetime, ScanResult]] = {}
 _scans_lock = threading.Lock()
 
 
@@ -107,11 +109,13 @@ def _waste_scan(services: Services) -> tuple[datetime, ScanResult]:
     now = services.now()
     with _scans_lock:
         cached = _scans.get(id(services))
-    if cached is not None and now - cached[0] < WASTE_TTL:
-        return cached
+    if cached is not None and cached[0]() is services and now - cached[1] < WASTE_TTL:
+        return cached[1], cached[2]
     result = scan(services.aws, services.config, now=services.now)
     with _scans_lock:
-        _scans[id(services)] = (now, result)
+        for key in [k for k, v in _scans.items() if v[0]() is None]:
+            del _scans[key]
+        _scans[id(services)] = (weakref.ref(services), now, result)
     return now, result
 
 
