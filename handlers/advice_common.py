@@ -16,6 +16,7 @@ from bot.orphans.scanner import ScanFilter
 from bot.remediation.service import RequestResult, ResourceRef
 from bot.render import remediation as render
 from bot.render.common import error_message
+from bot.render.text import esc
 from bot.services import Services
 from handlers.cleanup_actions import announce_request
 
@@ -35,7 +36,7 @@ def scope_or_answer(
             kind=None,
         )
     except ArgumentError as exc:
-        ack(**error_message(str(exc), hint=f"Usage: `{usage}`"))
+        ack(**error_message(esc(exc), hint=f"Usage: `{usage}`"))
         return None
     return scope, "help" in args.words
 

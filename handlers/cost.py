@@ -42,7 +42,7 @@ def handle_cost(
             command.get("text", ""), services.config, services.now().date(), command=COMMAND
         )
     except ArgumentError as exc:
-        ack(**error_message(str(exc), hint=f"Usage: `{USAGE}` · details: `{COMMAND} help`"))
+        ack(**error_message(esc(exc), hint=f"Usage: `{USAGE}` · details: `{COMMAND} help`"))
         return
     if parsed.wants_help:
         ack(**cost_help(COMMAND, USAGE, SUMMARY, services.config.team_names()))
@@ -96,7 +96,7 @@ def _answer(
     try:
         report = answer_cost(services, query)
     except ArgumentError as exc:
-        return error_message(str(exc), hint=f"Usage: `{USAGE}`")
+        return error_message(esc(exc), hint=f"Usage: `{USAGE}`")
     except CostUnavailable as exc:
         return error_message(
             str(exc),

@@ -6,6 +6,7 @@ from slack_bolt import Ack, BoltContext, Respond
 
 from bot.args import ArgumentError, parse_args
 from bot.render.common import error_message, help_message
+from bot.render.text import esc
 
 COMMAND = "/finops"
 USAGE = "/finops help"
@@ -21,6 +22,6 @@ def handle_finops(
     try:
         parse_args(command.get("text", ""), keys=(), words=("help",), command=COMMAND)
     except ArgumentError as exc:
-        ack(**error_message(str(exc), hint=f"Try `{USAGE}`."))
+        ack(**error_message(esc(exc), hint=f"Try `{USAGE}`."))
         return
     ack(**help_message(command_help()))

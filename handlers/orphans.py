@@ -15,6 +15,7 @@ from bot.orphans.scanner import ScanFilter, scan
 from bot.remediation.requests import open_requests
 from bot.render.common import error_message, section
 from bot.render.orphans import orphans_help, orphans_message
+from bot.render.text import esc
 from bot.services import Services
 
 COMMAND = "/orphans"
@@ -44,7 +45,7 @@ def handle_orphans(
     try:
         scope, wants_help = parse_scope(command.get("text", ""), services.config, command=COMMAND)
     except ArgumentError as exc:
-        ack(**error_message(str(exc), hint=f"Usage: `{USAGE}`"))
+        ack(**error_message(esc(exc), hint=f"Usage: `{USAGE}`"))
         return
     if wants_help:
         ack(**orphans_help(COMMAND, USAGE, SUMMARY, sorted(load_kinds())))

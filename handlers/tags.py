@@ -70,7 +70,7 @@ def handle_tags(
     try:
         team, wants_help = parse_team(command.get("text", ""), services)
     except ArgumentError as exc:
-        ack(**error_message(str(exc), hint=f"Usage: `{USAGE}`"))
+        ack(**error_message(esc(exc), hint=f"Usage: `{USAGE}`"))
         return
     if wants_help:
         ack(**tags_help(COMMAND, USAGE, SUMMARY, list(services.config.tags.required)))

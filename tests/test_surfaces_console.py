@@ -157,3 +157,13 @@ def test_app_home_shows_budgets_waiting_requests_and_waste(
     console.wait_for(lambda: len(console.calls("views.publish")) > before, timeout=20)
     after = json.dumps(console.wait_for(lambda: console.home("U0LEAD"))["blocks"])
     assert "*Waiting for your approval* (0)" in after
+
+
+def test_typed_input_is_echoed_as_text(slack_stack: SlackStack) -> None:
+    console = slack_stack.console
+    for line in ("/cost team=<!channel>", "/finops <@UEVIL1>", "/orphans region=<https://x|y>"):
+        seen = len(console.ephemerals("U0DEV"))
+        console.send_command(user_id="U0DEV", channel_id="C0PAY", text=line)
+        answer = console.wait_for(lambda s=seen: console.ephemerals("U0DEV")[s:], timeout=10)[-1]
+        no_live_markup(answer)
+        assert "&lt;" in json.dumps(answer["blocks"]), answer  # shown, escaped
