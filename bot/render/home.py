@@ -9,7 +9,7 @@ from bot.home import HomeData
 from bot.orphans.prices import format_money
 from bot.render.budgets import money, pct
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section
-from bot.render.remediation import destructive_confirm, status_line, what
+from bot.render.remediation import decision_buttons, status_line, what
 from bot.render.text import code, esc, mention_channel, tag_value
 from storage.models_remediation import CleanupRequest
 
@@ -51,35 +51,18 @@ def _request_text(request: CleanupRequest) -> str:
 
 
 def _waiting(request: CleanupRequest, restore_days: int | None) -> Blocks:
-    approve: dict[str, Any] = {
-        "type": "button",
-        "action_id": HomeAction.APPROVE.value,
-        "text": {"type": "plain_text", "text": "Approve"},
-        "value": str(request.id),
-        "style": "primary",
-    }
-    dialog = destructive_confirm(
-        what_text=what(request),
-        action=request.action,
-        saving=None if request.kind == "budget" else format_money(request.monthly_saving),
+    buttons = decision_buttons(
+        request,
         restore_days=restore_days,
-        verb="Approve",
+        approve_id=HomeAction.APPROVE,
+        reject_id=HomeAction.REJECT,
     )
-    if dialog is not None:
-        approve["confirm"] = dialog
-    reject = {
-        "type": "button",
-        "action_id": HomeAction.REJECT.value,
-        "text": {"type": "plain_text", "text": "Reject"},
-        "value": str(request.id),
-        "style": "danger",
-    }
     return [
         section(_request_text(request)),
         {
             "type": "actions",
             "block_id": f"home-cleanup-{request.id}",
-            "elements": [approve, reject],
+            "elements": buttons,
         },
     ]
 

@@ -123,16 +123,38 @@ def destructive_confirm(
     return confirm_dialog(f"{verb}?", f"{what_text}.\n{happens}{saves}", confirm=verb)
 
 
-def _button(action: CleanupAction, text: str, request_id: int, style: str | None) -> dict[str, Any]:
+def _button(action: str, text: str, request_id: int, style: str | None) -> dict[str, Any]:
+    """A button about one request: its value is the request id (the one encoding)."""
     button: dict[str, Any] = {
         "type": "button",
-        "action_id": action.value,
+        "action_id": str(action),
         "text": {"type": "plain_text", "text": text},
         "value": str(request_id),
     }
     if style:
         button["style"] = style
     return button
+
+
+def decision_buttons(
+    request: CleanupRequest,
+    *,
+    restore_days: int | None,
+    approve_id: str = CleanupAction.APPROVE,
+    reject_id: str = CleanupAction.REJECT,
+) -> list[dict[str, Any]]:
+    """Approve (confirmed first when it destroys something) and Reject, for `request`."""
+    approve = _button(approve_id, "Approve", request.id, "primary")
+    dialog = destructive_confirm(
+        what_text=what(request),
+        action=request.action,
+        saving=None if request.kind == "budget" else format_money(request.monthly_saving),
+        restore_days=restore_days,
+        verb="Approve",
+    )
+    if dialog is not None:
+        approve["confirm"] = dialog
+    return [approve, _button(reject_id, "Reject", request.id, "danger")]
 
 
 def status_line(request: CleanupRequest) -> str:
@@ -172,24 +194,11 @@ def approval_message(
     if request.state == "pending":
         names = ", ".join(who(u) for u in deciders) or "nobody (set team approvers or an owner)"
         blocks.append(context(f"May approve: {names}."))
-        approve = _button(CleanupAction.APPROVE, "Approve", request.id, "primary")
-        dialog = destructive_confirm(
-            what_text=what(request),
-            action=request.action,
-            saving=None if request.kind == "budget" else format_money(request.monthly_saving),
-            restore_days=restore_days,
-            verb="Approve",
-        )
-        if dialog is not None:
-            approve["confirm"] = dialog
         blocks.append(
             {
                 "type": "actions",
                 "block_id": f"cleanup-{request.id}",
-                "elements": [
-                    approve,
-                    _button(CleanupAction.REJECT, "Reject", request.id, "danger"),
-                ],
+                "elements": decision_buttons(request, restore_days=restore_days),
             }
         )
     elif request.restore_state == "available" and request.restore_until is not None:
