@@ -50,7 +50,9 @@ class HomeData:
     waste_total_count: int = 0
     waste_as_of: datetime | None = None
     waste_requests: dict[str, int] = field(default_factory=dict)  # resource id -> open request
-    notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # plain text (escaped when shown)
+    #: The bot's own answers to what the user just did on the tab (mrkdwn, e.g. a refusal).
+    answers: list[str] = field(default_factory=list)
 
 
 def user_teams(services: Services, user: str) -> tuple[list[str], bool]:

@@ -274,7 +274,7 @@ def handle_home_approve(
     services: Services = context["services"]
     notes: list[str] = []
     _decide(True, body, action, _noting(notes), client, services)
-    refresh_home(client, services, str(body["user"]["id"]), notes=notes)
+    refresh_home(client, services, str(body["user"]["id"]), answers=notes)
 
 
 def handle_home_reject(
@@ -286,14 +286,14 @@ def handle_home_reject(
     notes: list[str] = []
     ask_reason(body, action, _noting(notes), client, services, from_home=True)
     if notes:
-        refresh_home(client, services, str(body["user"]["id"]), notes=notes)
+        refresh_home(client, services, str(body["user"]["id"]), answers=notes)
 
 
 def _noting(notes: list[str]) -> Respond:
     """A `respond` stand-in that keeps what would have been said (for the Home tab)."""
 
     def keep(text: str = "", **message: Any) -> None:
-        notes.append(str(message.get("text") or text))
+        notes.append(f":warning: {message.get('text') or text}")
 
     return keep  # type: ignore[return-value]
 

@@ -20,11 +20,12 @@ EVENT = "app_home_opened"
 
 
 def refresh_home(
-    client: WebClient, services: Services, user: str, *, notes: list[str] | None = None
+    client: WebClient, services: Services, user: str, *, answers: list[str] | None = None
 ) -> bool:
-    """Compute and publish `user`'s Home tab (with `notes` on top, e.g. a refusal)."""
+    """Compute and publish `user`'s Home tab (with the bot's `answers` on top, e.g. why an
+    Approve was refused)."""
     data = home_data(services, user, resolve_email=email_resolver(client))
-    data.notes = [*(notes or []), *data.notes]
+    data.answers = list(answers or [])
     days = services.config.remediation.restore_window_days
     return publish_home(client, user, home_view(data, restore_days=days))
 

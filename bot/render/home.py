@@ -74,6 +74,7 @@ def home_view(data: HomeData, *, restore_days: int | None = None) -> dict[str, A
     blocks: Blocks = [
         header("finops-bot"),
         context(f"{whose}: {scope}. Commands: `/cost`, `/budget`, `/orphans`, `/savings`."),
+        *(section(answer) for answer in data.answers),
         section("*Month to date vs budget*"),
         *_budget_line(data),
         section(f"*Waiting for your approval* ({len(data.waiting)})"),
