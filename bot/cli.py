@@ -34,12 +34,23 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply migrations (also done on every start)")
     commands.add_parser("check-config", help="validate finops.yml and the environment, then exit")
-    from bot.orphans import commands as orphan_commands
+    from bot import scan_commands as orphan_commands
+
+    status = commands.add_parser(
+        "status", help="what the bot costs this month and how it is doing (as /finops status)"
+    )
+    status.add_argument("--format", choices=("text", "json"), default="text")
 
     orphan_commands.add_parsers(commands)
     from bot.anomalies import commands as anomaly_commands
 
     anomaly_commands.add_parsers(commands)
+    from bot.slack import commands as outbox_commands
+
+    outbox_commands.add_parsers(commands)
+    from bot.cost import cli as cost_cli
+
+    cost_cli.add_parser(commands)
     return parser
 
 
@@ -87,6 +98,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         for spec in load_jobs().values():
             when = describe_schedule(spec, schedule)
             print(f"{spec.name:<16} {when:<44} {spec.description}")
+        from bot.inventory.schedule_cost import print_projected_cost
+
+        print_projected_cost(settings)
         return 0
     from bot.anomalies import commands as anomaly_commands
 
@@ -95,19 +109,41 @@ def _dispatch(args: argparse.Namespace) -> int:
         return answer
     services = build_services(settings)
     log.info("config %s loaded; database %s", settings.config_path, redact_url(services.db.url))
-    from bot.orphans import commands as orphan_commands
+    from bot import scan_commands as orphan_commands
 
     code = orphan_commands.run(args, services)
     if code is not None:
         return code
+    from bot.slack import commands as outbox_commands
+
+    code = outbox_commands.run(args, services)
+    if code is not None:
+        return code
+    from bot.slack.worker import start_worker
+
+    if args.command == "cost":
+        from bot.cost import cli as cost_cli
+
+        return cost_cli.run(args, services)
+    if args.command in ("check-config", "serve", "clock"):
+        from bot.cost.sources import check_source
+
+        source = check_source(services)  # ConfigError (one line) when the export is unusable
+        log.info("cost source: %s", source)
     if args.command == "check-config":
         print(f"{settings.config_path}: ok ({len(services.config.teams)} teams)")
         return 0
+    if args.command == "status":
+        from bot.observability.cli import print_status
+        from jobs.registry import load_jobs
+
+        return print_status(services, fmt=args.format, job_names=sorted(load_jobs()))
     if args.command == "serve":
         from bot.server import serve_http, serve_socket_mode
 
         socket_mode = settings.slack_app_token is not None
         settings.require_slack(socket_mode=socket_mode)
+        start_worker(services)  # delivers the outbox in a background thread
         if socket_mode:
             serve_socket_mode(services)
         else:
@@ -116,6 +152,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "clock":
         from jobs.clock import run_clock
 
+        start_worker(services)
         run_clock(services)
         return 0
     if args.command == "run-job":
@@ -127,6 +164,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"finops-bot: {exc}", file=sys.stderr)
             return 2
         print(f"{run.job}: {run.status} {run.detail}".rstrip())
+        if services.settings.slack_bot_token is not None:
+            from bot.slack.worker import worker_for
+
+            worker_for(services).drain(timeout=10)  # what is left: serve or clock delivers
         return 0 if run.status == "ok" else 1
     raise AssertionError(f"unhandled command {args.command}")  # argparse prevents this
 

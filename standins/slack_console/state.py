@@ -31,6 +31,9 @@ class ResponseTarget:
     channel_id: str
     message_id: str | None = None
     uses: int = 0
+    #: The last message this response_url posted (a slash command's `replace_original`
+    #: replaces it, as Slack does).
+    posted_id: str | None = None
 
 
 class ConsoleState:
@@ -66,6 +69,7 @@ class ConsoleState:
         self.view_errors: dict[str, dict[str, str]] = {}  # view id -> block_id -> error
         self.calls: list[dict[str, Any]] = []
         self.notices: list[dict[str, Any]] = []
+        self.faults: list[Any] = []  # faults.Fault: injected 429s and errors
         self.last_delivery: dict[str, Any] | None = None
         self.version = 0
         self._last_us = 0
@@ -167,6 +171,7 @@ class ConsoleState:
         files: list[str] | None = None,
         thread_ts: str | None = None,
         attachments: list[dict[str, Any]] | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Store a new message and return it (the stored dict itself)."""
         with self.lock:
@@ -182,6 +187,7 @@ class ConsoleState:
                 "files": list(files or []),
                 "thread_ts": thread_ts,
                 "edited": False,
+                "metadata": metadata,
             }
             self.messages.append(msg)
             self.bump()
@@ -238,6 +244,8 @@ class ConsoleState:
             out["files"] = [self.file_object(fid) for fid in msg["files"]]
         if msg["thread_ts"]:
             out["thread_ts"] = msg["thread_ts"]
+        if msg.get("metadata"):
+            out["metadata"] = copy.deepcopy(msg["metadata"])
         return out
 
     def user_object(self, user_id: str) -> dict[str, Any]:
