@@ -217,7 +217,10 @@ def test_approval_requests_and_redraws(value: str, state: str) -> None:
 @SETTINGS
 @given(hostile)
 def test_tags_and_ask_owner(value: str) -> None:
-    resource = TaggedResource(value, "ebs-volume", value, value, {"Owner": value}, name=value)
+    # region and account come from AWS (and button values check their shape)
+    resource = TaggedResource(
+        value, "ebs-volume", "us-east-1", "123456789012", {"Owner": value}, name=value
+    )
     report = TagReport(
         required=["Team", value],
         checked=[Checked(resource, value, value, ("Team", value))],
