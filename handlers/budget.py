@@ -13,6 +13,7 @@ from bot.budgets.store import budgets, check_team, parse_amount, set_budget
 from bot.cost.service import CostUnavailable
 from bot.render.budgets import budget_set_message, budget_table
 from bot.render.common import error_message, section
+from bot.render.text import esc, mention_user
 from bot.services import Services
 
 COMMAND = "/budget"
@@ -34,7 +35,7 @@ def handle_budget(
             command.get("text", ""), keys=("team", "amount"), words=("help", "set"), command=COMMAND
         )
     except ArgumentError as exc:
-        ack(**error_message(str(exc), hint=f"Usage: `{USAGE}`"))
+        ack(**error_message(esc(exc), hint=f"Usage: `{USAGE}`"))
         return
     if "help" in args.words:
         ack(**error_message(SUMMARY, hint=f"Usage: `{USAGE}`"))
@@ -49,7 +50,7 @@ def handle_budget(
     try:
         respond(**budget_table(team_statuses(services)), response_type="ephemeral")
     except CostUnavailable as exc:
-        respond(**error_message(str(exc)), response_type="ephemeral")
+        respond(**error_message(esc(exc)), response_type="ephemeral")
 
 
 def _set(services: Services, options: dict[str, str], *, user: str) -> dict[str, Any]:
@@ -64,10 +65,10 @@ def _set(services: Services, options: dict[str, str], *, user: str) -> dict[str,
         team = check_team(config, options["team"])
         amount = parse_amount(options["amount"])
     except ArgumentError as exc:
-        return error_message(str(exc), hint="Example: `/budget set team=payments amount=12000`")
+        return error_message(esc(exc), hint="Example: `/budget set team=payments amount=12000`")
     approvers = config.teams[team].approvers
     if user not in approvers:
-        who = ", ".join(f"<@{u}>" for u in approvers) or "nobody (no approvers configured)"
+        who = ", ".join(mention_user(u) for u in approvers) or "nobody (no approvers configured)"
         return error_message(
             f"Only the approvers of team *{team}* may set its budget: {who}.",
             hint="Nothing was changed.",

@@ -23,6 +23,7 @@ from bot.observability.metrics import count_outcome, observe_answer
 from bot.payloads import CostShareButton
 from bot.render.common import error_message, section
 from bot.render.cost import cost_help, cost_message, share_value
+from bot.render.text import esc
 from bot.services import Services
 from bot.slack.outbound import SlackFailure, outbound_for
 
@@ -48,7 +49,7 @@ def handle_cost(
         )
     except ArgumentError as exc:
         count_outcome(COMMAND, "bad_input")
-        ack(**error_message(str(exc), hint=f"Usage: `{USAGE}` · details: `{COMMAND} help`"))
+        ack(**error_message(esc(exc), hint=f"Usage: `{USAGE}` · details: `{COMMAND} help`"))
         return
     if parsed.wants_help:
         ack(**cost_help(COMMAND, USAGE, SUMMARY, services.config.team_names()))
@@ -148,7 +149,7 @@ def handle_share_cost(
         report = answer_cost(services, query)
     except (ArgumentError, CostUnavailable, ValueError, KeyError) as exc:
         respond(
-            **error_message(f"Could not share this answer: {exc}"),
+            **error_message(f"Could not share this answer: {esc(exc)}"),
             response_type="ephemeral",
             replace_original=False,
         )
@@ -181,7 +182,7 @@ def _answer(
             message["_stale"] = True
             return message
     except ArgumentError as exc:
-        return {**error_message(str(exc), hint=f"Usage: `{USAGE}`"), "_outcome": "bad_input"}
+        return {**error_message(esc(exc), hint=f"Usage: `{USAGE}`"), "_outcome": "bad_input"}
     except CostUnavailable as exc:
         if cache_only:
             return {**error_message(str(exc)), "_stale": True}

@@ -116,6 +116,8 @@ def test_request_approve_and_reject_from_the_console_and_audit(demo: DemoStack) 
         timeout=15,
     )[-1]
     console.click(user_id="U0SLEAD", message_id=search["id"], action_id="cleanup_reject")
+    console.wait_for(lambda: console.modal("U0SLEAD"), timeout=15)  # the optional reason
+    console.submit_view(user_id="U0SLEAD", values={"reason": "we still need it"})
     console.wait_for(
         lambda: [
             m
@@ -132,6 +134,8 @@ def test_request_approve_and_reject_from_the_console_and_audit(demo: DemoStack) 
     assert ("executed", volume) in statuses and ("rejected", block["block_id"]) in statuses
     assert ("refused", volume) in statuses and ("approved", volume) in statuses
     assert ("restored", volume) in statuses
+    rejected = next(r for r in rows if r["status"] == "rejected")
+    assert rejected["result"] == "we still need it"
     executed = next(r for r in rows if r["status"] == "executed")
     assert executed["decided_by"] == "U0LEAD" and executed["requested_by"] == "U0DEV"
     assert executed["monthly_saving"] == "10.00"

@@ -140,8 +140,10 @@ def decide(
     user: str,
     approve: bool,
     resolve_email: EmailResolver | None = None,
+    reason: str = "",
 ) -> Decision:
-    """Approve or reject a pending request, if `user` may; refusals are logged too."""
+    """Approve or reject a pending request, if `user` may; refusals are logged too. A
+    rejection's optional `reason` is kept as the request's result and in the audit event."""
     now = services.now()
     with services.db.session() as session:
         request = store.get_request(session, request_id)
@@ -184,13 +186,22 @@ def decide(
             not_expired_at=now,
             decided_by=user,
             decided_at=now,
-            **({} if approve else {"finished_at": now}),
+            **({} if approve else {"finished_at": now, "result": reason}),
         )
         request = store.get_request(session, request_id)
         assert request is not None
         if moved:
+            detail: dict[str, Any] = {} if approve else {"reason": reason}
             store.append_event(
-                session, request, to, actor=user, now=now, decided_by=user, role=verdict.as_role
+                session,
+                request,
+                to,
+                actor=user,
+                now=now,
+                decided_by=user,
+                role=verdict.as_role,
+                result="" if approve else reason,
+                **detail,
             )
     return Decision(to if moved else "closed", request)
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from bot.formatting import money, pct
-from bot.render.common import MAX_BLOCKS, context, header, section
+from bot.render.common import MAX_BLOCKS, context, fallback, header, section
+from bot.render.text import esc
 
 if TYPE_CHECKING:
     from bot.budgets.status import BudgetStatus
@@ -23,13 +24,13 @@ def _line(status: BudgetStatus) -> str:
     budget = status.budget
     if budget.amount is None:
         return (
-            f"*{status.team}* · no budget (set one with `/budget set team={status.team} "
+            f"*{esc(status.team)}* · no budget (set one with `/budget set team={esc(status.team)} "
             f"amount=N`) · month to date {money(status.month_to_date, status.currency)} · "
             f"forecast {money(status.forecast, status.currency)}"
         )
     source = " (set in Slack)" if budget.source == "slack" else ""
     text = (
-        f"*{status.team}* · budget {money(budget.amount, status.currency)}{source}\n"
+        f"*{esc(status.team)}* · budget {money(budget.amount, status.currency)}{source}\n"
         f"month to date {money(status.month_to_date, status.currency)} "
         f"(*{pct(status.use_pct)}*) · forecast {money(status.forecast, status.currency)} "
         f"({pct(status.forecast_pct)})"
@@ -54,7 +55,7 @@ def budget_table(statuses: Sequence[BudgetStatus]) -> dict[str, Any]:
     blocks.append(
         context(
             "Month to date runs to yesterday. Forecast: "
-            + (", ".join(sorted(basis)) or "none yet")
+            + (", ".join(esc(b) for b in sorted(basis)) or "none yet")
             + "."
         )
     )
@@ -70,7 +71,7 @@ def threshold_message(
         "restrict": ":large_orange_circle:",
         "stop": ":red_circle:",
     }[step]
-    title = f"{status.team} has used {pct(status.use_pct)} of its {status.month} budget"
+    title = f"{esc(status.team)} has used {pct(status.use_pct)} of its {status.month} budget"
     blocks = [header(f"{title}"), section(_line(status))]
     if proposals:
         blocks.append(section("\n".join(proposals)))
@@ -80,25 +81,27 @@ def threshold_message(
             "this month. See every team with `/budget`."
         )
     )
-    return {"text": f"{icon} {title}", "blocks": blocks}
+    return {"text": fallback(f"{icon} {title}"), "blocks": blocks}
 
 
 def forecast_warning(status: BudgetStatus) -> dict[str, Any]:
     """The early warning: the forecast says the budget will be crossed on a date."""
     crossing = status.crossing_date
     when = f" on *{day(crossing)}* ({crossing.isoformat()})" if crossing else ""
-    title = f"{status.team} is on course to exceed its {status.month} budget"
+    title = f"{esc(status.team)} is on course to exceed its {status.month} budget"
     text = (
         f"At this pace, spend reaches the {money(status.budget.amount)} budget{when}: "
         f"forecast {money(status.forecast)} ({pct(status.forecast_pct)}), month to date "
         f"{money(status.month_to_date)} ({pct(status.use_pct)})."
     )
     return {
-        "text": f":crystal_ball: {title}{when.replace('*', '')}",
+        "text": fallback(f":crystal_ball: {title}{when.replace('*', '')}"),
         "blocks": [
             header(title),
             section(text),
-            context(f"Forecast by {status.forecast_basis or 'run rate'}. Sent once this month."),
+            context(
+                f"Forecast by {esc(status.forecast_basis or 'run rate')}. Sent once this month."
+            ),
         ],
     }
 
@@ -106,5 +109,5 @@ def forecast_warning(status: BudgetStatus) -> dict[str, Any]:
 def budget_set_message(team: str, amount: Decimal, previous: Decimal | None) -> dict[str, Any]:
     """The confirmation of `/budget set`."""
     before = f" (was {money(previous)})" if previous is not None else ""
-    text = f":white_check_mark: The monthly budget of *{team}* is now {money(amount)}{before}."
-    return {"response_type": "ephemeral", "text": text, "blocks": [section(text)]}
+    text = f":white_check_mark: The monthly budget of *{esc(team)}* is now {money(amount)}{before}."
+    return {"response_type": "ephemeral", "text": fallback(text), "blocks": [section(text)]}

@@ -15,8 +15,9 @@ from bot.render import compute as compute_render
 from bot.render import orphans as orphans_render
 from bot.render import rightsize as rightsize_render
 from bot.render import storage_advice as storage_render
-from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
-from bot.render.orphans import describe_scope, who
+from bot.render.common import MAX_BLOCKS, Blocks, context, fallback, header, section, truncate
+from bot.render.orphans import describe_scope
+from bot.render.text import code, esc, tag_value
 
 MAX_FAILURE_LINES = 5
 #: Lines listed; the rest are summed in one line (Slack allows 50 blocks).
@@ -69,12 +70,12 @@ BUTTONS: dict[str, ButtonFactory] = {
 def _item(item: Recommendation, open_request: int | None) -> dict[str, Any]:
     finding = item.finding
     approx = "≈" if finding.approximate else ""
-    name = f" `{finding.name}`" if finding.name and finding.name != finding.resource_id else ""
+    name = f" {code(finding.name)}" if finding.name and finding.name != finding.resource_id else ""
     lines = [
-        f"*{format_money(item.saving)}{approx}/month* · `{finding.resource_id}`{name}",
-        f"{finding.kind.replace('-', ' ')} · {finding.reason}",
-        f"team {finding.team or '—'} · owner {who(finding.owner)} · {finding.region} · "
-        f"from `{item.command}`",
+        f"*{format_money(item.saving)}{approx}/month* · {code(finding.resource_id)}{name}",
+        f"{esc(finding.kind.replace('-', ' '))} · {esc(finding.reason)}",
+        f"team {tag_value(finding.team)} · owner {tag_value(finding.owner)} · "
+        f"{esc(finding.region)} · from {code(item.command)}",
     ]
     block = section("\n".join(lines))
     block["block_id"] = truncate(f"{item.source}:{finding.resource_id}", 255)
@@ -92,7 +93,7 @@ def _failures(report: SavingsReport) -> Blocks:
     if not report.failures:
         return []
     lines = [
-        f"• {f.where} ({f.kind}): {truncate(f.message, 200)}"
+        f"• {esc(f.where)} ({esc(f.kind)}): {esc(truncate(f.message, 200))}"
         for f in report.failures[:MAX_FAILURE_LINES]
     ]
     if len(report.failures) > MAX_FAILURE_LINES:
@@ -119,7 +120,7 @@ def savings_message(
     blocks += _failures(report)
     if not report.items:
         blocks.append(section(":tada: Nothing to save here right now."))
-        return {"text": f"No savings found ({describe_scope(scope)})", "blocks": blocks}
+        return {"text": fallback(f"No savings found ({describe_scope(scope)})"), "blocks": blocks}
     room = MAX_BLOCKS - len(blocks) - 1
     shown = report.items[: min(max_items, room)]
     blocks += [_item(i, open_requests.get(i.finding.resource_id)) for i in shown]
@@ -138,7 +139,7 @@ def savings_message(
         notes.append(f"{report.protected} protected resource(s) (`finops:protect`) left out.")
     notes.append(f"Total {total}/month. Approx. (≈) figures use us-east-1 prices.")
     blocks.append(context(" ".join(notes)))
-    return {"text": title, "blocks": blocks}
+    return {"text": fallback(title), "blocks": blocks}
 
 
 def savings_help(command: str, usage: str, summary: str, sources: list[str]) -> dict[str, Any]:
