@@ -108,14 +108,19 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         socket_mode = settings.slack_app_token is not None
         settings.require_slack(socket_mode=socket_mode)
+        from bot.remediation.recovery import start_recovery
+
+        start_recovery(services, process="serve")
         if socket_mode:
             serve_socket_mode(services)
         else:
             serve_http(services)
         return 0
     if args.command == "clock":
+        from bot.remediation.recovery import start_recovery
         from jobs.clock import run_clock
 
+        start_recovery(services, process="clock")
         run_clock(services)
         return 0
     if args.command == "run-job":

@@ -11,6 +11,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.services import Services
+from storage.health import database_problem
 from storage.migrate import current_revision
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,10 @@ class BotWsgi:
                 body["schema"] = current_revision(self._services.db.engine)
             except Exception:
                 body["schema"] = None
+            problem = database_problem(self._services.db)  # writable, same file
+            if problem is not None:
+                database_ok = False
+                body.update(status="degraded", database="unwritable", reason=problem)
         return (200 if database_ok else 503), body
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:

@@ -158,6 +158,9 @@ def _decide(
         services, request_id, user=user, approve=approve, resolve_email=email_resolver(client)
     )
     verb = "approve" if approve else "reject"
+    if decision.outcome == "unrecorded":
+        respond(**render.problem(decision.reason, hint="Try again in a few minutes."))
+        return
     if decision.request is None or decision.outcome == "missing":
         respond(**render.problem(decision.reason or f"No cleanup request #{request_id}."))
         return
@@ -175,6 +178,8 @@ def _decide(
     refresh_messages(client, services, decision.request)
     if approve:
         execution = service.execute(services, request_id)
+        if execution.outcome == "unrecorded":
+            respond(**render.problem(execution.message))
         if execution.request is not None:
             refresh_messages(client, services, execution.request)
 

@@ -1,4 +1,5 @@
-"""Expiry of cleanup requests: expire undecided requests and show it in Slack.
+"""Expiry of cleanup requests: expire undecided requests, reconcile interrupted ones
+(bot.remediation.recovery), and show it in Slack.
 
 Scheduled by `jobs/cleanups.py`. Requests are also expired lazily whenever someone clicks
 on one.
@@ -26,6 +27,7 @@ def slack_client(services: Services) -> WebClient | None:
 
 def expire_and_refresh(services: Services, client: WebClient | None = None) -> str:
     """Expire cleanup requests nobody decided in time (default 72 h) and update Slack."""
+    from bot.remediation.recovery import reconcile
     from handlers.cleanup_actions import refresh_messages
 
     changed = expire_due(services)
@@ -33,4 +35,5 @@ def expire_and_refresh(services: Services, client: WebClient | None = None) -> s
     if client is not None:
         for request in changed:
             refresh_messages(client, services, request)
-    return f"{len(changed)} cleanup request(s) expired or closed"
+    recovered = reconcile(services)
+    return f"{len(changed)} cleanup request(s) expired or closed; {recovered.summary()}"
