@@ -108,7 +108,7 @@ class Bot:
                 stdout=out,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 40
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()[-3000:]
             try:
@@ -234,7 +234,7 @@ def _click(stack: Stack, case: Case, message_id: str) -> threading.Thread:
     return thread
 
 
-def _wait_final(services: Services, request_id: int, timeout: float = 40) -> Any:
+def _wait_final(services: Services, request_id: int, timeout: float = 90) -> Any:
     from bot.remediation import requests as store
 
     deadline = time.monotonic() + timeout

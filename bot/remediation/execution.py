@@ -45,6 +45,11 @@ LEASE_TTL = timedelta(seconds=float(os.environ.get("FINOPS_EXECUTION_LEASE_SECON
 OWNER = f"{socket.gethostname()[:40]}:{os.getpid()}:{secrets.token_hex(3)}"
 #: What an approver is told when the database cannot record an approval or a step.
 UNRECORDED = "Can't record this right now (the database refuses writes): nothing was done."
+#: ... when the approval itself was recorded but the first step's intent could not be.
+NOT_STARTED = (
+    "Approved, but the database refuses writes now: nothing was done in AWS yet. The bot "
+    "carries it out once the database takes writes again."
+)
 
 
 @dataclass
@@ -149,7 +154,7 @@ def execute_claimed(
             message = (
                 f"{exc} The bot reconciles it when the database takes writes again."
                 if exc.done_in_aws
-                else UNRECORDED
+                else NOT_STARTED
             )
             return Execution("unrecorded", request, message)
 

@@ -235,7 +235,7 @@ def execute(services: Services, request_id: int) -> Execution:
             request = store.get_request(session, request_id)
     except DBAPIError as exc:
         log.error("request %s not claimed: the database refused it (%s)", request_id, exc)
-        return Execution("unrecorded", None, execution.UNRECORDED)
+        return Execution("unrecorded", None, execution.NOT_STARTED)
     if not claimed or request is None:
         return Execution("not_claimed", request)
     return execution.execute_claimed(services, request, execution.Journal(), {})
