@@ -21,6 +21,14 @@ from tests.orphans_fixtures import Clock, Estate, aws, clock, estate, svc  # noq
 from tests.test_remediation_flow import open_request
 
 
+@pytest.fixture(autouse=True)
+def no_deferred_events() -> Iterator[None]:
+    """Deferred audit events live in the process: none carried between tests."""
+    audit._deferred.clear()
+    yield
+    audit._deferred.clear()
+
+
 def _path(services: Services) -> Path:
     found = health.sqlite_path(services.db)
     assert found is not None
@@ -89,7 +97,7 @@ def test_no_action_starts_while_the_file_is_replaced(
 
 
 def test_an_approval_while_the_database_refuses_writes_does_nothing_and_is_audited_later(
-    svc: Services, estate: Estate, locked: sqlite3.Connection, monkeypatch: pytest.MonkeyPatch
+    svc: Services, estate: Estate, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bot.audit_export import events
     from storage import db as storage_db
@@ -98,11 +106,15 @@ def test_an_approval_while_the_database_refuses_writes_does_nothing_and_is_audit
     request_id = open_request(svc, volume)
     monkeypatch.setattr(storage_db, "SQLITE_BUSY_TIMEOUT_MS", 500)
     svc.db.engine.dispose()  # new connections get the short busy timeout
-    decision = service.decide(svc, request_id, user="U0LEAD", approve=True)
+    locked = sqlite3.connect(_path(svc), timeout=1, isolation_level=None)
+    locked.execute("BEGIN EXCLUSIVE")
+    try:
+        decision = service.decide(svc, request_id, user="U0LEAD", approve=True)
+    finally:
+        locked.execute("ROLLBACK")
+        locked.close()
     assert decision.outcome == "unrecorded" and "Can't record this right now" in decision.reason
     assert audit.deferred_count() == 1
-    locked.execute("ROLLBACK")
-    locked.execute("BEGIN")  # (the fixture's ROLLBACK needs a transaction)
     assert health.database_problem(svc.db) is None  # writable again: deferred events land
     assert audit.deferred_count() == 0
     unrecorded = [e for e in events(svc.db) if e["status"] == "cleanup.decision_unrecorded"]
