@@ -159,3 +159,39 @@ def test_a_live_lease_is_not_taken_over(
     assert held.finished == [] and held.waiting == 1
     clock.advance(minutes=5)
     assert [e.outcome for e in recovery.reconcile(svc).finished] == ["executed"]
+
+
+@pytest.mark.parametrize("reached", [True, False], ids=["reached-aws", "lost"])
+def test_an_interrupted_undo_is_resolved_by_looking(
+    svc: Services,
+    estate: Estate,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+    reached: bool,
+) -> None:
+    from bot.remediation import recovery
+    from bot.remediation import requests as store
+    from tests.crash_helpers import SimulatedCrash, crash_at
+
+    volume = estate.volume(100, "gp2", "payments")
+    request_id = open_request(svc, volume)
+    _approve(svc, request_id, "U0LEAD")
+    assert service.execute(svc, request_id).outcome == "executed"
+    with crash_at(monkeypatch, "CreateVolume", reached=reached), pytest.raises(SimulatedCrash):
+        service.restore(svc, request_id, user="U0LEAD")
+    clock.advance(minutes=5)
+    assert recovery.reconcile(svc).restores == 1
+    with svc.db.session() as session:
+        request = store.get_request(session, request_id)
+    assert request is not None
+    restored = estate.ec2().describe_volumes(
+        Filters=[{"Name": "tag:finops:cleanup-request", "Values": [str(request_id)]}]
+    )["Volumes"]
+    if reached:
+        assert request.restore_state == "restored" and len(restored) == 1
+    else:  # nothing was made: Undo is offered again, and works
+        assert request.restore_state == "available" and restored == []
+        assert service.restore(svc, request_id, user="U0LEAD").outcome == "restored"
+    trail = [s for s, _ in step_trail(svc, request_id)]
+    assert "restore_started" in trail
+    assert_consistent(svc)
