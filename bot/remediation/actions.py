@@ -5,7 +5,6 @@ a volume is snapshotted before it is deleted, an instance imaged before it is te
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -21,12 +20,12 @@ from bot.orphans.model import (
 from bot.remediation.steps import (
     STEP_TOKEN_TAG,
     Step,
-    StepDo,
-    StepLook,
     StepRun,
     error_code,
+    gone,
     instance_state,
     is_not_found,
+    tolerating_not_found,
 )
 
 BOT_NAME = "finops-bot"
@@ -98,35 +97,6 @@ def _bot_tags(finding: Finding, request_id: int, **extra: str) -> list[dict[str,
     )
     keep.update(extra)
     return [{"Key": k, "Value": v} for k, v in keep.items()]
-
-
-def gone(describe: Callable[[StepRun], Any]) -> StepLook:
-    """A look for a deleting step: done when `describe` says the resource is not found."""
-
-    def look(run: StepRun) -> dict[str, Any] | None:
-        try:
-            describe(run)
-        except ClientError as exc:
-            if is_not_found(exc):
-                return {"gone": run.finding.resource_id}
-            raise
-        return None
-
-    return look
-
-
-def tolerating_not_found(call: Callable[[StepRun], Any]) -> StepDo:
-    """A deleting step's do: a resource already gone counts as deleted."""
-
-    def do(run: StepRun) -> dict[str, Any]:
-        try:
-            call(run)
-        except ClientError as exc:
-            if not is_not_found(exc):
-                raise
-        return {"gone": run.finding.resource_id}
-
-    return do
 
 
 def _create_snapshot(run: StepRun) -> dict[str, Any]:

@@ -21,7 +21,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -32,6 +32,7 @@ from bot.orphans.model import Finding, NotEligible, TargetContext, load_kinds
 from bot.orphans.scanner import target_context
 from bot.remediation import requests as store
 from bot.remediation.actions import ACTIONS, Outcomes
+from bot.remediation.journal import Journal
 from bot.remediation.steps import StepRun, step_token
 from bot.services import Services
 from storage.models_remediation import CleanupRequest
@@ -63,20 +64,6 @@ class Execution:
     message: str = ""
 
 
-@dataclass
-class Journal:
-    """What the audit log says about a request's steps so far."""
-
-    started: dict[str, dict[str, Any]] = field(default_factory=dict)
-    done: dict[str, dict[str, Any]] = field(default_factory=dict)
-    before: dict[str, Any] | None = None  # the finding the first step acted on
-
-    @property
-    def empty(self) -> bool:
-        """No step was ever started: nothing was done in AWS."""
-        return not self.started
-
-
 class Unrecorded(Exception):
     """The database refused a write; `done_in_aws` says whether AWS already changed."""
 
@@ -88,23 +75,6 @@ class Unrecorded(Exception):
 def as_aware(moment: datetime) -> datetime:
     """SQLite hands back naive datetimes (stored as UTC); make them aware."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def load_journal(services: Services, request_id: int) -> Journal:
-    """The steps recorded for a request."""
-    journal = Journal()
-    with services.db.session() as session:
-        rows = store.events_of(session, request_id)
-    for row in rows:
-        detail = row.detail or {}
-        name = str(detail.get("step", ""))
-        if row.status == "step_started":
-            journal.started[name] = detail
-            if journal.before is None:
-                journal.before = row.before
-        elif row.status == "step_done":
-            journal.done[name] = dict(detail.get("outcome") or {})
-    return journal
 
 
 def context_for(services: Services, request: CleanupRequest) -> TargetContext:

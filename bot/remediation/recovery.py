@@ -29,6 +29,7 @@ from sqlalchemy import select
 from bot.remediation import execution
 from bot.remediation import requests as store
 from bot.remediation.actions import REQUEST_TAG
+from bot.remediation.journal import load_journal
 from bot.services import Services
 from storage import audit, health
 from storage.models_remediation import CleanupRequest
@@ -117,7 +118,7 @@ def reconcile_one(services: Services, request_id: int) -> execution.Execution | 
         request = store.get_request(session, request_id)
     if not taken or request is None:
         return None
-    journal = execution.load_journal(services, request_id)
+    journal = load_journal(services, request_id)
     found: dict[str, str] = {}
     if journal.empty:
         found["state"] = f"{was}, no AWS step started: executed now"

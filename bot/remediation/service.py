@@ -22,6 +22,7 @@ from bot.remediation import requests as store
 from bot.remediation.actions import ACTIONS
 from bot.remediation.authz import EmailResolver, may_decide
 from bot.remediation.execution import Execution
+from bot.remediation.journal import Journal
 from bot.services import Services
 from storage import audit, health
 from storage.models_remediation import CleanupRequest
@@ -238,7 +239,7 @@ def execute(services: Services, request_id: int) -> Execution:
         return Execution("unrecorded", None, execution.NOT_STARTED)
     if not claimed or request is None:
         return Execution("not_claimed", request)
-    return execution.execute_claimed(services, request, execution.Journal(), {})
+    return execution.execute_claimed(services, request, Journal(), {})
 
 
 def restore(

@@ -96,3 +96,32 @@ def instance_state(run: StepRun, instance_id: str) -> tuple[str, str] | None:
 def tagged_with_token(run: StepRun) -> list[dict[str, str]]:
     """The tag that marks what this step creates."""
     return [{"Key": STEP_TOKEN_TAG, "Value": run.token}]
+
+
+def gone(describe: Callable[[StepRun], Any]) -> StepLook:
+    """A look for a deleting step: done when `describe` says the resource is not found."""
+
+    def look(run: StepRun) -> dict[str, Any] | None:
+        try:
+            describe(run)
+        except ClientError as exc:
+            if is_not_found(exc):
+                return {"gone": run.finding.resource_id}
+            raise
+        return None
+
+    return look
+
+
+def tolerating_not_found(call: Callable[[StepRun], Any]) -> StepDo:
+    """A deleting step's do: a resource already gone counts as deleted."""
+
+    def do(run: StepRun) -> dict[str, Any]:
+        try:
+            call(run)
+        except ClientError as exc:
+            if not is_not_found(exc):
+                raise
+        return {"gone": run.finding.resource_id}
+
+    return do
