@@ -3,7 +3,6 @@ reading `team=… region=… [help]`, and turning a "Request …" click into a p
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -11,13 +10,27 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot.args import ArgumentError, parse_args
+from bot.findings.scope import ScanFilter
 from bot.orphans.query import check_scope
-from bot.orphans.scanner import ScanFilter
+from bot.payloads import ResourceButton
 from bot.remediation.service import RequestResult, ResourceRef
 from bot.render import remediation as render
 from bot.render.common import error_message
 from bot.services import Services
 from handlers.cleanup_actions import announce_request
+
+
+def advice_scope(services: Services, text: str, *, command: str) -> tuple[ScanFilter, bool]:
+    """`(scope, wants_help)` from `team=NAME region=R [help]`; ArgumentError on a mistake."""
+    args = parse_args(text, keys=("team", "region"), words=("help",), command=command)
+    options = {k: v.strip().lower() for k, v in args.options.items()}
+    scope = check_scope(
+        services.config,
+        team=options.get("team") or None,
+        region=options.get("region") or None,
+        kind=None,
+    )
+    return scope, "help" in args.words
 
 
 def scope_or_answer(
@@ -26,23 +39,16 @@ def scope_or_answer(
     """`(scope, wants_help)` from `team=NAME region=R [help]`; on a mistake, ack with what
     was wrong and what would work, and return None."""
     try:
-        args = parse_args(text, keys=("team", "region"), words=("help",), command=command)
-        options = {k: v.strip().lower() for k, v in args.options.items()}
-        scope = check_scope(
-            services.config,
-            team=options.get("team") or None,
-            region=options.get("region") or None,
-            kind=None,
-        )
+        return advice_scope(services, text, command=command)
     except ArgumentError as exc:
         ack(**error_message(str(exc), hint=f"Usage: `{usage}`"))
         return None
-    return scope, "help" in args.words
 
 
 def request_from_click(
     body: dict[str, Any],
     action: dict[str, Any],
+    value: ResourceButton,
     respond: Respond,
     client: WebClient,
     services: Services,
@@ -53,15 +59,8 @@ def request_from_click(
     """Read the button's resource, open the request (`request(ref, user, value, action_id)`)
     and post it to the owning team's channel; every outcome is answered to the clicker."""
     user = body["user"]["id"]
-    try:
-        data = json.loads(action["value"])
-        ref = ResourceRef(
-            kind=data["k"], region=data["r"], account=data["a"], resource_id=data["id"]
-        )
-    except (KeyError, TypeError, ValueError):
-        respond(**render.problem("That button is out of date.", hint=f"Run `{command}` again."))
-        return
-    result = request(ref, user, data, str(action.get("action_id", "")))
+    ref = ResourceRef(kind=value.k, region=value.r, account=value.a, resource_id=value.id)
+    result = request(ref, user, value.model_dump(), str(action.get("action_id", "")))
     if result.existing is not None:
         respond(**render.already_open(result.existing))
         return

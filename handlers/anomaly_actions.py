@@ -1,7 +1,9 @@
-"""Buttons on anomaly alerts: "Expected" and "Investigating".
+"""Buttons on anomaly alerts: "Expected", "Not an anomaly" and "Investigating".
 
-The answer is stored on the anomaly (an expected one is never alerted again, and its days
-count as normal from then on), audited, and shown in the message itself.
+The answer is stored on the anomaly and audited, and shown in the message itself. An
+expected one is never alerted again and its level becomes the series' normal; "not an
+anomaly" widens the series' threshold for that kind of deviation (see
+bot.anomalies.service.tuning_for).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.anomalies import service as anomalies
 from bot.anomalies.messages import view_of
+from bot.payloads import AnomalyButton
 from bot.render.anomalies import AnomalyAction, anomaly_message
 from bot.render.common import error_message
 from bot.services import Services
@@ -24,6 +27,7 @@ log = logging.getLogger(__name__)
 
 _STATUS = {
     AnomalyAction.EXPECTED.value: "expected",
+    AnomalyAction.NOT_ANOMALY.value: "not_anomaly",
     AnomalyAction.INVESTIGATING.value: "investigating",
 }
 
@@ -35,21 +39,14 @@ def handle_anomaly_feedback(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: AnomalyButton,
 ) -> None:
     """Store the clicked answer and redraw the alert with it."""
     ack()
     services: Services = context["services"]
     user = body["user"]["id"]
     status = _STATUS[action["action_id"]]
-    try:
-        anomaly_id = int(action.get("value", ""))
-    except ValueError:
-        respond(
-            replace_original=False,
-            response_type="ephemeral",
-            **error_message("This button does not point at an anomaly."),
-        )
-        return
+    anomaly_id = value.id
     with services.db.session() as session:
         record = anomalies.set_status(
             session, anomaly_id, status=status, user=user, now=services.now()
@@ -71,5 +68,5 @@ def handle_anomaly_feedback(
         respond(
             replace_original=False,
             response_type="ephemeral",
-            text=f"Saved: {status}. (The message could not be updated.)",
+            text=f"Saved: {status.replace('_', ' ')}. (The message could not be updated.)",
         )

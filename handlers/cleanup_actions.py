@@ -6,7 +6,6 @@ does the AWS and database work; the database state machine makes retries harmles
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -14,7 +13,8 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.orphans.scanner import ScanFilter
+from bot.findings.scope import ScanFilter
+from bot.payloads import RequestButton, ResourceButton, ShowMoreButton
 from bot.remediation import requests as store
 from bot.remediation import service
 from bot.remediation.authz import EmailResolver, deciders
@@ -81,19 +81,13 @@ def handle_request_cleanup(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: ResourceButton,
 ) -> None:
     """Open a request and post it to the owner's channel with Approve and Reject."""
     ack()
     services: Services = context["services"]
     user = body["user"]["id"]
-    try:
-        data = json.loads(action["value"])
-        ref = service.ResourceRef(
-            kind=data["k"], region=data["r"], account=data["a"], resource_id=data["id"]
-        )
-    except (KeyError, TypeError, ValueError):
-        respond(**render.problem("That button is out of date.", hint="Run `/orphans` again."))
-        return
+    ref = service.ResourceRef(kind=value.k, region=value.r, account=value.a, resource_id=value.id)
     result = service.request_cleanup(services, ref, user=user)
     if result.existing is not None:
         respond(**render.already_open(result.existing))
@@ -143,17 +137,13 @@ def announce_request(
 def _decide(
     approve: bool,
     body: dict[str, Any],
-    action: dict[str, Any],
+    value: RequestButton,
     respond: Respond,
     client: WebClient,
     services: Services,
 ) -> None:
     user = body["user"]["id"]
-    try:
-        request_id = int(action["value"])
-    except (KeyError, ValueError):
-        respond(**render.problem("That button is out of date."))
-        return
+    request_id = value.id
     decision = service.decide(
         services, request_id, user=user, approve=approve, resolve_email=email_resolver(client)
     )
@@ -191,10 +181,11 @@ def handle_approve(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: RequestButton,
 ) -> None:
     """Approve (if allowed) and execute once."""
     ack()
-    _decide(True, body, action, respond, client, context["services"])
+    _decide(True, body, value, respond, client, context["services"])
 
 
 def handle_reject(
@@ -204,10 +195,11 @@ def handle_reject(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: RequestButton,
 ) -> None:
     """Reject (if allowed)."""
     ack()
-    _decide(False, body, action, respond, client, context["services"])
+    _decide(False, body, value, respond, client, context["services"])
 
 
 def handle_restore(
@@ -217,16 +209,13 @@ def handle_restore(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: RequestButton,
 ) -> None:
     """Undo an executed request (within the window, once): restore a deleted volume from
     its snapshot, start a stopped instance, change a type back, ..."""
     ack()
     services: Services = context["services"]
-    try:
-        request_id = int(action["value"])
-    except (KeyError, ValueError):
-        respond(**render.problem("That button is out of date."))
-        return
+    request_id = value.id
     outcome = service.restore(
         services, request_id, user=body["user"]["id"], resolve_email=email_resolver(client)
     )
@@ -250,17 +239,13 @@ def handle_show_more(
     action: dict[str, Any],
     respond: Respond,
     context: BoltContext,
+    value: ShowMoreButton,
 ) -> None:
     """Replace the `/orphans` answer with its next page."""
     ack()
     services: Services = context["services"]
-    try:
-        data = json.loads(action["value"])
-        scope = ScanFilter(team=data.get("team"), region=data.get("region"), kind=data.get("kind"))
-        offset = int(data["offset"])
-    except (KeyError, TypeError, ValueError):
-        respond(**render.problem("That button is out of date.", hint="Run `/orphans` again."))
-        return
+    scope = ScanFilter(team=value.team, region=value.region, kind=value.kind)
+    offset = value.offset
     respond(
         **orphans_answer(services, scope, offset=offset),
         replace_original=True,

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -12,6 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.args import ArgumentError, parse_args, suggest
+from bot.payloads import TagsAskButton
 from bot.render.common import error_message, section
 from bot.render.tags import listed, owner_asked, owner_request_message, tags_help, tags_message
 from bot.services import Services
@@ -80,9 +81,15 @@ def handle_tags(
     respond(**tags_message(report, owners=owners), response_type="ephemeral")
 
 
-def still_missing(services: Services, value: dict[str, Any]) -> list[str] | str:
+def still_missing(
+    services: Services,
+    value: dict[str, Any],
+    *,
+    owner_of: Callable[[str], str | None] | None = None,
+) -> list[str] | str:
     """The required tags the button's resource misses right now, or why nobody should be
-    asked (it is gone, or has every tag now). AWS errors fall back to the button's list."""
+    asked (it is gone, has every tag now, or its Owner tag no longer resolves to the
+    button's user: `owner_of`). AWS errors fall back to the button's list."""
     try:
         resource = find_resource(
             services.aws,
@@ -97,6 +104,9 @@ def still_missing(services: Services, value: dict[str, Any]) -> list[str] | str:
         return list(value.get("m", []))
     if resource is None:
         return f"`{value['id']}` no longer exists"
+    owner_tag = resource.tags.get(services.config.tags.owner, "").strip()
+    if owner_of is not None and owner_of(owner_tag) != value["o"]:
+        return f"`{value['id']}` is no longer tagged as theirs"
     missing = list(check(resource, services.config).missing)
     return missing or f"`{value['id']}` has every required tag now"
 
@@ -108,22 +118,17 @@ def handle_ask_owner(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: TagsAskButton,
 ) -> None:
     """Message the resource's owner asking for the missing tags; confirm to the clicker."""
     ack()
     services: Services = context["services"]
     user = body["user"]["id"]
-    try:
-        value = json.loads(action["value"])
-        owner = str(value["o"])
-    except (ValueError, KeyError, TypeError):
-        respond(
-            **error_message("That button is out of date. Run `/tags` again."),
-            response_type="ephemeral",
-            replace_original=False,
-        )
-        return
-    missing = still_missing(services, value)
+    owner = value.o
+    asked = value.model_dump()
+    missing = still_missing(
+        services, asked, owner_of=lambda tag: owner_ids({tag}, client).get(tag) if tag else None
+    )
     if isinstance(missing, str):
         respond(
             **error_message(f"Nothing sent to <@{owner}>: {missing}."),
@@ -131,9 +136,9 @@ def handle_ask_owner(
             replace_original=False,
         )
         return
-    value["m"] = missing
+    asked["m"] = missing
     try:
-        client.chat_postMessage(channel=owner, **owner_request_message(value, asked_by=user))
+        client.chat_postMessage(channel=owner, **owner_request_message(asked, asked_by=user))
     except SlackApiError as exc:
         log.warning("could not message %s: %s", owner, exc.response.get("error"))
         respond(
@@ -149,8 +154,8 @@ def handle_ask_owner(
             session,
             actor=user,
             action="tags.ask-owner",
-            subject=str(value.get("id")),
+            subject=str(asked.get("id")),
             owner=owner,
-            missing=value.get("m", []),
+            missing=asked.get("m", []),
         )
-    respond(**owner_asked(value))
+    respond(**owner_asked(asked))

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from bot.aws import describe_aws_error
-from bot.orphans.model import Finding
-from bot.orphans.scanner import ScanFailure, ScanFilter
+from bot.findings.model import Finding
+from bot.findings.scope import ScanFailure, ScanFilter
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,6 @@ def collect_savings(services: Services, scope: ScanFilter | None = None) -> Savi
     """Run every source (concurrently) and merge their recommendations."""
     scope = scope or ScanFilter()
     sources = list(load_sources().values())
-    report = SavingsReport()
 
     def run(source: SavingsSource) -> tuple[SavingsSource, SourceResult]:
         try:
@@ -121,22 +120,42 @@ def collect_savings(services: Services, scope: ScanFilter | None = None) -> Savi
             )
             return source, ([], [failure])
 
-    best: dict[tuple[str, str, str], Recommendation] = {}
+    results = []
     with ThreadPoolExecutor(max_workers=max(1, len(sources))) as pool:
-        for source, (findings, failures) in pool.map(run, sources):
-            report.failures += failures
-            for finding in findings:
-                if not scope.keeps(finding) or finding.monthly_cost <= 0:
+        results = list(pool.map(run, sources))
+    return merge_savings(results, scope)
+
+
+def merge_savings(
+    results: list[tuple[SavingsSource, SourceResult]], scope: ScanFilter
+) -> SavingsReport:
+    """One list from every source's findings: a resource counts once, with its largest
+    saving; protected and zero-saving findings are left out (protected ones counted)."""
+    report = SavingsReport()
+    best: dict[tuple[str, str, str], Recommendation] = {}
+    for source, (findings, failures) in results:
+        report.failures += failures
+        for finding in findings:
+            if not scope.keeps(finding) or finding.monthly_cost <= 0:
+                continue
+            if finding.protected:
+                report.protected += 1
+                continue
+            item = Recommendation(finding, source.name, source.command)
+            key = _key(finding)
+            if key in best:
+                report.overlapping += 1
+                if best[key].saving >= item.saving:
                     continue
-                if finding.protected:
-                    report.protected += 1
-                    continue
-                item = Recommendation(finding, source.name, source.command)
-                key = _key(finding)
-                if key in best:
-                    report.overlapping += 1
-                    if best[key].saving >= item.saving:
-                        continue
-                best[key] = item
-    report.items = sorted(best.values(), key=lambda i: (-i.saving, i.source, i.finding.resource_id))
+            best[key] = item
+    report.items = sorted(
+        best.values(),
+        key=lambda i: (
+            -i.saving,
+            i.source,
+            i.finding.account,
+            i.finding.region,
+            i.finding.resource_id,
+        ),
+    )
     return report

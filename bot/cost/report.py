@@ -54,6 +54,11 @@ class CostReport:
     data_as_of: datetime | None = None  # set when Cost Explorer failed and the cache answered
     problem: str | None = None
     notes: list[str] = field(default_factory=list)
+    metric: str = "billed cost (UnblendedCost)"
+    source: str = "Cost Explorer"
+    providers: list[Line] = field(default_factory=list)  # when the data has several
+    stale: bool = False  # answered from the cache only, some days still to be fetched
+    pending: bool = False  # a fetch is running; this answer will be replaced
 
     @property
     def change(self) -> Decimal | None:

@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from bot.advice.savings import collect_savings
 from bot.aws import describe_aws_error
+from bot.findings.scope import ScanFilter
+from bot.inventory.listing import all_kinds, refresh_and_wait
+from bot.inventory.reports import savings_report
 from bot.services import Services
 from bot.tags.compliance import TeamCompliance, checked_inventory, team_compliance
 from bot.tags.inventory import list_resources
@@ -46,7 +48,9 @@ def estate_figures(services: Services) -> EstateFigures:
     """Open waste and recommendations ($/month) and tagging compliance across all targets."""
     figures = EstateFigures()
     try:
-        report = collect_savings(services)
+        # The same stored findings /savings lists (refreshed first where due).
+        scope = ScanFilter()
+        report = savings_report(refresh_and_wait(services, kinds=all_kinds(), scope=scope), scope)
         waste = [i for i in report.items if i.source == "orphans"]
         figures.waste = sum((i.saving for i in waste), Decimal("0.00"))
         figures.waste_items = len(waste)

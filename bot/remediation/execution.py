@@ -28,6 +28,7 @@ from typing import Any
 from sqlalchemy.exc import DBAPIError
 
 from bot.aws import describe_aws_error
+from bot.observability.metrics import count_execution
 from bot.orphans.model import Finding, NotEligible, TargetContext, load_kinds
 from bot.orphans.scanner import target_context
 from bot.remediation import requests as store
@@ -35,6 +36,7 @@ from bot.remediation.actions import ACTIONS, Outcomes
 from bot.remediation.journal import Journal
 from bot.remediation.steps import StepRun, step_token
 from bot.services import Services
+from storage import inventory_updates
 from storage.models_remediation import CleanupRequest
 
 log = logging.getLogger(__name__)
@@ -343,6 +345,7 @@ def finish(
     extra: dict[str, Any] = {"steps": steps} if steps is not None else {}
     """Move an executing request to its final state with its closing audit event."""
     now = services.now()
+    count_execution(request.action, event)
     try:
         with services.db.session() as session:
             store.transition(
@@ -369,6 +372,8 @@ def finish(
                 created=created or [],
                 **extra,
             )
+            if event in ("executed", "skipped"):  # the inventory shows it at once, no rescan
+                inventory_updates.changed(session, fresh, gone=event == "executed")
     except DBAPIError as exc:
         raise Unrecorded(
             f"the outcome ({result}) could not be recorded: {exc.orig or exc}",

@@ -22,6 +22,7 @@ import logging
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -59,23 +60,18 @@ class Reconciled:
         )
 
 
-def redraw(services: Services, request: CleanupRequest) -> None:
-    """Show the request's true state in Slack. The one place recovery posts through:
-    switch it to the durable outbox when that lands."""
-    from bot.remediation.expiry import slack_client
-    from handlers.cleanup_actions import refresh_messages
-
-    client = slack_client(services)
-    if client is None:
-        return
-    try:
-        refresh_messages(client, services, request)
-    except Exception:
-        log.warning("could not redraw request %s in Slack", request.id, exc_info=True)
+#: Shows a request's true state in Slack (handlers/jobs pass one in: this package knows
+#: nothing of Slack). jobs.cleanups.redraw_request is the one used.
+Redraw = Callable[[Services, CleanupRequest], None]
 
 
-def reconcile(services: Services) -> Reconciled:
-    """One pass over every interrupted request (and interrupted undo)."""
+def _no_redraw(services: Services, request: CleanupRequest) -> None:
+    return None
+
+
+def reconcile(services: Services, redraw: Redraw = _no_redraw) -> Reconciled:
+    """One pass over every interrupted request (and interrupted undo); each one's Slack
+    message is redrawn with `redraw`."""
     done = Reconciled()
     problem = health.database_problem(services.db)
     if problem is not None:
@@ -87,17 +83,19 @@ def reconcile(services: Services) -> Reconciled:
     done.waiting = len(held)
     for request_id in due:
         try:
-            result = reconcile_one(services, request_id)
+            result = reconcile_one(services, request_id, redraw)
         except Exception:
             log.exception("reconciling request %s failed; it is tried again later", request_id)
             continue
         if result is not None:
             done.finished.append(result)
-    done.restores = _reconcile_restores(services)
+    done.restores = _reconcile_restores(services, redraw)
     return done
 
 
-def reconcile_one(services: Services, request_id: int) -> execution.Execution | None:
+def reconcile_one(
+    services: Services, request_id: int, redraw: Redraw = _no_redraw
+) -> execution.Execution | None:
     """Take over one interrupted request and bring it to its true final state; None when
     another process holds it (or it is no longer open)."""
     now = services.now()
@@ -140,15 +138,22 @@ def reconcile_one(services: Services, request_id: int) -> execution.Execution | 
             interrupted_at=request.step,
         )
     log.info("request %s reconciled: %s (%s)", request_id, fresh.state, found)
-    redraw(services, fresh)
+    _redraw(redraw, services, fresh)
     return execution.Execution(result.outcome, fresh, result.message)
+
+
+def _redraw(redraw: Redraw, services: Services, request: CleanupRequest) -> None:
+    try:
+        redraw(services, request)
+    except Exception:
+        log.warning("could not redraw request %s in Slack", request.id, exc_info=True)
 
 
 def _new_key() -> str:
     return secrets.token_hex(8)
 
 
-def _reconcile_restores(services: Services) -> int:
+def _reconcile_restores(services: Services, redraw: Redraw) -> int:
     """Undo claims (`restoring`) older than the lease: restored (a volume tagged as
     restored from it exists) or offered again."""
     cutoff = services.now() - execution.LEASE_TTL
@@ -184,7 +189,7 @@ def _reconcile_restores(services: Services) -> int:
                 found={"restore": volume or "nothing restored"},
             )
         resolved += 1
-        redraw(services, fresh)
+        _redraw(redraw, services, fresh)
     return resolved
 
 
@@ -201,7 +206,9 @@ def _restored_volume(services: Services, request: CleanupRequest) -> str | None:
     return str(volumes[0]["VolumeId"]) if volumes else None
 
 
-def start_recovery(services: Services, *, process: str) -> threading.Thread:
+def start_recovery(
+    services: Services, *, process: str, redraw: Redraw = _no_redraw
+) -> threading.Thread:
     """Reconcile in the background at start, waiting (a few times) for leases held by
     executors that may have died to lapse."""
     health.remember_file(services.db)
@@ -209,7 +216,7 @@ def start_recovery(services: Services, *, process: str) -> threading.Thread:
     def run() -> None:
         for _ in range(MAX_ROUNDS):
             try:
-                result = reconcile(services)
+                result = reconcile(services, redraw)
             except Exception:
                 log.exception("%s: start-up reconciliation failed", process)
                 return

@@ -24,7 +24,7 @@ from bot.remediation.authz import EmailResolver, may_decide
 from bot.remediation.execution import Execution
 from bot.remediation.journal import Journal
 from bot.services import Services
-from storage import audit, health
+from storage import audit, health, inventory_updates
 from storage.models_remediation import CleanupRequest
 
 __all__ = ["Decision", "Execution", "RequestResult", "ResourceRef", "decide", "execute"]
@@ -294,6 +294,7 @@ def restore(
         fresh = store.get_request(session, request_id)
         assert fresh is not None
         store.append_event(session, fresh, "restored", actor=user, now=now, result=message)
+        inventory_updates.changed(session, fresh, gone=False)
     return Execution("restored", fresh, message)
 
 

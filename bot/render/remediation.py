@@ -6,8 +6,9 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.orphans.model import Finding
-from bot.orphans.prices import format_money
+from bot.findings.model import Finding
+from bot.findings.prices import format_money
+from bot.payloads import RequestButton
 from bot.remediation.actions import ACTIONS
 from bot.render.common import Blocks, context, error_message, header, section
 from bot.render.orphans import who
@@ -71,7 +72,7 @@ def _button(action: CleanupAction, text: str, request_id: int, style: str | None
         "type": "button",
         "action_id": action.value,
         "text": {"type": "plain_text", "text": text},
-        "value": str(request_id),
+        "value": RequestButton(id=request_id).encode(),
     }
     if style:
         button["style"] = style

@@ -3,16 +3,16 @@ lifecycle policy, each with its monthly saving and a "Request change" button."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from bot.advice.storage import StorageReport
 from bot.advice.storage_buckets import GIB
-from bot.orphans.model import Finding
-from bot.orphans.prices import PriceTable, format_money
-from bot.orphans.scanner import ScanFilter
+from bot.findings.model import Finding
+from bot.findings.prices import PriceTable, format_money
+from bot.findings.scope import ScanFilter
+from bot.payloads import ResourceButton
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
 from bot.render.orphans import describe_scope, who
 
@@ -36,10 +36,9 @@ class StorageAction(StrEnum):
 
 def request_value(finding: Finding) -> str:
     """The button's value: just enough to find the resource again."""
-    return json.dumps(
-        {"k": finding.kind, "r": finding.region, "a": finding.account, "id": finding.resource_id},
-        separators=(",", ":"),
-    )
+    return ResourceButton(
+        k=finding.kind, r=finding.region, a=finding.account, id=finding.resource_id
+    ).encode()
 
 
 def gib(size_bytes: int) -> str:
