@@ -45,6 +45,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.anomalies import commands as anomaly_commands
 
     anomaly_commands.add_parsers(commands)
+    from bot.slack import commands as outbox_commands
+
+    outbox_commands.add_parsers(commands)
     from bot.cost import cli as cost_cli
 
     cost_cli.add_parser(commands)
@@ -111,6 +114,13 @@ def _dispatch(args: argparse.Namespace) -> int:
     code = orphan_commands.run(args, services)
     if code is not None:
         return code
+    from bot.slack import commands as outbox_commands
+
+    code = outbox_commands.run(args, services)
+    if code is not None:
+        return code
+    from bot.slack.worker import start_worker
+
     if args.command == "cost":
         from bot.cost import cli as cost_cli
 
@@ -133,6 +143,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         socket_mode = settings.slack_app_token is not None
         settings.require_slack(socket_mode=socket_mode)
+        start_worker(services)  # delivers the outbox in a background thread
         from bot.remediation.recovery import start_recovery
         from jobs.cleanups import redraw_request
 
@@ -147,6 +158,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         from jobs.cleanups import redraw_request
         from jobs.clock import run_clock
 
+        start_worker(services)
         start_recovery(services, process="clock", redraw=redraw_request)
         run_clock(services)
         return 0
@@ -159,6 +171,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"finops-bot: {exc}", file=sys.stderr)
             return 2
         print(f"{run.job}: {run.status} {run.detail}".rstrip())
+        if services.settings.slack_bot_token is not None:
+            from bot.slack.worker import worker_for
+
+            worker_for(services).drain(timeout=10)  # what is left: serve or clock delivers
         return 0 if run.status == "ok" else 1
     raise AssertionError(f"unhandled command {args.command}")  # argparse prevents this
 

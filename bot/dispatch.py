@@ -21,6 +21,7 @@ from __future__ import annotations
 import inspect
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -29,6 +30,7 @@ from urllib.parse import urlsplit
 from slack_bolt.kwargs_injection.args import Args
 from slack_sdk.webhook import WebhookClient
 
+from bot.observability.metrics import QUEUE_REJECTIONS, observe_answer
 from bot.payloads import Payload, PayloadError
 from bot.render.common import error_message
 from bot.services import Services
@@ -113,6 +115,16 @@ def response_url_of(body: Any) -> str | None:
         first = urls[0].get("response_url")
         return first if isinstance(first, str) else None
     return None
+
+
+def _metric_label(handler: Handler, args: Args, source: str) -> str | None:
+    """A bounded label for answer metrics: the slash command, or the listener's name; None
+    for a handler that answers later on its own workers and times itself (`/cost`)."""
+    if getattr(handler, "times_itself", False):
+        return None
+    if source == "command":
+        return str((args.command or {}).get("command") or "other")
+    return getattr(handler, "__name__", "other")
 
 
 class Dispatcher:
@@ -202,18 +214,25 @@ class Dispatcher:
         if source == "event":
             proxy.close()  # nothing waits for an event handler's ack
         kwargs = {name: _argument(name, args, proxy, value) for name in wanted}
+        received = time.perf_counter()
+        label = _metric_label(handler, args, source)
 
         def job() -> None:
+            outcome = "ok"
             try:
                 handler(**kwargs)
             except Exception as exc:
+                outcome = "failed"
                 self.answer_error(args.body, exc)
+            if label is not None:
+                observe_answer(label, time.perf_counter() - received, outcome)
             late = proxy.late if source != "event" else None
             if late and (late.get("blocks") or late.get("text")) and not _progress(late):
                 self._deliver_late(args, late)
 
         admission = self.pool.submit(job, lane=_lane(args, source))
         if admission.refused:
+            QUEUE_REJECTIONS.inc()
             busy, waiting = self.pool.load()
             log.warning("answer queue full (%d running, %d waiting): refused", busy, waiting)
             self._ack_busy(

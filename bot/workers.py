@@ -18,6 +18,8 @@ from collections import OrderedDict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.observability.metrics import QUEUE_DEPTH
+
 log = logging.getLogger(__name__)
 
 DEFAULT_WORKERS = 4
@@ -76,6 +78,7 @@ class AnswerPool:
             )
             queue.append(job)
             self._waiting += 1
+            QUEUE_DEPTH.set(self._waiting)
             self._cond.notify()
         return Admission(started=started, ahead=0 if started else ahead)
 
@@ -101,6 +104,7 @@ class AnswerPool:
                     return
                 job = self._next()
                 self._busy += 1
+                QUEUE_DEPTH.set(self._waiting)
             try:
                 job()
             except Exception:  # jobs log their own failures; this is the last resort

@@ -11,67 +11,25 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.findings.scope import ScanFilter
 from bot.payloads import RequestButton, ResourceButton, ShowMoreButton
 from bot.remediation import requests as store
 from bot.remediation import service
-from bot.remediation.authz import EmailResolver, deciders
 from bot.render import remediation as render
 from bot.services import Services
+from bot.slack.announce import deliver_request
+from bot.slack.outbound import outbound_for
 from handlers.orphans import orphans_answer
 from storage.models_remediation import CleanupRequest
 
 log = logging.getLogger(__name__)
 
 
-def email_resolver(client: WebClient) -> EmailResolver:
-    """Owner emails to Slack user ids, with users.lookupByEmail (None when unknown)."""
-
-    def resolve(email: str) -> str | None:
-        try:
-            return str(client.users_lookupByEmail(email=email)["user"]["id"])
-        except SlackApiError as exc:
-            log.info("no Slack user for owner %s: %s", email, exc.response.get("error"))
-            return None
-
-    return resolve
-
-
-def refresh_messages(client: WebClient, services: Services, request: CleanupRequest) -> None:
-    """Show the request's current state in the approval message and the requester's copy."""
-    people = (
-        deciders(
-            services.config,
-            team=request.team,
-            owner=request.owner,
-            resolve_email=email_resolver(client),
-        )
-        if request.state == "pending"
-        else []
-    )
-    updates = [
-        (request.channel, request.message_ts, render.approval_message(request, deciders=people)),
-        (request.requester_channel, request.requester_ts, render.requester_message(request)),
-    ]
-    for channel, ts, message in updates:
-        if not channel or not ts:
-            continue
-        try:
-            client.chat_update(channel=channel, ts=ts, **message)
-        except SlackApiError as exc:
-            log.warning("could not update %s/%s: %s", channel, ts, exc.response.get("error"))
-
-
-def _post(client: WebClient, channels: list[str], message: dict[str, Any]) -> Any:
-    """Post to the first channel that accepts the message (None when none does)."""
-    for channel in channels:
-        try:
-            return client.chat_postMessage(channel=channel, **message)
-        except SlackApiError as exc:
-            log.warning("could not post to %s: %s", channel, exc.response.get("error"))
-    return None
+def refresh_messages(services: Services, request: CleanupRequest) -> None:
+    """Show the request's current state in its messages now (queued with the change;
+    what cannot go now, after a 429 say, the outbox worker delivers later)."""
+    deliver_request(services, request.id)
 
 
 def handle_request_cleanup(
@@ -99,39 +57,26 @@ def handle_request_cleanup(
 
 
 def announce_request(
-    client: WebClient, services: Services, request: Any, *, user: str, respond: Respond
+    client: Any, services: Services, request: Any, *, user: str, respond: Respond
 ) -> None:
-    """Post a new request to its team's channel with Approve/Reject and tell the requester."""
-    config = services.config
-    team_channel = config.teams[request.team].channel if request.team in config.teams else None
-    people = deciders(
-        config, team=request.team, owner=request.owner, resolve_email=email_resolver(client)
-    )
-    channels = [c for c in (team_channel, config.default_channel) if c]
-    posted = _post(client, channels, render.approval_message(request, deciders=people))
-    if posted is None:
+    """Deliver a new request's approval message (queued with the request) and tell the
+    requester where it went, or that it is queued (Slack rate limiting) and will be."""
+    sent = deliver_request(services, request.id)
+    with services.db.session() as session:
+        fresh = store.get_request(session, request.id) or request
+    if sent.state == "delivered":
+        respond(**render.request_posted(fresh))
+    elif sent.state == "queued":
+        respond(**render.request_queued(fresh, channel=sent.channel, reason=sent.reason))
+    else:
         respond(
-            **render.problem(
-                f"Request #{request.id} was recorded but could not be posted to "
-                f"{', '.join(f'<#{c}>' for c in channels)}.",
-                hint="Invite the bot to that channel; the request expires if nobody decides.",
+            **render.request_undeliverable(
+                fresh,
+                channel=sent.channel,
+                reason=sent.reason,
+                admins=services.config.default_channel,
             )
         )
-        return
-    request.channel, request.message_ts = posted["channel"], posted["ts"]
-    mine = _post(client, [user], render.requester_message(request))
-    if mine is not None:
-        request.requester_channel, request.requester_ts = mine["channel"], mine["ts"]
-    with services.db.session() as session:
-        store.set_fields(
-            session,
-            request.id,
-            channel=request.channel,
-            message_ts=request.message_ts,
-            requester_channel=request.requester_channel,
-            requester_ts=request.requester_ts,
-        )
-    respond(**render.request_posted(request))
 
 
 def _decide(
@@ -145,7 +90,11 @@ def _decide(
     user = body["user"]["id"]
     request_id = value.id
     decision = service.decide(
-        services, request_id, user=user, approve=approve, resolve_email=email_resolver(client)
+        services,
+        request_id,
+        user=user,
+        approve=approve,
+        resolve_email=outbound_for(services).lookup_email,
     )
     verb = "approve" if approve else "reject"
     if decision.outcome == "unrecorded":
@@ -165,13 +114,13 @@ def _decide(
     if decision.outcome == "closed":
         respond(**render.closed(decision.request))
         return
-    refresh_messages(client, services, decision.request)
+    refresh_messages(services, decision.request)
     if approve:
         execution = service.execute(services, request_id)
         if execution.outcome == "unrecorded":
             respond(**render.problem(execution.message))
         if execution.request is not None:
-            refresh_messages(client, services, execution.request)
+            refresh_messages(services, execution.request)
 
 
 def handle_approve(
@@ -217,10 +166,13 @@ def handle_restore(
     services: Services = context["services"]
     request_id = value.id
     outcome = service.restore(
-        services, request_id, user=body["user"]["id"], resolve_email=email_resolver(client)
+        services,
+        request_id,
+        user=body["user"]["id"],
+        resolve_email=outbound_for(services).lookup_email,
     )
     if outcome.outcome == "restored" and outcome.request is not None:
-        refresh_messages(client, services, outcome.request)
+        refresh_messages(services, outcome.request)
         return
     if outcome.outcome == "failed" and outcome.request is not None:
         respond(

@@ -9,16 +9,17 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.args import ArgumentError, parse_args, suggest
 from bot.payloads import TagsAskButton
 from bot.render.common import error_message, section
 from bot.render.tags import listed, owner_asked, owner_request_message, tags_help, tags_message
 from bot.services import Services
+from bot.slack import outbox
+from bot.slack.outbound import outbound_for
+from bot.slack.worker import worker_for
 from bot.tags.compliance import check, tag_report
 from bot.tags.inventory import find_resource
-from handlers.cleanup_actions import email_resolver
 from storage.audit import record
 
 COMMAND = "/tags"
@@ -45,9 +46,9 @@ def parse_team(text: str, services: Services) -> tuple[str | None, bool]:
     return team, "help" in parsed.words
 
 
-def owner_ids(owners: set[str], client: WebClient) -> dict[str, str]:
+def owner_ids(owners: set[str], services: Services) -> dict[str, str]:
     """Owner tag values (Slack user ids or emails) that map to a Slack user id."""
-    resolve = email_resolver(client)
+    resolve = outbound_for(services).lookup_email
     found: dict[str, str] = {}
     for owner in owners:
         if _USER_ID.match(owner):
@@ -77,7 +78,7 @@ def handle_tags(
         return
     ack(text="Checking tags…", blocks=[section(":label: Checking tags…")])
     report = tag_report(services, team=team)
-    owners = owner_ids({c.owner for c in listed(report) if c.owner}, client)
+    owners = owner_ids({c.owner for c in listed(report) if c.owner}, services)
     respond(**tags_message(report, owners=owners), response_type="ephemeral")
 
 
@@ -127,7 +128,7 @@ def handle_ask_owner(
     owner = value.o
     asked = value.model_dump()
     missing = still_missing(
-        services, asked, owner_of=lambda tag: owner_ids({tag}, client).get(tag) if tag else None
+        services, asked, owner_of=lambda tag: owner_ids({tag}, services).get(tag) if tag else None
     )
     if isinstance(missing, str):
         respond(
@@ -137,18 +138,8 @@ def handle_ask_owner(
         )
         return
     asked["m"] = missing
-    try:
-        client.chat_postMessage(channel=owner, **owner_request_message(asked, asked_by=user))
-    except SlackApiError as exc:
-        log.warning("could not message %s: %s", owner, exc.response.get("error"))
-        respond(
-            **error_message(
-                f"Could not message <@{owner}> ({exc.response.get('error', 'error')})."
-            ),
-            response_type="ephemeral",
-            replace_original=False,
-        )
-        return
+    # the DM is queued with the audit record; a Slack retry of this click asks once
+    key = f"tags-ask:{asked.get('id')}:{owner}:{action.get('action_ts') or services.now()}"
     with services.db.session() as session:
         record(
             session,
@@ -158,4 +149,19 @@ def handle_ask_owner(
             owner=owner,
             missing=asked.get("m", []),
         )
+        outbox.message(
+            session,
+            key=key,
+            purpose="dm",
+            channel=owner,
+            message=owner_request_message(asked, asked_by=user),
+        )
+    sent = worker_for(services).deliver_keys([key]).get(key)
+    if sent is not None and sent.state == "failed":
+        respond(
+            **error_message(f"Could not message <@{owner}> ({sent.last_error})."),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        return
     respond(**owner_asked(asked))

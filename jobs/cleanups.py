@@ -1,48 +1,43 @@
 """The `expire-cleanups` job: close cleanup requests nobody decided in time, and
-reconcile interrupted ones (bot.remediation.recovery) from what AWS shows."""
+reconcile interrupted ones (bot.remediation.recovery) from what AWS shows.
+
+Each expiry or reconciliation queues the redraw of its messages in the same transaction
+(`bot.slack.outbox`); the outbox worker delivers them (here at once, when a bot token is set).
+"""
 
 from __future__ import annotations
 
 import logging
-
-from slack_sdk import WebClient
+from typing import Any
 
 from bot.remediation.recovery import reconcile
 from bot.remediation.service import expire_due
 from bot.services import Services
-from bot.slack_client import make_web_client
+from bot.slack.outbound import adopt
+from bot.slack.worker import worker_for
 from jobs.registry import scheduled
 from storage.models_remediation import CleanupRequest
 
 log = logging.getLogger(__name__)
 
 
-def slack_client(services: Services) -> WebClient | None:
-    """A Web API client from the settings (None when no bot token is set)."""
-    if services.settings.slack_bot_token is None:
-        return None
-    return make_web_client(services.settings)
-
-
 def redraw_request(services: Services, request: CleanupRequest) -> None:
-    """Redraw a request's Slack messages to its true state after recovery. The one place
-    recovery posts through (switch it to the durable outbox when that lands)."""
-    from handlers.cleanup_actions import refresh_messages
+    """Deliver a reconciled request's redraw now (it was queued in the outbox with the
+    `reconciled` event; what cannot go now, the outbox worker delivers later)."""
+    if services.settings.slack_bot_token is None:
+        return
+    from bot.slack.announce import deliver_request
 
-    client = slack_client(services)
-    if client is not None:
-        refresh_messages(client, services, request)
+    deliver_request(services, request.id)
 
 
 @scheduled("expire-cleanups", trigger="interval", minutes=15)
-def expire_cleanups(services: Services, client: WebClient | None = None) -> str:
-    """Expire cleanup requests nobody decided in time (default 72 h) and update Slack."""
-    from handlers.cleanup_actions import refresh_messages
-
+def expire_cleanups(services: Services, client: Any = None) -> str:
+    """Expire cleanup requests nobody decided in time (default 72 h), reconcile
+    interrupted ones, and update Slack."""
     changed = expire_due(services)
-    client = client or slack_client(services)
-    if client is not None:
-        for request in changed:
-            refresh_messages(client, services, request)
+    if changed and (client is not None or services.settings.slack_bot_token is not None):
+        adopt(services, client)
+        worker_for(services).deliver_due()
     recovered = reconcile(services, redraw_request)
     return f"{len(changed)} cleanup request(s) expired or closed; {recovered.summary()}"

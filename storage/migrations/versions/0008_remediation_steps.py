@@ -7,7 +7,7 @@ them, so two replicas reconcile an interrupted request once. `health_probe` is t
 `/healthz` writes to prove the database takes writes.
 
 Revision ID: 0008
-Revises: 0011
+Revises: 0007
 Create Date: 2026-12-01
 """
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0011"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
