@@ -144,15 +144,22 @@ def _dispatch(args: argparse.Namespace) -> int:
         socket_mode = settings.slack_app_token is not None
         settings.require_slack(socket_mode=socket_mode)
         start_worker(services)  # delivers the outbox in a background thread
+        from bot.remediation.recovery import start_recovery
+        from jobs.cleanups import redraw_request
+
+        start_recovery(services, process="serve", redraw=redraw_request)
         if socket_mode:
             serve_socket_mode(services)
         else:
             serve_http(services)
         return 0
     if args.command == "clock":
+        from bot.remediation.recovery import start_recovery
+        from jobs.cleanups import redraw_request
         from jobs.clock import run_clock
 
         start_worker(services)
+        start_recovery(services, process="clock", redraw=redraw_request)
         run_clock(services)
         return 0
     if args.command == "run-job":

@@ -99,6 +99,9 @@ def _decide(
         resolve_email=outbound_for(services).lookup_email,
     )
     verb = "approve" if approve else "reject"
+    if decision.outcome == "unrecorded":
+        respond(**render.problem(decision.reason, hint="Try again in a few minutes."))
+        return
     if decision.request is None or decision.outcome == "missing":
         respond(**render.problem(decision.reason or f"No cleanup request #{request_id}."))
         return
@@ -116,6 +119,8 @@ def _decide(
     refresh_messages(services, decision.request)
     if approve:
         execution = service.execute(services, request_id)
+        if execution.outcome == "unrecorded":
+            respond(**render.problem(execution.message))
         if execution.request is not None:
             refresh_messages(services, execution.request)
 

@@ -55,8 +55,25 @@ def test_volume_cleanup_snapshots_first_then_deletes(svc: Services, estate: Esta
     assert snap_tags["Team"] == "payments" and "finops:restore-until" in snap_tags
     assert done.request is not None and done.request.state == "executed"
     assert snapshots[0]["SnapshotId"] in done.request.result
-    assert statuses(svc) == ["requested", "approved", "executed"]
+    # each step written before and after its AWS call: snapshot, then delete
+    assert statuses(svc) == [
+        "requested",
+        "approved",
+        "step_started",
+        "step_done",
+        "step_started",
+        "step_done",
+        "executed",
+    ]
     audit = events(svc.db)
+    assert [e["detail"].get("step") for e in audit[2:6]] == [
+        "snapshot",
+        "snapshot",
+        "delete",
+        "delete",
+    ]
+    assert audit[2]["detail"]["aws_call"] == "CreateSnapshot" and audit[2]["detail"]["token"]
+    assert audit[3]["detail"]["outcome"]["snapshot_id"] == snapshots[0]["SnapshotId"]
     assert audit[-1]["decided_by"] == "U0LEAD" and audit[-1]["requested_by"] == "U0DEV"
     assert audit[-1]["monthly_saving"] == "10.00" and audit[0]["decided_by"] is None
     assert audit[-1]["detail"]["before"]["resource_id"] == volume
@@ -238,7 +255,18 @@ def test_an_aws_error_during_execution_fails_the_request(svc: Services, estate: 
     assert done.outcome == "failed" and "UnauthorizedOperation" in done.message
     assert done.request is not None and done.request.state == "failed"
     assert service.execute(svc, request_id).outcome == "not_claimed"  # not retried
-    assert statuses(svc) == ["requested", "approved", "failed"]
+    # the real state: the snapshot was taken, the delete refused
+    assert statuses(svc) == [
+        "requested",
+        "approved",
+        "step_started",
+        "step_done",
+        "step_started",
+        "step_failed",
+        "failed",
+    ]
+    assert "Done before it: snapshot done" in done.message
+    assert done.request.result == done.message
 
 
 def test_requests_expire(svc: Services, estate: Estate, clock: Clock) -> None:
@@ -314,7 +342,7 @@ def test_audit_export_json_csv_since_and_append_only(
         "requested_by",
         "decided_by",
         "monthly_saving",
-        "detail",
+        "details",
     ):
         assert key in rows[0]
     assert rows[1]["decided_by"] == "U0LEAD" and Decimal(rows[2]["monthly_saving"]) == 2

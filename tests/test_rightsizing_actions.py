@@ -83,7 +83,16 @@ def test_change_type_then_undo_restores_the_previous_type(rs: Services, clock: C
     assert instance(target)["InstanceType"] == "c5.xlarge"
     assert instance(target)["State"]["Name"] == "running"
     assert service.restore(rs, request_id, user="U0LEAD").outcome == "unavailable"
-    assert trail(rs, target) == ["requested", "refused", "approved", "executed", "restored"]
+    steps = ["step_started", "step_done"] * 3  # stop, modify, start
+    assert trail(rs, target) == [
+        "requested",
+        "refused",
+        "approved",
+        *steps,
+        "executed",
+        "restore_started",
+        "restored",
+    ]
 
 
 def test_stop_then_undo_starts_it_again(rs: Services, clock: Clock) -> None:

@@ -90,7 +90,13 @@ def test_volume_change_is_approved_then_made_and_audited(
     assert done.outcome == "executed", done.message
     assert volume_type(volume) == "gp3"
     audit = events(svc.db)
-    assert [e["status"] for e in audit] == ["requested", "approved", "executed"]
+    assert [e["status"] for e in audit] == [
+        "requested",
+        "approved",
+        "step_started",
+        "step_done",
+        "executed",
+    ]
     assert audit[-1]["action"] == "modify-volume-gp3"
     assert audit[-1]["monthly_saving"] == "2.00" and audit[-1]["decided_by"] == "U0LEAD"
     assert scan_storage(svc).volumes == []
@@ -231,7 +237,13 @@ def test_lifecycle_policy_is_applied_after_approval_and_audited(svc: Services) -
         {"Days": 90, "StorageClass": "GLACIER"},
     ]
     audit = events(svc.db)
-    assert [e["status"] for e in audit] == ["requested", "approved", "executed"]
+    assert [e["status"] for e in audit] == [
+        "requested",
+        "approved",
+        "step_started",
+        "step_done",
+        "executed",
+    ]
     assert audit[-1]["action"] == "put-bucket-lifecycle"
     assert audit[-1]["monthly_saving"] == "10.40"
     assert scan_storage(svc).buckets == []

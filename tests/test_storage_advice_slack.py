@@ -111,6 +111,8 @@ def test_storage_answer_and_both_buttons_through_approval(world: SlackStack) -> 
             "requested",
             "refused",
             "approved",
+            "step_started",
+            "step_done",
             "executed",
         ]
     again = storage(console, "U0DEV", "C0PAY")
