@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from bot.budgets.status import BudgetStatus
 from bot.budgets.store import budgets
@@ -24,6 +24,8 @@ from storage.models_alerts import Anomaly
 from storage.models_remediation import OPEN_STATES, CleanupRequest, RemediationEvent
 
 TOP_MOVERS = 5
+#: Restore states of a cleanup that was undone (or is being undone): no saving.
+UNDONE_STATES = ("restoring", "restored")
 
 
 @dataclass(frozen=True)
@@ -184,9 +186,17 @@ def _from_database(services: Services, digest: Digest, *, since: datetime) -> No
             )
         )
         session.expunge_all()
+        # Undone cleanups (a volume restored, an instance started again) saved nothing.
         executed = session.execute(
-            select(func.count(), func.coalesce(func.sum(RemediationEvent.monthly_saving), 0)).where(
-                RemediationEvent.status == "executed", RemediationEvent.at >= since
+            select(func.count(), func.coalesce(func.sum(RemediationEvent.monthly_saving), 0))
+            .outerjoin(CleanupRequest, CleanupRequest.id == RemediationEvent.request_id)
+            .where(
+                RemediationEvent.status == "executed",
+                RemediationEvent.at >= since,
+                or_(
+                    CleanupRequest.restore_state.is_(None),
+                    CleanupRequest.restore_state.not_in(UNDONE_STATES),
+                ),
             )
         ).one()
         digest.executed, digest.savings = int(executed[0]), Decimal(str(executed[1]))
