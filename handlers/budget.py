@@ -11,7 +11,7 @@ from bot.args import ArgumentError, parse_args
 from bot.budgets.status import team_statuses
 from bot.budgets.store import budgets, check_team, parse_amount, set_budget
 from bot.cost.service import CostUnavailable
-from bot.render.budgets import budget_set_message, budget_table
+from bot.render.budgets import budget_help, budget_set_message, budget_table
 from bot.render.common import error_message, section
 from bot.services import Services
 
@@ -37,7 +37,7 @@ def handle_budget(
         ack(**error_message(str(exc), hint=f"Usage: `{USAGE}`"))
         return
     if "help" in args.words:
-        ack(**error_message(SUMMARY, hint=f"Usage: `{USAGE}`"))
+        ack(**budget_help(COMMAND, USAGE, SUMMARY))
         return
     if "set" in args.words:
         ack(**_set(services, args.options, user=command.get("user_id", "")))

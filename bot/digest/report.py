@@ -2,7 +2,7 @@
 
 Spend comes from one cached Cost Explorer slice (team x service per day, shared with
 `/cost` and the anomaly job): at most one request per digest, whatever the number of
-teams. Month-end figures are run-rate projections so no per-team forecast is asked for.
+teams. Month-end figures are `/budget`'s (Cost Explorer's cached forecast, else the run rate).
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, or_, select
 
-from bot.budgets.status import BudgetStatus
-from bot.budgets.store import budgets
-from bot.cost.periods import add_months, month_start
+from bot.budgets.status import BudgetStatus, statuses_from
+from bot.cost.periods import month_start
 from bot.cost.service import daily_costs
 from bot.digest.estate import EstateFigures, estate_figures
 from bot.services import Services
@@ -153,26 +152,8 @@ def _teams(
 def _budgets(
     services: Services, mtd: dict[str, Decimal], today: date, currency: str
 ) -> list[BudgetStatus]:
-    with services.db.session() as session:
-        effective = budgets(session, services.config)
-    elapsed = (today - month_start(today)).days
-    month_days = (add_months(today, 1) - month_start(today)).days
-    result = []
-    for team, budget in sorted(effective.items()):
-        so_far = mtd.get(team, Decimal(0))
-        projected = (so_far * month_days / elapsed).quantize(Decimal("0.01")) if elapsed else None
-        result.append(
-            BudgetStatus(
-                team=team,
-                budget=budget,
-                month_to_date=so_far,
-                forecast=projected,
-                forecast_basis="run rate",
-                today=today,
-                currency=currency,
-            )
-        )
-    return result
+    """The same statuses (and forecast source) as `/budget`, from the digest's own slice."""
+    return statuses_from(services, mtd, currency, today=today, forecast_unbudgeted=False)
 
 
 def _from_database(services: Services, digest: Digest, *, since: datetime) -> None:

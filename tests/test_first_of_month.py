@@ -1,0 +1,100 @@
+"""On the 1st of a month (no settled day yet): last month's final figures lead, with
+this month's forecast; budget amounts are parsed strictly; `/budget help` is not a warning."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from bot.args import ArgumentError
+from bot.budgets.status import team_statuses
+from bot.budgets.store import parse_amount
+from bot.render.budgets import budget_table
+from standins.cost_explorer import CostExplorerStandin, LineItem
+from tests.conftest import SlackStack
+from tests.orphans_fixtures import clear_aws_env
+
+TODAY = date(2026, 12, 1)
+NOW = datetime(2026, 12, 1, 8, tzinfo=UTC)
+
+
+def november() -> list[LineItem]:
+    """payments: $40/day of EC2 in October and November ($1,200 in November)."""
+    start = date(2026, 10, 1)
+    return [
+        LineItem(
+            usage_date=start + timedelta(days=n),
+            account_id="111111111111",
+            region="us-east-1",
+            service="Amazon Elastic Compute Cloud - Compute",
+            usage_type="BoxUsage:m5.large",
+            amount=Decimal(40),
+            tags={"Team": "payments"},
+        )
+        for n in range((TODAY - start).days)
+    ]
+
+
+@pytest.fixture
+def first(slack_stack: SlackStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[SlackStack]:
+    clear_aws_env(monkeypatch)
+    standin = CostExplorerStandin(november(), today=lambda: TODAY)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_COST_EXPLORER", standin.start())
+    slack_stack.services.now = lambda: NOW
+    yield slack_stack
+    standin.stop()
+
+
+def test_budget_on_the_first_leads_with_last_months_result(first: SlackStack) -> None:
+    statuses = {s.team: s for s in team_statuses(first.services)}
+    payments = statuses["payments"]
+    assert payments.last_month == Decimal(1200)
+    assert payments.last_month_name == "November 2026"
+    body = json.dumps(budget_table(list(statuses.values())))
+    assert "November 2026: $1,200.00 (*120.0 %*)" in body
+    assert "this month's forecast" in body
+    assert "runs to yesterday" not in body
+    assert "December has no full day yet" in body
+
+
+@pytest.mark.parametrize("text", ["$1,2,3", "1,2,3", "12,00", "1,,000", "12.000,50", "$"])
+def test_malformed_budget_amounts_are_rejected(text: str) -> None:
+    with pytest.raises(ArgumentError):
+        parse_amount(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "amount"),
+    [
+        ("12000", "12000.00"),
+        ("12,000", "12000.00"),
+        ("$12,000.50", "12000.50"),
+        ("1_000", "1000.00"),
+    ],
+)
+def test_well_formed_budget_amounts_are_accepted(text: str, amount: str) -> None:
+    assert parse_amount(text) == Decimal(amount)
+
+
+def test_budget_help_is_information_not_a_warning(first: SlackStack) -> None:
+    console = first.console
+    console.send_command(user_id="U0DEV", channel_id="C0PAY", text="/budget help")
+    [answer] = console.wait_for(lambda: console.ephemerals("U0DEV"))
+    body = json.dumps(answer)
+    assert "set team=NAME amount=N" in body and ":warning:" not in body
+
+
+def test_digest_month_end_is_budgets_forecast_and_says_last_month_on_the_first(
+    first: SlackStack,
+) -> None:
+    from bot.digest.report import _budgets
+
+    services = first.services
+    budget = {s.team: s for s in team_statuses(services)}["payments"]
+    [digest] = [s for s in _budgets(services, {}, TODAY, "USD") if s.team == "payments"]
+    assert digest.forecast == budget.forecast and digest.forecast_basis == budget.forecast_basis
+    assert digest.last_month == Decimal(1200)
