@@ -70,6 +70,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return run_demo(host=args.host, port=args.port)
     settings = Settings.from_env()
+    if args.command == "check-config":
+        from bot.check_config import check_config
+
+        return check_config(settings)
     if args.command == "db":
         from storage.db import Database
         from storage.migrate import current_revision, upgrade
@@ -100,9 +104,6 @@ def _dispatch(args: argparse.Namespace) -> int:
     code = orphan_commands.run(args, services)
     if code is not None:
         return code
-    if args.command == "check-config":
-        print(f"{settings.config_path}: ok ({len(services.config.teams)} teams)")
-        return 0
     if args.command == "serve":
         from bot.server import serve_http, serve_socket_mode
 
