@@ -55,11 +55,9 @@ def describe_errors(errors: list[Any], root: type[BaseModel]) -> str:
         parent, wanted = tuple(first["loc"][:-1]), str(first["loc"][-1])
         for other in errors:
             loc = tuple(other["loc"])
-            if other["type"] == "extra_forbidden" and loc[:-1] == parent:
-                if difflib.get_close_matches(str(loc[-1]), [wanted], n=1, cutoff=0.6):
-                    return (
-                        f"{describe_error(first, root)} (found {loc[-1]}: did you mean {wanted}?)"
-                    )
+            close = difflib.get_close_matches(str(loc[-1]), [wanted], n=1, cutoff=0.6)
+            if other["type"] == "extra_forbidden" and loc[:-1] == parent and close:
+                return f"{describe_error(first, root)} (found {loc[-1]}: did you mean {wanted}?)"
     return describe_error(first, root)
 
 
