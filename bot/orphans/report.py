@@ -43,9 +43,29 @@ def as_json(result: ScanResult, sources: dict[str, str] | None = None) -> str:
     return json.dumps(rows, indent=2)
 
 
+#: The NAME column's width in `--format table` (longer names end with "…").
+NAME_WIDTH = 28
+
+
+def short_id(resource_id: str) -> str:
+    """A resource id a person reads: an ARN's last part (`app/web/50dc6c49`), ids as they are.
+    JSON keeps the full ARN."""
+    if not resource_id.startswith("arn:"):
+        return resource_id
+    resource = resource_id.split(":", 5)[-1]
+    kind, _, rest = resource.partition("/")
+    return rest or kind
+
+
+def _name(name: str, resource_id: str) -> str:
+    if not name or name == resource_id:
+        return "-"
+    return name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…"
+
+
 def as_table(result: ScanResult) -> str:
-    """A plain-text table, the total, and the parts that could not be scanned."""
-    header = ("COST/MONTH", "KIND", "REGION", "ACCOUNT", "TEAM", "RESOURCE", "SIZE")
+    """A plain-text table (short ids, names), the total, and what could not be scanned."""
+    header = ("COST/MONTH", "KIND", "REGION", "ACCOUNT", "TEAM", "RESOURCE", "NAME", "SIZE")
     rows = [
         (
             format_money(f.monthly_cost) + ("≈" if f.approximate else ""),
@@ -53,7 +73,8 @@ def as_table(result: ScanResult) -> str:
             f.region,
             f.account,
             f.team or "-",
-            f.resource_id,
+            short_id(f.resource_id),
+            _name(f.name, f.resource_id),
             f.size,
         )
         for f in result.findings
