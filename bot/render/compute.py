@@ -16,6 +16,7 @@ from bot.config_advice import ComputeConfig
 from bot.orphans.model import Finding
 from bot.orphans.prices import format_money
 from bot.orphans.scanner import ScanFilter
+from bot.render.estimates import approx_note
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
 from bot.render.orphans import describe_scope, who
 
@@ -113,11 +114,13 @@ def compute_message(
     """The `/compute` answer."""
     pending = open_requests or {}
     title = f"Compute savings: {format_money(report.total)}/month ({describe_scope(scope)})"
+    approx = approx_note(report.findings, table="catalogue")
     blocks: Blocks = [
         header(title),
         context(
             f"On-demand prices as of {as_of}; spot assumed {config.spot_saving_pct:g} % cheaper. "
-            "≈ estimated with us-east-1 prices. Stand-alone instances and Fargate services are "
+            + (f"{approx}. " if approx else "")
+            + "Stand-alone instances and Fargate services are "
             "advice only (a relaunch or deploy change); the buttons go through approval."
         ),
     ]

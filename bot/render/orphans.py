@@ -15,6 +15,7 @@ from typing import Any
 from bot.orphans.model import Finding, load_kinds
 from bot.orphans.prices import PriceTable, format_money
 from bot.orphans.scanner import ScanFilter, ScanResult
+from bot.render.estimates import approx_note
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
 
 PAGE_SIZE = 20
@@ -107,13 +108,13 @@ def orphans_message(
     total = format_money(result.total)
     blocks: Blocks = [header(f"Waste: {total}/month ({describe_scope(scope)})")]
     count = len(result.findings)
-    approx = any(f.approximate for f in result.findings)
+    approx = approx_note(result.findings)
     note = (
         f"{count} finding{'s' if count != 1 else ''} in {result.targets} account/region "
         f"target(s) · prices as of {prices.as_of}"
     )
     if approx:
-        note += " · ≈ estimated with us-east-1 prices (region not in the price table)"
+        note += f" · {approx}"
     blocks.append(context(note))
     blocks += _failures(result)
     if not result.findings:

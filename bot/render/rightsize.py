@@ -22,6 +22,7 @@ from bot.advice.rightsizing import (
 from bot.orphans.model import Finding
 from bot.orphans.prices import format_money
 from bot.orphans.scanner import ScanFilter
+from bot.render.estimates import approx_note
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
 from bot.render.orphans import describe_scope, who
 
@@ -171,8 +172,9 @@ def rightsize_message(
         f"{report.instances} running instances · CPU over the last {lookback_days} days "
         f"(hourly averages) · on-demand prices as of {catalogue.as_of}"
     )
-    if any(f.approximate for f in report.findings):
-        note += " · ≈ priced with us-east-1 prices (region not in the catalogue)"
+    approx = approx_note(report.findings, table="catalogue")
+    if approx:
+        note += f" · {approx}"
     if any(f.kind == KIND_OVERSIZED for f in report.findings):
         note += (
             " · CPU only: check memory before a downsize (CloudWatch has no memory "

@@ -13,6 +13,7 @@ from bot.advice.storage_buckets import GIB
 from bot.orphans.model import Finding
 from bot.orphans.prices import PriceTable, format_money
 from bot.orphans.scanner import ScanFilter
+from bot.render.estimates import approx_note
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
 from bot.render.orphans import describe_scope, who
 
@@ -110,7 +111,7 @@ def bucket_block(finding: Finding, open_request: int | None = None) -> dict[str,
         tiering = Decimal(finding.details.get("tiering_saving") or 0)
         if tiering > 0:
             lines.append(
-                f"or Intelligent-Tiering instead: about {format_money(tiering)}/month "
+                f"or Intelligent-Tiering instead: saves about {format_money(tiering)}/month "
                 "(before its per-object monitoring fee)"
             )
     return _item(finding, lines, "Request lifecycle policy", open_request)
@@ -159,8 +160,10 @@ def storage_message(
     title = f"Storage savings: {total}/month ({describe_scope(scope)})"
     blocks: Blocks = [header(title)]
     note = f"EBS prices as of {prices.as_of} · S3 prices as of {prices.s3_as_of}"
-    if any(f.approximate for f in report.volumes + report.buckets):
-        note += " · ≈ estimated with us-east-1 prices (region not in the price table)"
+    shown = [f for f in report.volumes if f.monthly_cost >= min_saving] + report.buckets
+    approx = approx_note(shown)
+    if approx:
+        note += f" · {approx}"
     blocks.append(context(note))
     if report.failures:
         lines = [
