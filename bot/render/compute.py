@@ -16,8 +16,8 @@ from bot.config_advice import ComputeConfig
 from bot.orphans.model import Finding
 from bot.orphans.prices import format_money
 from bot.orphans.scanner import ScanFilter
-from bot.render.estimates import approx_note
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.render.estimates import approx_note
 from bot.render.orphans import describe_scope, who
 
 MAX_ITEMS = 12

@@ -15,8 +15,8 @@ from typing import Any
 from bot.orphans.model import Finding, load_kinds
 from bot.orphans.prices import PriceTable, format_money
 from bot.orphans.scanner import ScanFilter, ScanResult
-from bot.render.estimates import approx_note
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.render.estimates import approx_note
 
 PAGE_SIZE = 20
 MAX_FAILURE_LINES = 10

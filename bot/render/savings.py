@@ -15,8 +15,8 @@ from bot.render import compute as compute_render
 from bot.render import orphans as orphans_render
 from bot.render import rightsize as rightsize_render
 from bot.render import storage_advice as storage_render
-from bot.render.estimates import approx_note
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.render.estimates import approx_note
 from bot.render.orphans import describe_scope, who
 
 MAX_FAILURE_LINES = 5

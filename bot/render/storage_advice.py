@@ -13,8 +13,8 @@ from bot.advice.storage_buckets import GIB
 from bot.orphans.model import Finding
 from bot.orphans.prices import PriceTable, format_money
 from bot.orphans.scanner import ScanFilter
-from bot.render.estimates import approx_note
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.render.estimates import approx_note
 from bot.render.orphans import describe_scope, who
 
 #: Most items shown per group (the rest are counted).
