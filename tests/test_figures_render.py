@@ -69,3 +69,49 @@ def test_savings_lines_use_their_commands_words_and_buttons() -> None:
         assert f'"text": "{button}"' in shown
     assert "Request change" not in shown
     assert "≈" not in shown and "us-east-1 prices" not in shown  # nothing marked
+
+
+def test_one_recommendation_per_resource_waste_first_others_as_alternatives() -> None:
+    from bot.advice.precedence import one_per_resource, resource_key
+
+    stopped = finding("stopped-instance", "i-1", monthly_cost=Decimal("5.00"))
+    spot = finding("spot-instance", "i-1", monthly_cost=Decimal("50.00"))
+    stop = finding("idle-instance", "i-2", monthly_cost=Decimal("20.00"))
+    spot2 = finding("spot-instance", "i-2", monthly_cost=Decimal("14.00"))
+    gp3 = finding("gp2-volume", "vol-9", monthly_cost=Decimal("2.00"))
+    chosen = one_per_resource(
+        [
+            ("compute", spot),
+            ("orphans", stopped),
+            ("compute", spot2),
+            ("rightsizing", stop),
+            ("storage", gp3),
+        ]
+    )
+    first = chosen[resource_key(stopped)]
+    assert (first.source, first.finding) == ("orphans", stopped)  # waste wins, even if smaller
+    assert first.alternatives == [("compute", spot)]
+    second = chosen[resource_key(stop)]
+    assert (second.source, second.alternatives) == ("rightsizing", [("compute", spot2)])
+    assert chosen[resource_key(gp3)].alternatives == []
+
+
+def test_open_waste_counts_protected_findings_apart_in_orphans_and_the_table() -> None:
+    from bot.orphans.prices import default_prices
+    from bot.orphans.report import as_table
+    from bot.orphans.scanner import ScanResult
+    from bot.orphans.waste import open_waste
+    from bot.render.orphans import orphans_message
+
+    kept = finding("volume", "vol-1", monthly_cost=Decimal("10.00"))
+    shielded = finding("volume", "vol-2", monthly_cost=Decimal("8.40"), protected=True)
+    waste = open_waste([kept, shielded])
+    assert (waste.amount, waste.count) == (Decimal("10.00"), 1)
+    assert waste.protected_note() == "1 protected ($8.40/month) not counted"
+    result = ScanResult(findings=[kept, shielded], targets=1)
+    message = orphans_message(result, scope=ScanFilter(), prices=default_prices())
+    assert message["text"].startswith("Waste: $10.00/month")
+    assert "1 finding + 1 protected ($8.40/month) not counted" in json.dumps(message)
+    assert "Total: $10.00/month in 1 finding(s); 1 protected ($8.40/month) not counted" in (
+        as_table(result)
+    )

@@ -3,8 +3,9 @@ compute) in one list, sorted by monthly saving, with the total.
 
 Each kind of advice is one registered source (`@savings_source`); the sources run
 concurrently. A resource named by several sources (an idle batch instance is both a stop
-candidate and a spot candidate) counts once, with its largest saving, so the total is
-what acting on the list could really save.
+candidate and a spot candidate) counts once, with the one recommendation
+`precedence.one_per_resource` picks (waste first), so the total is what acting on the
+list could really save; the others are kept as alternatives.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bot.advice.precedence import one_per_resource
 from bot.aws import describe_aws_error
 from bot.orphans.model import Finding
 from bot.orphans.scanner import ScanFailure, ScanFilter
@@ -63,6 +65,8 @@ class Recommendation:
     finding: Finding
     source: str
     command: str
+    #: Other advice for the same resource, replaced by this one (largest saving first).
+    alternatives: list[Recommendation] = field(default_factory=list)
 
     @property
     def saving(self) -> Decimal:
@@ -80,6 +84,7 @@ class SavingsReport:
     overlapping: int = 0
     #: Reported by their command but left out here: tagged finops:protect.
     protected: int = 0
+    protected_items: list[Recommendation] = field(default_factory=list)
 
     @property
     def total(self) -> Decimal:
@@ -101,10 +106,6 @@ def load_sources() -> dict[str, SavingsSource]:
     return SOURCES
 
 
-def _key(finding: Finding) -> tuple[str, str, str]:
-    return (finding.account, finding.region, finding.resource_id)
-
-
 def collect_savings(services: Services, scope: ScanFilter | None = None) -> SavingsReport:
     """Run every source (concurrently) and merge their recommendations."""
     scope = scope or ScanFilter()
@@ -121,7 +122,8 @@ def collect_savings(services: Services, scope: ScanFilter | None = None) -> Savi
             )
             return source, ([], [failure])
 
-    best: dict[tuple[str, str, str], Recommendation] = {}
+    candidates: list[tuple[str, Finding]] = []
+    commands = {s.name: s.command for s in sources}
     with ThreadPoolExecutor(max_workers=max(1, len(sources))) as pool:
         for source, (findings, failures) in pool.map(run, sources):
             report.failures += failures
@@ -130,13 +132,21 @@ def collect_savings(services: Services, scope: ScanFilter | None = None) -> Savi
                     continue
                 if finding.protected:
                     report.protected += 1
+                    report.protected_items.append(
+                        Recommendation(finding, source.name, source.command)
+                    )
                     continue
-                item = Recommendation(finding, source.name, source.command)
-                key = _key(finding)
-                if key in best:
-                    report.overlapping += 1
-                    if best[key].saving >= item.saving:
-                        continue
-                best[key] = item
-    report.items = sorted(best.values(), key=lambda i: (-i.saving, i.source, i.finding.resource_id))
+                candidates.append((source.name, finding))
+    best = []
+    for choice in one_per_resource(candidates).values():
+        report.overlapping += len(choice.alternatives)
+        best.append(
+            Recommendation(
+                choice.finding,
+                choice.source,
+                commands[choice.source],
+                alternatives=[Recommendation(f, s, commands[s]) for s, f in choice.alternatives],
+            )
+        )
+    report.items = sorted(best, key=lambda i: (-i.saving, i.source, i.finding.resource_id))
     return report

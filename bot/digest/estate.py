@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from bot.advice.savings import collect_savings
 from bot.aws import describe_aws_error
+from bot.orphans.waste import open_waste
 from bot.services import Services
 from bot.tags.compliance import TeamCompliance, checked_inventory, team_compliance
 from bot.tags.inventory import list_resources
@@ -25,6 +26,7 @@ class EstateFigures:
 
     waste: Decimal | None = None
     waste_items: int = 0
+    waste_protected: str = ""  # `2 protected ($8.40/month) not counted`
     #: Every open recommendation (`/savings`): total and per source.
     savings: Decimal | None = None
     savings_items: int = 0
@@ -47,9 +49,12 @@ def estate_figures(services: Services) -> EstateFigures:
     figures = EstateFigures()
     try:
         report = collect_savings(services)
-        waste = [i for i in report.items if i.source == "orphans"]
-        figures.waste = sum((i.saving for i in waste), Decimal("0.00"))
-        figures.waste_items = len(waste)
+        # The /orphans definition: every orphan finding (waste wins its resource in
+        # /savings), protected ones counted apart.
+        everything = report.items + report.protected_items
+        waste = open_waste(i.finding for i in everything if i.source == "orphans")
+        figures.waste, figures.waste_items = waste.amount, waste.count
+        figures.waste_protected = waste.protected_note()
         figures.savings, figures.savings_items = report.total, len(report.items)
         figures.savings_by_source = report.by_source()
         if report.failures:

@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.orphans.prices import format_money
 from bot.orphans.scanner import ScanResult
+from bot.orphans.waste import open_waste
 
 
 def finding_rows(result: ScanResult) -> list[dict[str, Any]]:
@@ -84,6 +85,10 @@ def as_table(result: ScanResult) -> str:
         "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
         for r in [header, *rows]
     ]
-    lines.append(f"Total: {format_money(result.total)}/month in {len(rows)} finding(s)")
+    waste = open_waste(result.findings)
+    protected = f"; {waste.protected_note()}" if waste.protected_count else ""
+    lines.append(
+        f"Total: {format_money(waste.amount)}/month in {waste.count} finding(s){protected}"
+    )
     lines += [f"NOT SCANNED {f.where} ({f.kind}): {f.message}" for f in result.failures]
     return "\n".join(lines)

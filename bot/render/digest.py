@@ -110,7 +110,9 @@ def digest_message(
         )
         estate = digest.estate
         waste = (
-            f"{money(estate.waste, cur)}/month in {estate.waste_items} finding(s) (`/orphans`)"
+            f"{money(estate.waste, cur)}/month in {estate.waste_items} finding(s)"
+            + (f", {estate.waste_protected}" if estate.waste_protected else "")
+            + " (`/orphans`)"
             if estate.waste is not None
             else "not scanned"
         )

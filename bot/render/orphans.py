@@ -15,6 +15,7 @@ from typing import Any
 from bot.orphans.model import Finding, load_kinds
 from bot.orphans.prices import PriceTable, format_money
 from bot.orphans.scanner import ScanFilter, ScanResult
+from bot.orphans.waste import open_waste
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
 from bot.render.estimates import approx_note
 
@@ -105,13 +106,15 @@ def orphans_message(
 ) -> dict[str, Any]:
     """The `/orphans` answer: one page of findings, grouped by kind, most expensive first."""
     open_requests = open_requests or {}
-    total = format_money(result.total)
+    waste = open_waste(result.findings)
+    total = format_money(waste.amount)
     blocks: Blocks = [header(f"Waste: {total}/month ({describe_scope(scope)})")]
     count = len(result.findings)
     approx = approx_note(result.findings)
     note = (
-        f"{count} finding{'s' if count != 1 else ''} in {result.targets} account/region "
-        f"target(s) · prices as of {prices.as_of}"
+        f"{waste.count} finding{'s' if waste.count != 1 else ''}"
+        + (f" + {waste.protected_note()}" if waste.protected_count else "")
+        + f" in {result.targets} account/region target(s) · prices as of {prices.as_of}"
     )
     if approx:
         note += f" · {approx}"

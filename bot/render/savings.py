@@ -109,6 +109,14 @@ def _item(item: Recommendation, open_request: int | None) -> dict[str, Any]:
         f"team {finding.team or '—'} · owner {who(finding.owner)} · {finding.region} · "
         f"from `{item.command}`",
     ]
+    if item.alternatives:
+        lines.append(
+            "alternative: "
+            + "; ".join(
+                f"{kind_label(a.finding.kind)} {format_money(a.saving)}/month (`{a.command}`)"
+                for a in item.alternatives
+            )
+        )
     block = section("\n".join(lines))
     block["block_id"] = truncate(f"{item.source}:{finding.resource_id}", 255)
     if open_request is not None:
@@ -165,7 +173,7 @@ def savings_message(
     if report.overlapping:
         notes.append(
             f"{report.overlapping} overlapping recommendation(s) for the same resource "
-            "counted once, with the larger saving."
+            "counted once (waste first, then the larger saving), the other as an alternative."
         )
     if report.protected:
         notes.append(f"{report.protected} protected resource(s) (`finops:protect`) left out.")

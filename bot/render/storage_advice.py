@@ -72,7 +72,7 @@ def _item(
         block["text"]["text"] += "\n:lock: protected: reported, never changed"
     elif open_request is not None:
         block["text"]["text"] += f"\n:hourglass: request #{open_request} is open"
-    elif button:
+    elif button and finding.action is not None:
         block["accessory"] = _button(finding, button)
     return block
 
