@@ -14,6 +14,7 @@ from bot.cost.service import CostUnavailable
 from bot.render.budgets import budget_help, budget_set_message, budget_table
 from bot.render.common import error_message, section
 from bot.services import Services
+from handlers.progress import answer_with_placeholder
 
 COMMAND = "/budget"
 USAGE = "/budget [set team=NAME amount=N]"
@@ -45,11 +46,22 @@ def handle_budget(
     if args.options:
         ack(**error_message("Options go with `set`.", hint=f"Usage: `{USAGE}`"))
         return
-    ack(text="Adding up this month's spend…", blocks=[section(":hourglass: Adding up…")])
-    try:
-        respond(**budget_table(team_statuses(services)), response_type="ephemeral")
-    except CostUnavailable as exc:
-        respond(**error_message(str(exc)), response_type="ephemeral")
+    ack()  # a placeholder only if the answer is slow, and replaced by it
+
+    def compute() -> dict[str, Any]:
+        try:
+            return budget_table(team_statuses(services))
+        except CostUnavailable as exc:
+            return error_message(str(exc))
+
+    answer_with_placeholder(
+        respond,
+        compute,
+        placeholder={
+            "text": "Adding up this month's spend…",
+            "blocks": [section(":hourglass: Adding up…")],
+        },
+    )
 
 
 def _set(services: Services, options: dict[str, str], *, user: str) -> dict[str, Any]:

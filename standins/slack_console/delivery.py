@@ -170,7 +170,8 @@ def apply_response(state: ConsoleState, target: ResponseTarget, body: dict[str, 
     if blocks is not None and not isinstance(blocks, list):
         return "invalid_blocks"
     with state.lock:
-        source = state.find_message(target.message_id) if target.message_id else None
+        source_id = target.message_id or target.posted_id
+        source = state.find_message(source_id) if source_id else None
         if delete:
             if source is not None:
                 state.delete_message(source)
@@ -181,7 +182,7 @@ def apply_response(state: ConsoleState, target: ResponseTarget, body: dict[str, 
             state.replace_content(source, text=str(text or ""), blocks=blocks or [])
             return None
         in_channel = body.get("response_type") == "in_channel"
-        state.add_message(
+        posted = state.add_message(
             channel=target.channel_id,
             user=BOT_USER_ID,
             text=str(text or ""),
@@ -189,6 +190,8 @@ def apply_response(state: ConsoleState, target: ResponseTarget, body: dict[str, 
             ephemeral_to=None if in_channel else target.user_id,
             thread_ts=body.get("thread_ts") or None,
         )
+        if target.message_id is None:
+            target.posted_id = posted["id"]
     return None
 
 

@@ -31,6 +31,9 @@ class ResponseTarget:
     channel_id: str
     message_id: str | None = None
     uses: int = 0
+    #: The last message this response_url posted (a slash command's `replace_original`
+    #: replaces it, as Slack replaces the command's ephemeral answer).
+    posted_id: str | None = None
 
 
 class ConsoleState:
