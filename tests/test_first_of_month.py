@@ -3,6 +3,7 @@ this month's forecast; budget amounts are parsed strictly; `/budget help` is not
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -98,3 +99,43 @@ def test_digest_month_end_is_budgets_forecast_and_says_last_month_on_the_first(
     [digest] = [s for s in _budgets(services, {}, TODAY, "USD") if s.team == "payments"]
     assert digest.forecast == budget.forecast and digest.forecast_basis == budget.forecast_basis
     assert digest.last_month == Decimal(1200)
+
+
+def test_cost_on_the_first_leads_with_last_months_final_figures(first: SlackStack) -> None:
+    from bot.cost.query import CostQuery
+    from bot.cost.service import answer_cost
+    from bot.render.cost import cost_message
+
+    report = answer_cost(first.services, CostQuery(team="payments"))
+    assert (report.period.start, report.period.end) == (date(2026, 11, 1), TODAY)
+    assert report.total == Decimal(1200)
+    assert report.previous_total == Decimal(1240)  # October: 31 days x $40
+    body = json.dumps(cost_message(report, command="/cost"))
+    assert "December has no full day yet: these are November's final figures" in body
+    assert "Budget $1,000.00: November used 120.0 %" in body
+    assert "No spend in this period" not in body and "$0.00" not in body
+    if report.forecast is not None and report.forecast.month_end is not None:
+        assert "Forecast for the end of December" in body
+
+
+def test_untagged_spend_on_the_first_is_last_months_and_says_so(
+    slack_stack: SlackStack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.tags.compliance import spend_month, untagged_spend
+
+    clear_aws_env(monkeypatch)
+    items = [
+        dataclasses.replace(item, tags={}) for item in november()
+    ]  # everything untagged: $40/day
+    standin = CostExplorerStandin(items, today=lambda: TODAY)
+    monkeypatch.setenv("AWS_ENDPOINT_URL_COST_EXPLORER", standin.start())
+    slack_stack.services.now = lambda: NOW
+    try:
+        amount, _, _ = untagged_spend(slack_stack.services)
+    finally:
+        standin.stop()
+    assert amount == Decimal(1200)
+    start, end, words = spend_month(TODAY)
+    assert (start, end) == (date(2026, 11, 1), TODAY)
+    assert words == "November 2026 (final; December has no full day yet)"
+    assert spend_month(date(2026, 12, 2))[2] == "this month"

@@ -6,7 +6,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.aws import describe_aws_error
 from bot.config import FinopsConfig
+from bot.orphans.prices import format_money
 from bot.services import Services
 
 from . import cache
@@ -75,6 +76,8 @@ def answer_cost(services: Services, query: CostQuery) -> CostReport:
     config, now = services.config, services.now()
     today = now.date()
     period = parse_period(query.period, today)
+    if period.days == 0 and query.period.strip().lower() == "mtd":
+        return _first_of_month(services, query)
     previous = previous_period(period, today)
     days = period.day_list() + (previous.day_list() if previous else [])
     by = dimension_of(query.by, config.tags.team)
@@ -126,6 +129,34 @@ def answer_cost(services: Services, query: CostQuery) -> CostReport:
         report.data_as_of = cached.oldest_fetch()
     if period.start == month_start(today) and period.end == today:
         report.forecast = _forecast(services, query, filters, total, today, now)
+    return report
+
+
+def _first_of_month(services: Services, query: CostQuery) -> CostReport:
+    """Month to date on the 1st has no settled day: last month's final figures lead (total,
+    breakdown, vs the month before), with this month's forecast and last month vs budget."""
+    now = services.now()
+    today = now.date()
+    report = answer_cost(services, replace(query, period="last-month"))
+    month = f"{report.period.start:%B}"
+    report.notes.insert(
+        0,
+        f"{today:%B} has no full day yet: these are {month}'s final figures "
+        "(ask `period=mtd` again tomorrow for the new month).",
+    )
+    filters = {
+        k: v
+        for k, v in (("team", query.team), ("account", query.account), ("region", query.region))
+        if v
+    }
+    forecast = _forecast(services, query, filters, Decimal("0.00"), today, now)
+    report.forecast, report.forecast_month = forecast, today
+    if forecast.budget:
+        use = (report.total * 100 / forecast.budget).quantize(Decimal("0.1"))
+        report.notes.insert(
+            1,
+            f"Budget {format_money(forecast.budget, report.currency)}: {month} used {use:,.1f} %.",
+        )
     return report
 
 
