@@ -139,3 +139,27 @@ def test_untagged_spend_on_the_first_is_last_months_and_says_so(
     assert (start, end) == (date(2026, 11, 1), TODAY)
     assert words == "November 2026 (final; December has no full day yet)"
     assert spend_month(date(2026, 12, 2))[2] == "this month"
+
+
+def test_a_window_the_data_does_not_cover_says_so_and_drops_the_comparison(
+    first: SlackStack,
+) -> None:
+    from bot.cost.query import CostQuery
+    from bot.cost.service import answer_cost
+    from bot.render.cost import cost_message
+
+    # History starts on Oct 1: the 90 days before Dec 1 start on Sep 2, the 90 before that
+    # have no data at all.
+    report = answer_cost(first.services, CostQuery(team="payments", period="90d"))
+    assert report.previous is None and report.previous_total is None
+    body = json.dumps(cost_message(report, command="/cost"))
+    assert "Cost data starts on 2026-10-01" in body
+    assert "No comparison with the period before" in body and "vs the period before" not in body
+    # Year to date: the empty months are said, not just drawn.
+    ytd = json.dumps(
+        cost_message(answer_cost(first.services, CostQuery(period="ytd")), command="/cost")
+    )
+    assert "Cost data starts on 2026-10-01: Jan 1 - Nov 30, 2026 is covered from then on" in ytd
+    # Fully covered windows keep their comparison.
+    covered = answer_cost(first.services, CostQuery(team="payments", period="30d"))
+    assert covered.previous_total == Decimal(40 * 31)  # Nov 1-30 is November: vs October

@@ -21,7 +21,14 @@ from bot.services import Services
 from . import cache
 from .breaker import CircuitBreaker
 from .explorer import SliceSpec
-from .periods import Period, add_months, month_start, parse_period, previous_period
+from .periods import (
+    LOOKBACK_MONTHS,
+    Period,
+    add_months,
+    month_start,
+    parse_period,
+    previous_period,
+)
 from .query import CostQuery, dimension_of, resolve_service
 from .report import (
     CostReport,
@@ -122,6 +129,7 @@ def answer_cost(services: Services, query: CostQuery) -> CostReport:
         ),
         service_name=service_name,
     )
+    _coverage(report, first_day=min((row[0] for row in cached.rows), default=None))
     if period.days == 0:
         report.notes.append("The month started today: Cost Explorer has no cost for it yet.")
     if problems:
@@ -130,6 +138,26 @@ def answer_cost(services: Services, query: CostQuery) -> CostReport:
     if period.start == month_start(today) and period.end == today:
         report.forecast = _forecast(services, query, filters, total, today, now)
     return report
+
+
+def _coverage(report: CostReport, *, first_day: date | None) -> None:
+    """When the data starts inside the window (a newer account, or older than Cost
+    Explorer's ~13 months), say what is covered, and drop a comparison with a period that
+    mostly has no data."""
+    if first_day is None:
+        return
+    period, previous = report.period, report.previous
+    if first_day > period.start:
+        report.notes.append(
+            f"Cost data starts on {first_day}: {period.describe()} is covered from then on "
+            f"(nothing before it in Cost Explorer, which keeps about {LOOKBACK_MONTHS} months)."
+        )
+    if previous is not None and (first_day - previous.start).days * 2 > previous.days:
+        report.notes.append(
+            f"No comparison with {previous.label}: most of it ({previous.describe()}) "
+            "has no cost data."
+        )
+        report.previous, report.previous_total = None, None
 
 
 def _first_of_month(services: Services, query: CostQuery) -> CostReport:
