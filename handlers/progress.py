@@ -45,5 +45,7 @@ def answer_with_placeholder(
             state["done"] = True
             timer.cancel()
     with lock:
-        extra = {"replace_original": True} if state["shown"] else {}
-        respond(**message, response_type="ephemeral", **extra)
+        if state["shown"]:
+            respond(**message, response_type="ephemeral", replace_original=True)
+        else:
+            respond(**message, response_type="ephemeral")
