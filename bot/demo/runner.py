@@ -149,7 +149,7 @@ def _start(workdir: str, *, host: str, port: int, now: datetime | None) -> DemoS
     from bot.services import build_services
     from standins.cost_explorer import CostExplorerStandin
     from standins.demo_data import demo_line_items
-    from standins.demo_estate import seed_demo_estate
+    from standins.demo_estate import age_demo_estate, seed_demo_estate
     from standins.slack_console import SlackConsole
 
     parts: list[Any] = []
@@ -160,12 +160,13 @@ def _start(workdir: str, *, host: str, port: int, now: datetime | None) -> DemoS
     aws_url = f"http://{moto_host}:{moto_port}"
     os.environ["AWS_ENDPOINT_URL"] = env["AWS_ENDPOINT_URL"] = aws_url
     log.info("seeding the demo AWS estate in moto at %s", aws_url)
-    seed_demo_estate(
+    summary = seed_demo_estate(
         session=boto3.Session(region_name="us-east-1"),
         regions=("us-east-1", "eu-west-1"),
         now=now,
         endpoint_url=aws_url,
     )
+    age_demo_estate(summary, now)  # realistic ages for the real default age rules
 
     cost_explorer = CostExplorerStandin(demo_line_items(today=now.date()), today=now.date())
     ce_url = cost_explorer.start()
