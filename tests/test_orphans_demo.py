@@ -95,7 +95,7 @@ def test_request_approve_and_reject_from_the_console_and_audit(demo: DemoStack) 
         lambda: [
             m
             for m in console.messages("C0PAY")
-            if m["id"] == request["id"] and "Restored by" in text_of(m)
+            if m["id"] == request["id"] and ":leftwards_arrow_with_hook:" in text_of(m)
         ],
         timeout=15,
     )
