@@ -296,6 +296,8 @@ class _RegionSeeder:
             (500, "gp3", _tags("data", Name="etl-scratch")),
             (20, "gp2", []),
             (50, "gp3", _tags("search", Name="search-index-backup", **{PROTECT_TAG: "true"})),
+            # A small leftover too, so /orphans has more than one page ("Show more").
+            (8, "gp2", _tags("payments", Name="ci-cache-2019")),
         ]
         for size, volume_type, tags in orphans:
             volume = self._volume(size, volume_type, tags)

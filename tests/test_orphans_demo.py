@@ -43,7 +43,8 @@ def test_orphans_lists_the_seeded_waste_with_correct_costs(demo: DemoStack) -> N
         "$1.50/month",
     ):
         assert cost in text, cost
-    assert "Waste: $183.31/month (all teams)" in answer["text"]  # protected $8.40 apart
+    # The protected backup volumes ($4.00 + $4.40) are counted apart.
+    assert "Waste: $184.99/month (all teams)" in answer["text"]
     assert ":lock: protected" in text  # the search backup volume: reported, no button
     assert len(answer["blocks"]) <= 50
 
@@ -145,3 +146,16 @@ def test_demo_ages_are_realistic_under_the_default_age_rules(demo: DemoStack) ->
     assert "140 days old" in text and " 0 days old" not in text
     stopped = text_of(orphans(demo.console, "U0DEV", "C0FINOPS", "kind=stopped-instance"))
     assert "45 days old" in stopped
+
+
+def test_show_more_is_reachable_in_the_demo(demo: DemoStack) -> None:
+    answer = orphans(demo.console, "U0DEV", "C0FINOPS")
+    assert "orphans_show_more" in text_of(answer)
+    demo.console.click(user_id="U0DEV", message_id=answer["id"], action_id="orphans_show_more")
+    demo.console.wait_for(
+        lambda: (
+            "Showing 21 to" in text_of(demo.console.ephemerals("U0DEV")[-1])
+            or "Show more" not in text_of(demo.console.ephemerals("U0DEV")[-1])
+        ),
+        timeout=30,
+    )
