@@ -3,8 +3,12 @@ Elastic IPs in each of two regions (seeded through moto's API, as a client would
 
 Run: .venv/bin/python benchmarks/orphans_scan.py [--volumes 1000] [--addresses 200]
 Prints seeding time, scan time (three untraced runs) and the scan's peak Python memory
-(one more run under tracemalloc) — the figures the README quotes. The moto server runs in
-its own process so that neither its CPU time (the GIL) nor its memory counts as the bot's.
+(one more run under tracemalloc) — the figures the README quotes. Then, side by side in
+the same run, the whole process `finops-bot scan orphans --format json` against a plain
+boto3 process that makes one describe pass over the same estate (process start-up
+included in both), with the ratio (target ≤ 1.25) and each process's peak RSS. The moto
+server runs in its own process so that neither its CPU time (the GIL) nor its memory
+counts as the bot's.
 """
 
 from __future__ import annotations
@@ -114,6 +118,74 @@ def _scan_once(config: Any, traced: bool) -> tuple[Any, float, int]:
     return result, elapsed, peak
 
 
+PLAIN_PASS = """
+import resource, sys, boto3
+from botocore.config import Config
+config = Config(read_timeout=300)
+for region in ("us-east-1", "eu-west-1"):
+    ec2 = boto3.client("ec2", region_name=region, config=config)
+    for page in ec2.get_paginator("describe_volumes").paginate():
+        pass
+    ec2.describe_addresses()
+    for page in ec2.get_paginator("describe_snapshots").paginate(OwnerIds=["self"]):
+        pass
+    for page in ec2.get_paginator("describe_instances").paginate():
+        pass
+    elb = boto3.client("elbv2", region_name=region, config=config)
+    for page in elb.get_paginator("describe_load_balancers").paginate():
+        pass
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
+BOT_PROCESS = """
+import resource, sys
+from bot.cli import main
+code = main(["scan", "orphans", "--format", "json"])
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def _timed_process(code: str, env: dict[str, str]) -> tuple[float, float]:
+    """Wall time of a whole Python process running `code`, and its peak RSS in MiB."""
+    import subprocess
+
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True
+    )
+    elapsed = time.perf_counter() - started
+    rss_kib = int(done.stderr.strip().splitlines()[-1])
+    return elapsed, rss_kib / 1024
+
+
+def whole_process_ratio(workdir: str, runs: int) -> None:
+    """`finops-bot scan orphans --format json` vs a plain boto3 describe pass."""
+    path = Path(workdir) / "finops.yml"
+    path.write_text(CONFIG)
+    env = dict(os.environ)
+    env.update(
+        {
+            "FINOPS_CONFIG": str(path),
+            "DATABASE_URL": f"sqlite:///{Path(workdir) / 'bench.db'}",
+            "PYTHONPATH": str(Path(__file__).resolve().parent.parent),
+        }
+    )
+    bot_times, plain_times, bot_rss, plain_rss = [], [], 0.0, 0.0
+    for _ in range(runs):
+        elapsed, rss = _timed_process(PLAIN_PASS, env)
+        plain_times.append(elapsed)
+        plain_rss = max(plain_rss, rss)
+        elapsed, rss = _timed_process(BOT_PROCESS, env)
+        bot_times.append(elapsed)
+        bot_rss = max(bot_rss, rss)
+    bot, plain = statistics.median(bot_times), statistics.median(plain_times)
+    print(
+        f"whole process: finops-bot scan orphans {bot:.2f} s (peak RSS {bot_rss:.0f} MiB) vs "
+        f"plain boto3 describe pass {plain:.2f} s (peak RSS {plain_rss:.0f} MiB): "
+        f"ratio {bot / plain:.2f} (target <= 1.25)"
+    )
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--volumes", type=int, default=1000)
@@ -175,6 +247,8 @@ def main() -> int:
             f"(min {min(timings):.2f}, max {max(timings):.2f}); "
             f"peak traced memory of the scan: {peak / 2**20:.1f} MiB"
         )
+        with tempfile.TemporaryDirectory() as workdir:
+            whole_process_ratio(workdir, args.runs)
     finally:
         stop.set()
         child.join(timeout=30)

@@ -90,6 +90,7 @@ class AwsClients:
         self._sessions: dict[str, boto3.Session] = {}
         self._clients: dict[tuple[str, str, str, int], Any] = {}
         self._lock = threading.Lock()
+        self._org_accounts: list[AccountConfig] | None = None
 
     @property
     def regions(self) -> list[str]:
@@ -97,8 +98,40 @@ class AwsClients:
         return list(self._config.regions)
 
     def accounts(self) -> list[str]:
-        """Configured account ids, or the current credentials' account when none are set."""
-        return [account.id for account in self._config.accounts] or [CURRENT_ACCOUNT]
+        """Configured account ids (and the Organization's, with `organization:`), or the
+        current credentials' account when none are set."""
+        ids = [account.id for account in self._config.accounts]
+        ids += [a.id for a in self._organization_accounts() if a.id not in ids]
+        return ids or [CURRENT_ACCOUNT]
+
+    def _organization_accounts(self) -> list[AccountConfig]:
+        """The Organization's active accounts (listed once per process), each reached
+        through `organization.role_name` except the account the bot runs in."""
+        org = self._config.organization
+        if org is None:
+            return []
+        with self._lock:
+            if self._org_accounts is not None:
+                return self._org_accounts
+        base = self._base_session or boto3.Session()
+        client = base.client("organizations", config=self._client_config)
+        own = base.client("sts", config=self._client_config).get_caller_identity()["Account"]
+        found: list[AccountConfig] = []
+        for page in client.get_paginator("list_accounts").paginate():
+            for account in page.get("Accounts", []):
+                if account.get("Status") != "ACTIVE" or account["Id"] in org.exclude:
+                    continue
+                role = (
+                    None
+                    if account["Id"] == own
+                    else (f"arn:aws:iam::{account['Id']}:role/{org.role_name}")
+                )
+                found.append(
+                    AccountConfig(id=account["Id"], role_arn=role, name=account.get("Name"))
+                )
+        with self._lock:
+            self._org_accounts = found
+        return found
 
     def targets(self) -> Iterator[Target]:
         """Every configured account and region."""
@@ -148,6 +181,9 @@ class AwsClients:
 
     def _account(self, account: str) -> AccountConfig | None:
         for spec in self._config.accounts:
+            if spec.id == account:
+                return spec
+        for spec in self._org_accounts or []:
             if spec.id == account:
                 return spec
         return None

@@ -69,5 +69,13 @@ def check_config(settings: Settings) -> int:
     if problem:
         print(f"finops-bot: {problem}", file=sys.stderr)
         return 2
+    from bot.cost.sources import check_source
+    from bot.services import build_services
+
+    services = build_services(settings, migrate=False)  # no migration, no file created
+    try:
+        check_source(services)  # ConfigError (one line) when the cost export is unusable
+    finally:
+        services.db.dispose()
     print(f"{settings.config_path}: ok ({len(config.teams)} teams)")
     return 0

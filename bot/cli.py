@@ -37,12 +37,20 @@ def _parser() -> argparse.ArgumentParser:
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply migrations (also done on every start)")
     commands.add_parser("check-config", help="validate finops.yml and the environment, then exit")
-    from bot.orphans import commands as orphan_commands
+    from bot import scan_commands as orphan_commands
+
+    status = commands.add_parser(
+        "status", help="what the bot costs this month and how it is doing (as /finops status)"
+    )
+    status.add_argument("--format", choices=("text", "json"), default="text")
 
     orphan_commands.add_parsers(commands)
     from bot.anomalies import commands as anomaly_commands
 
     anomaly_commands.add_parsers(commands)
+    from bot.cost import cli as cost_cli
+
+    cost_cli.add_parser(commands)
     return parser
 
 
@@ -94,6 +102,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         for spec in load_jobs().values():
             when = describe_schedule(spec, schedule)
             print(f"{spec.name:<16} {when:<44} {spec.description}")
+        from bot.inventory.schedule_cost import print_projected_cost
+
+        print_projected_cost(settings)
         return 0
     from bot.anomalies import commands as anomaly_commands
 
@@ -102,11 +113,25 @@ def _dispatch(args: argparse.Namespace) -> int:
         return answer
     services = build_services(settings)
     log.info("config %s loaded; database %s", settings.config_path, redact_url(services.db.url))
-    from bot.orphans import commands as orphan_commands
+    from bot import scan_commands as orphan_commands
 
     code = orphan_commands.run(args, services)
     if code is not None:
         return code
+    if args.command == "cost":
+        from bot.cost import cli as cost_cli
+
+        return cost_cli.run(args, services)
+    if args.command in ("check-config", "serve", "clock"):
+        from bot.cost.sources import check_source
+
+        source = check_source(services)  # ConfigError (one line) when the export is unusable
+        log.info("cost source: %s", source)
+    if args.command == "status":
+        from bot.observability.cli import print_status
+        from jobs.registry import load_jobs
+
+        return print_status(services, fmt=args.format, job_names=sorted(load_jobs()))
     if args.command == "serve":
         from bot.server import serve_http, serve_socket_mode
 

@@ -12,13 +12,21 @@ import os
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
-from bot.config_advice import ComputeConfig, RightsizingConfig
+from bot.config_advice import ComputeConfig, InventoryConfig, OrganizationConfig, RightsizingConfig
 from bot.config_base import ConfigError
+from bot.config_cost import AthenaSourceConfig, FocusSourceConfig, check_charge_categories
 from bot.config_errors import describe_errors
 from bot.settings import (
     DEFAULT_CONFIG_PATH,
@@ -160,6 +168,32 @@ class CostConfig(_Strict):
     ttl_hours: float = Field(default=6, gt=0)  # recent days are refetched after this
     top_lines: int = Field(default=8, gt=0)  # breakdown lines before "Other"
     breaker: CostBreakerConfig = Field(default_factory=CostBreakerConfig)
+    source: Literal["cost_explorer", "focus", "athena"] = "cost_explorer"
+    focus: FocusSourceConfig | None = None
+    athena: AthenaSourceConfig | None = None
+    #: billed (BilledCost / UnblendedCost), effective (EffectiveCost / AmortizedCost),
+    #: list (ListCost, exports only), net (NetUnblendedCost, Cost Explorer only).
+    metric: Literal["billed", "effective", "list", "net"] = "billed"
+    exclude_charge_categories: list[str] = Field(default_factory=list)
+    #: Seconds a `/cost` answer may take before the cached part is shown and updated later.
+    answer_budget_seconds: float = Field(default=8, gt=0)
+
+    @field_validator("exclude_charge_categories")
+    @classmethod
+    def _categories(cls, value: list[str]) -> list[str]:
+        return check_charge_categories(value)
+
+    @model_validator(mode="after")
+    def _source_settings(self) -> CostConfig:
+        if self.source == "focus" and self.focus is None:
+            raise ValueError("source is focus, so cost.focus.path is needed")
+        if self.source == "athena" and self.athena is None:
+            raise ValueError("source is athena, so cost.athena (database, table...) is needed")
+        if self.source == "cost_explorer" and self.metric == "list":
+            raise ValueError("metric list (ListCost) needs an export source (focus or athena)")
+        if self.source != "cost_explorer" and self.metric == "net":
+            raise ValueError("metric net (NetUnblendedCost) is Cost Explorer's: use billed")
+        return self
 
 
 def _check_crontab(value: str | None) -> str | None:
@@ -234,6 +268,11 @@ class AnomaliesConfig(_Strict):
     level_shift_days: int = Field(default=3, ge=1)
     #: Anomalies whose last day is older than this are not reported.
     report_days: int = Field(default=10, ge=1)
+    #: An increase must also clear this many robust standard deviations of the series' noise.
+    min_z: Decimal = Field(default=Decimal("3.5"), ge=0)
+    #: When an anomaly's impact grows by more than this % since last announced, the message
+    #: update also posts a thread reply.
+    regrowth_pct: Decimal = Field(default=Decimal("50"), gt=0)
 
 
 class BudgetRestriction(_Strict):
@@ -325,6 +364,7 @@ class FinopsConfig(_Strict):
 
     regions: list[str] = Field(min_length=1)
     accounts: list[AccountConfig] = Field(default_factory=list)
+    organization: OrganizationConfig | None = None
     default_channel: str
     tags: TagsConfig = Field(default_factory=TagsConfig)
     teams: dict[str, TeamConfig] = Field(default_factory=dict)
@@ -337,6 +377,17 @@ class FinopsConfig(_Strict):
     storage: StorageConfig = Field(default_factory=StorageConfig)
     rightsizing: RightsizingConfig = Field(default_factory=RightsizingConfig)
     compute: ComputeConfig = Field(default_factory=ComputeConfig)
+    inventory: InventoryConfig = Field(default_factory=InventoryConfig)
+    #: Slack user ids that see the full `/finops status` (API spend, jobs, database).
+    admins: list[str] = Field(default_factory=list)
+
+    @field_validator("admins")
+    @classmethod
+    def _admins(cls, value: list[str]) -> list[str]:
+        for user in value:
+            if not _USER_ID.match(user):
+                raise ValueError(f'"{user}" is not a Slack user id (like U0123ABCD)')
+        return value
 
     @field_validator("regions")
     @classmethod

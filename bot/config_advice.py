@@ -51,3 +51,27 @@ class ComputeConfig(_Strict):
     fargate_ec2_ratio_pct: Decimal = Field(default=Decimal("70"), gt=0, le=100)
     #: Instance families an EC2 equivalent of a Fargate service is sized from.
     ec2_families: list[str] = Field(default_factory=lambda: ["m6i", "c6i", "r6i"])
+
+
+class InventoryConfig(_Strict):
+    """The findings inventory (`inventory:`): how old stored findings may be before a
+    listing refreshes them, per-kind refresh periods, and scan concurrency."""
+
+    max_age_minutes: int = Field(default=15, gt=0)
+    #: Kinds that read CloudWatch metrics (GetMetricData bills per metric) refresh this often.
+    metrics_max_age_minutes: int = Field(default=1440, gt=0)
+    #: Per-kind overrides, in minutes (for example `rightsizing: 720`).
+    kind_max_age_minutes: dict[str, int] = Field(default_factory=dict)
+    #: Targets scanned at once (each target is one kind in one account and region).
+    concurrency: int = Field(default=8, gt=0, le=64)
+    #: How long a worker's claim on a target lasts before another may take it over.
+    claim_seconds: int = Field(default=300, gt=0)
+
+
+class OrganizationConfig(_Strict):
+    """`organization:`: read every active account of the AWS Organization (listed with
+    organizations:ListAccounts from the management or a delegated account) through the
+    role `role_name` in each; the account the bot runs in is read with its own credentials."""
+
+    role_name: str = "finops-bot"
+    exclude: list[str] = Field(default_factory=list)  # account ids never read

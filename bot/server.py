@@ -9,6 +9,8 @@ from types import FrameType
 from waitress.server import create_server
 
 from bot.app import create_app
+from bot.observability.exposition import start_usage_flusher
+from bot.observability.wsgi import ObservedWsgi
 from bot.services import Services
 from bot.web import BotWsgi
 from bot.wsgi_thread import BackgroundServer
@@ -18,16 +20,28 @@ log = logging.getLogger(__name__)
 HTTP_THREADS = 8
 
 
-def make_wsgi(services: Services, *, token_verification: bool = True) -> BotWsgi:
-    """The bot's WSGI application."""
-    return BotWsgi(create_app(services, token_verification=token_verification), services)
+def make_wsgi(services: Services, *, token_verification: bool = True) -> ObservedWsgi:
+    """The bot's WSGI application, with `/metrics` and `/readyz` in front."""
+    from handlers import COMMANDS
+    from jobs.periods import job_periods
+
+    inner = BotWsgi(create_app(services, token_verification=token_verification), services)
+    return ObservedWsgi(
+        inner,
+        services,
+        commands=[c.name for c in COMMANDS],
+        job_periods=lambda: job_periods(services),
+    )
 
 
 def serve_http(services: Services, *, host: str = "0.0.0.0", port: int | None = None) -> None:
     """Serve `/slack/events` and `/healthz` with waitress until interrupted."""
     port = services.settings.port if port is None else port
     server = create_server(make_wsgi(services), host=host, port=port, threads=HTTP_THREADS)
-    log.info("serving HTTP on %s:%s (POST /slack/events, GET /healthz)", host, port)
+    start_usage_flusher(services)
+    log.info(
+        "serving HTTP on %s:%s (POST /slack/events, GET /healthz, /readyz, /metrics)", host, port
+    )
     signal.signal(signal.SIGTERM, _exit_quietly)  # waitress finishes in-flight work on exit
     server.run()
     log.info("HTTP server stopped")
@@ -44,6 +58,12 @@ def serve_socket_mode(services: Services) -> None:
 
     app_token = services.settings.slack_app_token
     assert app_token is not None
+    from bot.observability.exposition import start_metrics_port
+    from jobs.periods import job_periods
+
+    start_usage_flusher(services)
+    # Socket Mode has no HTTP port of its own: METRICS_PORT serves /metrics and /readyz
+    start_metrics_port(services, job_periods=lambda: job_periods(services))
     log.info("connecting to Slack in Socket Mode")
     SocketModeHandler(create_app(services), app_token.get_secret_value()).start()
 

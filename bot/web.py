@@ -11,7 +11,7 @@ from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 from bot.services import Services
-from storage.migrate import current_revision
+from storage.migrate import current_revision, head_revision
 
 log = logging.getLogger(__name__)
 
@@ -45,12 +45,17 @@ class BotWsgi:
             "config": "loaded",
             "teams": len(self._services.config.teams),
         }
+        behind = False
         if database_ok:
             try:
                 body["schema"] = current_revision(self._services.db.engine)
             except Exception:
                 body["schema"] = None
-        return (200 if database_ok else 503), body
+            head = head_revision(self._services.db.engine)
+            if body["schema"] != head:  # another replica is migrating, or this code is older
+                behind = True
+                body["status"], body["migrations"] = "degraded", f"behind (code expects {head})"
+        return (200 if database_ok and not behind else 503), body
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:
         status, body = self.health()

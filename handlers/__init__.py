@@ -17,6 +17,7 @@ from bot.render.anomalies import AnomalyAction
 from bot.render.common import CommandHelp
 from bot.render.compute import ComputeAction
 from bot.render.cost import CostAction
+from bot.render.listing import ListingAction
 from bot.render.orphans import OrphanAction
 from bot.render.remediation import CleanupAction
 from bot.render.rightsize import RightsizeAction
@@ -29,6 +30,7 @@ from handlers import (
     compute,
     cost,
     finops,
+    listings,
     orphans,
     rightsize,
     savings,
@@ -79,8 +81,11 @@ ACTIONS: list[tuple[str, Callable[..., Any]]] = [
     (RightsizeAction.CHANGE, rightsize.handle_request_rightsize),
     (CostAction.SHARE, cost.handle_share_cost),
     (AnomalyAction.EXPECTED, anomaly_actions.handle_anomaly_feedback),
+    (AnomalyAction.NOT_ANOMALY, anomaly_actions.handle_anomaly_feedback),
     (AnomalyAction.INVESTIGATING, anomaly_actions.handle_anomaly_feedback),
     (TagsAction.ASK_OWNER, tags.handle_ask_owner),
+    (ListingAction.REFRESH, listings.handle_refresh),
+    (ListingAction.CSV, listings.handle_csv),
 ]
 
 

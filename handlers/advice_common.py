@@ -11,13 +11,26 @@ from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
 from bot.args import ArgumentError, parse_args
+from bot.findings.scope import ScanFilter
 from bot.orphans.query import check_scope
-from bot.orphans.scanner import ScanFilter
 from bot.remediation.service import RequestResult, ResourceRef
 from bot.render import remediation as render
 from bot.render.common import error_message
 from bot.services import Services
 from handlers.cleanup_actions import announce_request
+
+
+def advice_scope(services: Services, text: str, *, command: str) -> tuple[ScanFilter, bool]:
+    """`(scope, wants_help)` from `team=NAME region=R [help]`; ArgumentError on a mistake."""
+    args = parse_args(text, keys=("team", "region"), words=("help",), command=command)
+    options = {k: v.strip().lower() for k, v in args.options.items()}
+    scope = check_scope(
+        services.config,
+        team=options.get("team") or None,
+        region=options.get("region") or None,
+        kind=None,
+    )
+    return scope, "help" in args.words
 
 
 def scope_or_answer(
@@ -26,18 +39,10 @@ def scope_or_answer(
     """`(scope, wants_help)` from `team=NAME region=R [help]`; on a mistake, ack with what
     was wrong and what would work, and return None."""
     try:
-        args = parse_args(text, keys=("team", "region"), words=("help",), command=command)
-        options = {k: v.strip().lower() for k, v in args.options.items()}
-        scope = check_scope(
-            services.config,
-            team=options.get("team") or None,
-            region=options.get("region") or None,
-            kind=None,
-        )
+        return advice_scope(services, text, command=command)
     except ArgumentError as exc:
         ack(**error_message(str(exc), hint=f"Usage: `{usage}`"))
         return None
-    return scope, "help" in args.words
 
 
 def request_from_click(

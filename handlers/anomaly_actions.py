@@ -1,7 +1,9 @@
-"""Buttons on anomaly alerts: "Expected" and "Investigating".
+"""Buttons on anomaly alerts: "Expected", "Not an anomaly" and "Investigating".
 
-The answer is stored on the anomaly (an expected one is never alerted again, and its days
-count as normal from then on), audited, and shown in the message itself.
+The answer is stored on the anomaly and audited, and shown in the message itself. An
+expected one is never alerted again and its level becomes the series' normal; "not an
+anomaly" widens the series' threshold for that kind of deviation (see
+bot.anomalies.service.tuning_for).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ log = logging.getLogger(__name__)
 
 _STATUS = {
     AnomalyAction.EXPECTED.value: "expected",
+    AnomalyAction.NOT_ANOMALY.value: "not_anomaly",
     AnomalyAction.INVESTIGATING.value: "investigating",
 }
 
@@ -71,5 +74,5 @@ def handle_anomaly_feedback(
         respond(
             replace_original=False,
             response_type="ephemeral",
-            text=f"Saved: {status}. (The message could not be updated.)",
+            text=f"Saved: {status.replace('_', ' ')}. (The message could not be updated.)",
         )

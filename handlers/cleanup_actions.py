@@ -14,7 +14,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.orphans.scanner import ScanFilter
+from bot.findings.scope import ScanFilter
 from bot.remediation import requests as store
 from bot.remediation import service
 from bot.remediation.authz import EmailResolver, deciders

@@ -11,16 +11,41 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.advice.catalogue import default_catalogue
-from bot.advice.compute import request_change, scan_compute
-from bot.remediation import requests as store
-from bot.render.common import section
+from bot.findings.scope import ScanFilter
+from bot.inventory.listing import Listing, family_kinds
+from bot.inventory.reports import compute_report
+from bot.inventory.requests import pending_requests
+from bot.inventory.requests import request_compute_change as request_change
 from bot.render.compute import compute_help, compute_message
 from bot.services import Services
-from handlers.advice_common import request_from_click, scope_or_answer
+from handlers.advice_common import advice_scope, request_from_click, scope_or_answer
+from handlers.listings import ListingView, answer_listing, register_view
 
 COMMAND = "/compute"
 USAGE = "/compute [team=NAME] [region=REGION]"
 SUMMARY = "compute savings: spot by workload, ECS capacity, Fargate vs EC2"
+
+
+def _render(services: Services, listing: Listing, scope: ScanFilter, offset: int) -> dict[str, Any]:
+    report = compute_report(listing, scope)
+    return compute_message(
+        report,
+        scope=scope,
+        config=services.config.compute,
+        as_of=default_catalogue().as_of,
+        open_requests=pending_requests(services, report.findings),
+    )
+
+
+VIEW = register_view(
+    ListingView(
+        command=COMMAND,
+        parse=lambda services, text: advice_scope(services, text, command=COMMAND)[0],
+        kinds=lambda scope: family_kinds("compute"),
+        render=_render,
+        rows=lambda listing, scope: list(listing.findings),
+    )
+)
 
 
 def handle_compute(
@@ -40,20 +65,8 @@ def handle_compute(
     if wants_help:
         ack(**compute_help(COMMAND, USAGE, SUMMARY, config))
         return
-    ack(
-        text="Looking at compute…",
-        blocks=[section(":mag: Looking at Auto Scaling groups, instances and ECS…")],
-    )
-    catalogue = default_catalogue()
-    report = scan_compute(services, scope, catalogue=catalogue)
-    with services.db.session() as session:
-        pending = store.open_requests(session, [f.resource_id for f in report.findings])
-    respond(
-        **compute_message(
-            report, scope=scope, config=config, as_of=catalogue.as_of, open_requests=pending
-        ),
-        response_type="ephemeral",
-    )
+    ack()
+    answer_listing(services, respond, VIEW, scope, command.get("text", ""))
 
 
 def handle_request_compute(

@@ -5,6 +5,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -19,14 +22,13 @@ from bot.cost.query import CostQuery, parse_query
 from bot.cost.report import CostReport
 from bot.cost.runtime import runtime_for
 from bot.cost.service import CostUnavailable, answer_cost
+from bot.observability.metrics import count_outcome, observe_answer
 from bot.render.common import error_message, section
 from bot.render.cost import cost_help, cost_message, share_value
 from bot.services import Services
-from handlers.progress import answer_with_placeholder
 from storage.models_alerts import PostedAlert
 
 COMMAND = "/cost"
-PLACEHOLDER = {"text": "Adding up costs…", "blocks": [section(":abacus: Adding up costs…")]}
 USAGE = "/cost [team=NAME] [period=P] [by=D] [service=S] [account=ID] [region=R]"
 SUMMARY = "exact AWS spend by team, service, account and period, with forecast and chart"
 
@@ -41,21 +43,23 @@ def handle_cost(
 ) -> None:
     """Check the question (answering mistakes at once), acknowledge, then answer."""
     services: Services = context["services"]
+    started = time.perf_counter()
     try:
         parsed = parse_query(
             command.get("text", ""), services.config, services.now().date(), command=COMMAND
         )
     except ArgumentError as exc:
+        count_outcome(COMMAND, "bad_input")
         ack(**error_message(str(exc), hint=f"Usage: `{USAGE}` · details: `{COMMAND} help`"))
         return
     if parsed.wants_help:
         ack(**cost_help(COMMAND, USAGE, SUMMARY, services.config.team_names()))
         return
-    ack()  # the placeholder, if the answer is slow, comes from the worker (never after it)
+    ack()  # no placeholder: the answer (or a cached one, replaced later) comes from the worker
 
-    def compute() -> dict[str, Any]:
+    def answer(cache_only: bool = False) -> dict[str, Any]:
         try:
-            return _answer(services, parsed.query, client, logger)
+            return _answer(services, parsed.query, client, logger, cache_only=cache_only)
         except Exception:
             logger.exception("/cost failed")
             return error_message(
@@ -63,10 +67,69 @@ def handle_cost(
                 hint="It has been logged. Try again in a minute.",
             )
 
-    def answer() -> None:
-        answer_with_placeholder(respond, compute, placeholder=PLACEHOLDER)
+    counted = threading.Event()
 
-    runtime_for(services).submit(answer)  # frees this listener thread for the next ack
+    def respond_counted(**message: Any) -> None:
+        """Send an answer; the first one the user sees is timed and counted by outcome."""
+        outcome = message.pop("_outcome", "ok")
+        respond(**message)
+        if not counted.is_set():
+            counted.set()
+            observe_answer(COMMAND, time.perf_counter() - started, outcome)
+
+    # frees this listener thread for the next ack
+    runtime_for(services).submit(lambda: answer_within_budget(services, answer, respond_counted))
+
+
+def answer_within_budget(
+    services: Services, answer: Callable[..., dict[str, Any]], respond: Callable[..., None]
+) -> None:
+    """Answer at once from a fresh cache; otherwise fetch, and if that takes longer than
+    `cost.answer_budget_seconds`, answer from the cache now ("still fetching") and replace
+    that answer when the data arrives. The answer worker never waits for the fetch."""
+    quick = answer(True)
+    if not quick.pop("_stale", False):
+        respond(**quick, response_type="ephemeral")
+        return
+    runtime = runtime_for(services)
+    lock = threading.Lock()
+    state = {"answered": False}
+
+    # The lock orders the two answers: the final one replaces the cached one only after
+    # that was posted (never the other way round).
+    def finished(message: dict[str, Any]) -> None:
+        message.pop("_stale", None)
+        with lock:
+            replace = state["answered"]
+            state["answered"] = True
+            if replace:
+                respond(**message, response_type="ephemeral", replace_original=True)
+            else:
+                respond(**message, response_type="ephemeral")
+
+    def out_of_time() -> None:
+        with lock:
+            if state["answered"]:
+                return
+            respond(**_pending(answer), response_type="ephemeral")
+            state["answered"] = True
+
+    timer = threading.Timer(services.config.cost.answer_budget_seconds, out_of_time)
+    timer.daemon = True
+    timer.start()
+
+    def fetch() -> None:
+        message = answer()
+        timer.cancel()
+        finished(message)
+
+    runtime.fetch(fetch)
+
+
+def _pending(answer: Callable[..., dict[str, Any]]) -> dict[str, Any]:
+    message = answer(True)
+    message.pop("_stale", None)
+    return message
 
 
 def handle_share_cost(
@@ -128,17 +191,37 @@ def release_share(services: Services, *, key: str) -> None:
 
 
 def _answer(
-    services: Services, query: CostQuery, client: WebClient, logger: logging.Logger
+    services: Services,
+    query: CostQuery,
+    client: WebClient,
+    logger: logging.Logger,
+    *,
+    cache_only: bool = False,
 ) -> dict[str, Any]:
+    """The answer message; with `cache_only`, from the cache (key `_stale` when days are
+    missing there: the caller then fetches, and shows this one marked "still fetching")."""
     try:
-        report = answer_cost(services, query)
+        report = answer_cost(services, query, cache_only=cache_only)
+        if cache_only and report.stale:
+            report.pending = True
+            message = cost_message(report, command=COMMAND, shareable=False)
+            if report.data_as_of is None:  # nothing cached for these days
+                text = "Still fetching costs (nothing cached yet) — this answer will update."
+                message = {"text": text, "blocks": [section(f":hourglass_flowing_sand: {text}")]}
+            message["_stale"] = True
+            return message
     except ArgumentError as exc:
-        return error_message(str(exc), hint=f"Usage: `{USAGE}`")
+        return {**error_message(str(exc), hint=f"Usage: `{USAGE}`"), "_outcome": "bad_input"}
     except CostUnavailable as exc:
-        return error_message(
-            str(exc),
-            hint="Cost Explorer data is cached; answers resume as soon as it responds again.",
-        )
+        if cache_only:
+            return {**error_message(str(exc)), "_stale": True}
+        return {
+            **error_message(
+                str(exc),
+                hint="Cost data is cached; answers resume as soon as the source responds again.",
+            ),
+            "_outcome": "failed",
+        }
     chart_id = upload_chart(services, client, report, logger)
     return cost_message(report, command=COMMAND, chart_file_id=chart_id)
 

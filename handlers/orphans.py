@@ -8,28 +8,60 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 
 from bot.args import ArgumentError
+from bot.findings.model import Finding
+from bot.findings.prices import default_prices
+from bot.findings.scope import ScanFilter
+from bot.inventory.listing import Listing, read_listing
+from bot.inventory.reports import orphans_kinds, orphans_report
+from bot.inventory.requests import pending_requests
 from bot.orphans.model import load_kinds
-from bot.orphans.prices import default_prices
 from bot.orphans.query import parse_scope
-from bot.orphans.scanner import ScanFilter, scan
-from bot.remediation.requests import open_requests
-from bot.render.common import error_message, section
+from bot.render.common import error_message
 from bot.render.orphans import orphans_help, orphans_message
 from bot.services import Services
+from handlers.listings import ListingView, answer_listing, listing_message, register_view
 
 COMMAND = "/orphans"
 USAGE = "/orphans [team=NAME] [region=REGION] [kind=KIND]"
 SUMMARY = "paid-for waste (unattached volumes, idle IPs and load balancers…) and cleanup requests"
 
 
-def orphans_answer(services: Services, scope: ScanFilter, *, offset: int = 0) -> dict[str, Any]:
-    """Scan and render one page (shared by the command and the "Show more" button)."""
-    result = scan(services.aws, services.config, now=services.now, scope=scope)
-    with services.db.session() as session:
-        pending = open_requests(session, [f.resource_id for f in result.findings])
+def _render(services: Services, listing: Listing, scope: ScanFilter, offset: int) -> dict[str, Any]:
+    report = orphans_report(listing)
     return orphans_message(
-        result, scope=scope, prices=default_prices(), offset=offset, open_requests=pending
+        report,
+        scope=scope,
+        prices=default_prices(),
+        offset=offset,
+        open_requests=pending_requests(services, report.findings),
     )
+
+
+def _rows(listing: Listing, scope: ScanFilter) -> list[Finding]:
+    return list(listing.findings)
+
+
+VIEW = register_view(
+    ListingView(
+        command=COMMAND,
+        parse=lambda services, text: parse_scope(text, services.config, command=COMMAND)[0],
+        kinds=orphans_kinds,
+        render=_render,
+        rows=_rows,
+    )
+)
+
+
+def scope_text(scope: ScanFilter) -> str:
+    """The command arguments that select `scope` (for the buttons of a later page)."""
+    parts = [f"{k}={v}" for k, v in (("team", scope.team), ("region", scope.region)) if v]
+    return " ".join(parts + ([f"kind={scope.kind}"] if scope.kind else []))
+
+
+def orphans_answer(services: Services, scope: ScanFilter, *, offset: int = 0) -> dict[str, Any]:
+    """One page from the stored inventory (the "Show more" button: no rescan)."""
+    listing = read_listing(services, kinds=orphans_kinds(scope), scope=scope)
+    return listing_message(services, VIEW, listing, scope, scope_text(scope), offset)
 
 
 def handle_orphans(
@@ -39,15 +71,16 @@ def handle_orphans(
     context: BoltContext,
     logger: logging.Logger,
 ) -> None:
-    """Validate (answering mistakes at once), acknowledge, then scan and answer."""
+    """Validate (answering mistakes at once), acknowledge, then answer from the inventory."""
     services: Services = context["services"]
+    text = command.get("text", "")
     try:
-        scope, wants_help = parse_scope(command.get("text", ""), services.config, command=COMMAND)
+        scope, wants_help = parse_scope(text, services.config, command=COMMAND)
     except ArgumentError as exc:
         ack(**error_message(str(exc), hint=f"Usage: `{USAGE}`"))
         return
     if wants_help:
         ack(**orphans_help(COMMAND, USAGE, SUMMARY, sorted(load_kinds())))
         return
-    ack(text="Looking for waste…", blocks=[section(":mag: Looking for waste…")])
-    respond(**orphans_answer(services, scope), response_type="ephemeral")
+    ack()
+    answer_listing(services, respond, VIEW, scope, text)

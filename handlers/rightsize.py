@@ -11,17 +11,42 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.advice.catalogue import default_catalogue
-from bot.advice.rightsizing import request_change, scan_rightsizing
-from bot.remediation import requests as store
+from bot.findings.scope import ScanFilter
+from bot.inventory.listing import Listing, family_kinds
+from bot.inventory.reports import rightsize_report
+from bot.inventory.requests import pending_requests
+from bot.inventory.requests import request_rightsize_change as request_change
 from bot.remediation.service import RequestResult, ResourceRef
-from bot.render.common import section
 from bot.render.rightsize import ACTION_OF, rightsize_help, rightsize_message
 from bot.services import Services
-from handlers.advice_common import request_from_click, scope_or_answer
+from handlers.advice_common import advice_scope, request_from_click, scope_or_answer
+from handlers.listings import ListingView, answer_listing, register_view
 
 COMMAND = "/rightsize"
 USAGE = "/rightsize [team=NAME] [region=REGION]"
 SUMMARY = "idle and oversized EC2 instances from their CPU: stop or downsize, with savings"
+
+
+def _render(services: Services, listing: Listing, scope: ScanFilter, offset: int) -> dict[str, Any]:
+    report = rightsize_report(listing, scope)
+    return rightsize_message(
+        report,
+        scope=scope,
+        catalogue=default_catalogue(),
+        lookback_days=services.config.rightsizing.lookback_days,
+        open_requests=pending_requests(services, report.findings),
+    )
+
+
+VIEW = register_view(
+    ListingView(
+        command=COMMAND,
+        parse=lambda services, text: advice_scope(services, text, command=COMMAND)[0],
+        kinds=lambda scope: family_kinds("rightsize"),
+        render=_render,
+        rows=lambda listing, scope: list(listing.findings),
+    )
+)
 
 
 def handle_rightsize(
@@ -51,23 +76,8 @@ def handle_rightsize(
             )
         )
         return
-    ack(
-        text="Looking at instances…",
-        blocks=[section(":mag: Looking at running instances and their CPU…")],
-    )
-    report = scan_rightsizing(services, scope)
-    with services.db.session() as session:
-        pending = store.open_requests(session, [f.resource_id for f in report.findings])
-    respond(
-        **rightsize_message(
-            report,
-            scope=scope,
-            catalogue=default_catalogue(),
-            lookback_days=limits.lookback_days,
-            open_requests=pending,
-        ),
-        response_type="ephemeral",
-    )
+    ack()
+    answer_listing(services, respond, VIEW, scope, command.get("text", ""))
 
 
 def handle_request_rightsize(

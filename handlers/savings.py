@@ -4,19 +4,44 @@ storage, compute) in one list, sorted by monthly saving, with the total."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 
-from bot.advice.savings import collect_savings, load_sources
-from bot.remediation import requests as store
-from bot.render.common import section
+from bot.findings.model import Finding
+from bot.findings.scope import ScanFilter
+from bot.inventory.listing import Listing, all_kinds
+from bot.inventory.reports import SAVINGS_SOURCES, savings_report
+from bot.inventory.requests import pending_requests
 from bot.render.savings import savings_help, savings_message
 from bot.services import Services
-from handlers.advice_common import scope_or_answer
+from handlers.advice_common import advice_scope, scope_or_answer
+from handlers.listings import ListingView, answer_listing, register_view
 
 COMMAND = "/savings"
 USAGE = "/savings [team=NAME] [region=REGION]"
 SUMMARY = "every open recommendation (waste, rightsizing, storage, compute) by saving"
+
+
+def _render(services: Services, listing: Listing, scope: ScanFilter, offset: int) -> dict[str, Any]:
+    report = savings_report(listing, scope)
+    pending = pending_requests(services, [i.finding for i in report.items])
+    return savings_message(report, scope=scope, open_requests=pending)
+
+
+def _rows(listing: Listing, scope: ScanFilter) -> list[Finding]:
+    return [item.finding for item in savings_report(listing, scope).items]
+
+
+VIEW = register_view(
+    ListingView(
+        command=COMMAND,
+        parse=lambda services, text: advice_scope(services, text, command=COMMAND)[0],
+        kinds=lambda scope: all_kinds(),
+        render=_render,
+        rows=_rows,
+    )
+)
 
 
 def handle_savings(
@@ -26,22 +51,15 @@ def handle_savings(
     context: BoltContext,
     logger: logging.Logger,
 ) -> None:
-    """Validate (answering mistakes at once), acknowledge, then collect and answer."""
+    """Validate (answering mistakes at once), acknowledge, then answer from the inventory."""
     services: Services = context["services"]
-    parsed = scope_or_answer(ack, command.get("text", ""), services, command=COMMAND, usage=USAGE)
+    text = command.get("text", "")
+    parsed = scope_or_answer(ack, text, services, command=COMMAND, usage=USAGE)
     if parsed is None:
         return
     scope, wants_help = parsed
     if wants_help:
-        ack(**savings_help(COMMAND, USAGE, SUMMARY, sorted(load_sources())))
+        ack(**savings_help(COMMAND, USAGE, SUMMARY, sorted(n for n, _ in SAVINGS_SOURCES.values())))
         return
-    ack(
-        text="Adding up savings…",
-        blocks=[section(":mag: Collecting every recommendation (this takes a few seconds)…")],
-    )
-    report = collect_savings(services, scope)
-    with services.db.session() as session:
-        pending = store.open_requests(session, [i.finding.resource_id for i in report.items])
-    respond(
-        **savings_message(report, scope=scope, open_requests=pending), response_type="ephemeral"
-    )
+    ack()
+    answer_listing(services, respond, VIEW, scope, text)

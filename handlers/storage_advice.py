@@ -9,18 +9,44 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.advice.storage import request_change, scan_storage
 from bot.advice.storage_buckets import policy_text
-from bot.orphans.prices import default_prices
-from bot.remediation import requests as store
-from bot.render.common import section
+from bot.findings.prices import default_prices
+from bot.findings.scope import ScanFilter
+from bot.inventory.listing import Listing, family_kinds
+from bot.inventory.reports import storage_report
+from bot.inventory.requests import pending_requests
+from bot.inventory.requests import request_storage_change as request_change
 from bot.render.storage_advice import storage_help, storage_message
 from bot.services import Services
-from handlers.advice_common import request_from_click, scope_or_answer
+from handlers.advice_common import advice_scope, request_from_click, scope_or_answer
+from handlers.listings import ListingView, answer_listing, register_view
 
 COMMAND = "/storage"
 USAGE = "/storage [team=NAME] [region=REGION]"
 SUMMARY = "storage savings: gp2 volumes to gp3, S3 buckets without a lifecycle policy"
+
+
+def _render(services: Services, listing: Listing, scope: ScanFilter, offset: int) -> dict[str, Any]:
+    report = storage_report(listing)
+    return storage_message(
+        report,
+        scope=scope,
+        prices=default_prices(),
+        policy=policy_text(services.config.storage),
+        open_requests=pending_requests(services, report.volumes + report.buckets),
+        min_saving=services.config.storage.min_monthly_saving,
+    )
+
+
+VIEW = register_view(
+    ListingView(
+        command=COMMAND,
+        parse=lambda services, text: advice_scope(services, text, command=COMMAND)[0],
+        kinds=lambda scope: family_kinds("storage"),
+        render=_render,
+        rows=lambda listing, scope: list(listing.findings),
+    )
+)
 
 
 def handle_storage(
@@ -40,23 +66,8 @@ def handle_storage(
     if wants_help:
         ack(**storage_help(COMMAND, USAGE, SUMMARY, policy))
         return
-    ack(text="Looking at storage…", blocks=[section(":mag: Looking at volumes and buckets…")])
-    report = scan_storage(services, scope)
-    with services.db.session() as session:
-        pending = store.open_requests(
-            session, [f.resource_id for f in report.volumes + report.buckets]
-        )
-    respond(
-        **storage_message(
-            report,
-            scope=scope,
-            prices=default_prices(),
-            policy=policy,
-            open_requests=pending,
-            min_saving=services.config.storage.min_monthly_saving,
-        ),
-        response_type="ephemeral",
-    )
+    ack()
+    answer_listing(services, respond, VIEW, scope, command.get("text", ""))
 
 
 def handle_request_change(

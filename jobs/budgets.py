@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 
 from bot.budgets import proposals
 from bot.budgets.status import BudgetStatus, team_statuses
-from bot.orphans.model import Finding
+from bot.findings.model import Finding
 from bot.remediation import requests as store
 from bot.remediation import service as remediation
 from bot.remediation.authz import deciders

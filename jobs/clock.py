@@ -158,6 +158,10 @@ def run_clock(services: Services) -> None:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
+    from bot.observability.exposition import start_metrics_port
+    from jobs.periods import job_periods
+
+    start_metrics_port(services, job_periods=lambda: job_periods(services))  # with METRICS_PORT
     leader.heartbeat()
     scheduler.start()
     scheduled = [scheduler.get_job(name) for name in load_jobs()]

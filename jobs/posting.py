@@ -101,3 +101,17 @@ def update_posted(
         alert = session.merge(alert)
         alert.updated_at = services.now()
     return True
+
+
+def reply_in_thread(services: Services, client: WebClient, *, key: str, text: str) -> bool:
+    """Post `text` as a thread reply under the message posted under `key`; False when there
+    is no such message or Slack refused."""
+    alert = find_posted(services, key)
+    if alert is None or not alert.ts:
+        return False
+    try:
+        client.chat_postMessage(channel=alert.channel, thread_ts=alert.ts, text=text)
+    except SlackApiError as exc:
+        log.warning("could not reply under alert %s: %s", key, exc.response.get("error"))
+        return False
+    return True

@@ -44,6 +44,6 @@ def scheduled(name: str, *, trigger: str, **schedule: Any) -> Callable[[JobFunct
 def load_jobs() -> dict[str, JobSpec]:
     """Import every job module so its `@scheduled` registrations run; return the registry."""
     from jobs import housekeeping  # noqa: F401, I001 - imported for registration (first)
-    from jobs import anomalies, budgets, cleanups, digest  # noqa: F401
+    from jobs import anomalies, budgets, cleanups, digest, inventory  # noqa: F401
 
     return JOBS

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 
 from bot.args import suggest
+from bot.observability.usage import LEDGER
 from bot.services import Services
 from jobs.lease import Lease, LeaseBusy
 from jobs.registry import load_jobs
@@ -48,5 +49,6 @@ def run_job(name: str, services: Services, *, trigger: str = "manual") -> JobRun
     with services.db.session() as session:
         run = session.merge(run)
         run.status, run.detail, run.finished_at = status, detail[:4000], services.now()
+    LEDGER.flush(services.db, services.now())  # the job's billed API calls, for /finops status
     log.info("job %s finished: %s %s", name, status, detail)
     return run

@@ -66,7 +66,7 @@ _CHARGES: dict[str | None, tuple[_Charge, ...]] = {
         _Charge(CLOUDWATCH, "CW:MetricMonitorUsage", 2.4, 0.3 / 30, owner_tag=False),
     ),
     "search": (
-        _Charge(EC2_COMPUTE, "BoxUsage:c5.2xlarge", 44.0, 0.34, weekend=0.75),
+        _Charge(EC2_COMPUTE, "BoxUsage:c5.xlarge", 44.0, 0.17, weekend=0.75),
         _Charge(EC2_OTHER, "EBS:VolumeUsage.gp3", 8.0, 0.08 / 30),
         _Charge(S3, "TimedStorage-ByteHrs", 3.2, 0.023 / 30),
         _Charge(S3, "Requests-Tier1", 1.6, 0.000005, weekend=0.8),
@@ -120,13 +120,14 @@ class DemoAnomaly:
 
 
 #: Team `search`, EC2 compute in eu-west-1 (prod): about 3x normal for the 3 days that end
-#: 6 days before today.
+#: 6 days before today, on c5.xlarge, the type of search's "moderate" (api) instances in the
+#: demo estate (standins/demo_estate.py), so `/rightsize team=search` shows where to look.
 DEMO_ANOMALY = DemoAnomaly(
     team="search",
     service=EC2_COMPUTE,
     region="eu-west-1",
     account_id=PROD_ACCOUNT,
-    usage_type="EUW1-BoxUsage:c5.2xlarge",
+    usage_type="EUW1-BoxUsage:c5.xlarge",
     factor=3.0,
     first_day_offset=8,
     last_day_offset=6,

@@ -12,7 +12,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from storage.models import Base, utcnow
 
 #: What owners can answer on an anomaly.
-ANOMALY_STATUSES = ("open", "expected", "investigating")
+ANOMALY_STATUSES = ("open", "expected", "investigating", "not_anomaly")
+#: Where an anomaly is in its life: still growing or lasting, over, or withdrawn because
+#: the data it was raised on was revised.
+ANOMALY_PHASES = ("active", "ended", "withdrawn")
 
 
 class JobLock(Base):
@@ -63,3 +66,9 @@ class Anomaly(Base):
     feedback_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
     feedback_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     detected_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    phase: Mapped[str] = mapped_column(String(16), default="active", server_default="active")
+    phase_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: The impact the last post or thread reply announced (a reply when it grows past it).
+    announced_impact: Mapped[Decimal | None] = mapped_column(Numeric(14, 2), nullable=True)
+    #: The kind of deviation: "day" or "month start" (feedback tunes each kind apart).
+    kind: Mapped[str] = mapped_column(String(16), default="day", server_default="day")

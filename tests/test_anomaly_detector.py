@@ -9,7 +9,8 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from bot.anomalies.detector import Thresholds, alert_days, episodes, evaluate, naive_alert_days
+from benchmarks.anomaly_bills import naive_alert_days
+from bot.anomalies.detector import Thresholds, alert_days, episodes, evaluate
 from bot.anomalies.recommend import Contributor, recommend
 
 START = date(2026, 1, 5)  # a Monday
@@ -152,3 +153,103 @@ def test_backtest_refuses_a_bad_csv_in_one_line(tmp_path: Path) -> None:
         assert message in done.stderr and len(done.stderr.strip().splitlines()) == 1, done.stderr
     missing = run_cli("anomalies", "backtest", "--csv", str(tmp_path / "nope.csv"), cwd=tmp_path)
     assert missing.returncode == 2 and "cannot be read" in missing.stderr
+
+
+def flat(days: int, value: str = "1000") -> list[tuple[date, Decimal]]:
+    return [(START + timedelta(days=i), Decimal(value)) for i in range(days)]
+
+
+def with_day(series: list[tuple[date, Decimal]], i: int, value: str) -> list[tuple[date, Decimal]]:
+    changed = list(series)
+    changed[i] = (changed[i][0], Decimal(value))
+    return changed
+
+
+def test_threshold_edges_are_inclusive() -> None:
+    base = flat(90)
+    spike = START + timedelta(days=70)
+    assert alert_days(with_day(base, 70, "1200.00")) == [spike]  # exactly +20 %
+    assert alert_days(with_day(base, 70, "1199.99")) == []
+    small = flat(90, "500")
+    assert alert_days(with_day(small, 70, "600.00")) == [spike]  # exactly +20 % and $100
+    assert alert_days(with_day(small, 70, "599.99")) == []
+    [verdict] = [v for v in evaluate(with_day(base, 70, "1200.00")) if v.alert]
+    assert verdict.expected == Decimal("1000.00") and verdict.increase_pct == 20
+
+
+def noisy(days: int, noise: float, seed: int = 4) -> list[tuple[date, Decimal]]:
+    import random
+
+    rng = random.Random(seed)
+    return [
+        (START + timedelta(days=i), Decimal(f"{1000 * rng.gauss(1.0, noise):.2f}"))
+        for i in range(days)
+    ]
+
+
+def test_an_increase_must_clear_the_series_own_noise_band() -> None:
+    for noise, alerts in ((0.01, True), (0.07, False)):
+        series = noisy(100, noise)
+        before = {v.day: v for v in evaluate(series)}[series[80][0]]
+        assert before.expected is not None and before.band is not None
+        bumped = with_day(series, 80, f"{before.expected * Decimal('1.22'):.2f}")
+        verdict = {v.day: v for v in evaluate(bumped)}[series[80][0]]
+        assert verdict.increase_pct is not None and verdict.increase_pct > 20
+        assert verdict.alert is alerts, (noise, verdict)
+        # The band is the series' noise: about min_z x 7 % for the noisy one.
+        if not alerts:
+            assert Decimal("0.18") * verdict.expected < verdict.band < Decimal("0.35") * 1000
+        else:
+            assert verdict.band < Decimal("0.06") * verdict.expected
+    # Large enough, even the noisy series alerts.
+    series = noisy(100, 0.07)
+    assert series[80][0] in alert_days(with_day(series, 80, "1600"))
+
+
+def test_not_an_anomaly_widens_that_kind_of_deviation_only() -> None:
+    from bot.anomalies.detector import MONTH_START, Tuning
+
+    series = build(150, first_of_month=2000, spikes={70: 1.4, 100: 1.9})
+    first_of_may = next(i for i, (d, _) in enumerate(series) if d == date(2026, 5, 1))
+    series = with_day(series, first_of_may, f"{series[first_of_may][1] + 1000}")
+    days = alert_days(series)
+    assert {START + timedelta(days=70), START + timedelta(days=100), date(2026, 5, 1)} <= set(days)
+    tuned = Tuning(min_increase_pct={"day": Decimal(50)})  # owners: +40 % days are normal
+    quieter = alert_days(series, tuning=tuned)
+    assert START + timedelta(days=70) not in quieter
+    assert START + timedelta(days=100) in quieter  # +90 %: still an anomaly
+    assert date(2026, 5, 1) in quieter  # another kind of deviation: untouched
+    month = Tuning(min_increase_pct={MONTH_START: Decimal(500)})
+    assert date(2026, 5, 1) not in alert_days(series, tuning=month)
+
+
+def test_expected_accepts_the_new_level() -> None:
+    series = build(120, shift=(70, 1.6))
+    accepted = [START + timedelta(days=i) for i in (70, 71, 72)]
+    verdicts = evaluate(series, accepted=accepted)
+    assert not [v for v in verdicts if v.alert]
+    later = [v for v in verdicts if v.day > accepted[-1] + timedelta(days=7)]
+    assert later and all(v.expected and abs(v.impact) < v.expected / 10 for v in later)
+
+
+def test_recommendations_link_the_matching_command() -> None:
+    def item(usage: str) -> Contributor:
+        return Contributor(usage, "eu-west-1", "111111111111", Decimal(90), Decimal(30))
+
+    [ec2] = recommend("x", [item("EUW1-BoxUsage:c5.xlarge")], team="search")
+    assert ec2.command == "/rightsize team=search"
+    top = recommend("x", [item("EBS:SnapshotUsage"), item("Requests-Tier1")], team="data")
+    assert [r.command for r in top] == ["/orphans team=data", "/storage team=data"]
+    assert recommend("x", [item("EUW1-BoxUsage:m5.large")])[0].command == "/rightsize"
+
+
+def test_the_return_from_a_dip_is_not_an_anomaly() -> None:
+    # Five days at half (holidays, an outage) become "the new normal", but going back to
+    # the level before them does not alert against the dip; a spike after it still does.
+    dip = {i: 0.5 for i in range(70, 75)}
+    assert alert_days(build(120, spikes=dip)) == []
+    assert alert_days(build(120, spikes={**dip, 90: 1.6})) == [START + timedelta(days=90)]
+    assert alert_days(build(120, spikes={**dip, 75: 1.6})) == [START + timedelta(days=75)]
+    # A drop that lasts beyond RECOVERY_DAYS is the new level: going back up is news.
+    long = {i: 0.5 for i in range(60, 90)}
+    assert alert_days(build(120, spikes=long)) == [START + timedelta(days=n) for n in (90, 91, 92)]

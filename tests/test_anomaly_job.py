@@ -85,22 +85,28 @@ def test_the_demo_anomaly_is_posted_once_updated_and_silenced(
     [message] = console.messages("C0SRCH")
     body = text_of(message)
     assert "Amazon Elastic Compute Cloud - Compute" in body
-    assert "EUW1-BoxUsage:c5.2xlarge" in body and "eu-west-1" in body and "111111111111" in body
-    assert "forgotten or oversized c5.2xlarge" in body
+    assert "EUW1-BoxUsage:c5.xlarge" in body and "eu-west-1" in body and "111111111111" in body
+    assert "forgotten or oversized c5.xlarge" in body
     assert "Expected" in body and "Investigating" in body
     # Nothing else: the weekday pattern and the month-start Support and Tax are normal.
     for channel in ("C0PAY", "C0FINOPS", "C0MGMT"):
         assert console.messages(channel) == []
+    assert "Not an anomaly" in body
     # The spike goes on: the same message is updated, not re-posted.
-    day.today = TODAY
+    day.today = first_day + timedelta(days=3)
     assert run_job("anomalies", services).detail == "1 updated"
+    # Three normal days later it is over: the message says so, with the total impact.
+    day.today = TODAY
+    assert run_job("anomalies", services).detail == "1 ended"
     [updated] = console.messages("C0SRCH")
     assert updated["ts"] == message["ts"]
     assert len(console.calls("chat.postMessage")) == 1
     with services.db.session() as session:
         record = session.scalars(select(Anomaly)).one()
         assert (record.first_day, record.last_day) == (first_day, DEMO_ANOMALY.end(TODAY))
-        assert record.impact > Decimal(150)
+        assert record.impact > Decimal(150) and record.phase == "ended"
+    assert "Ended" in text_of(updated) and f"${record.impact:,.2f}" in text_of(updated)
+    assert "over 3 day(s)" in text_of(updated)
     # Nothing new: nothing sent at all.
     calls = len(console.calls())
     assert run_job("anomalies", services).detail == "1 unchanged"

@@ -14,8 +14,9 @@ from botocore.exceptions import ClientError
 
 from bot.advice import compute_ecs as ecs
 from bot.advice.catalogue import default_catalogue
-from bot.advice.compute import ComputeReport, request_change, scan_compute
+from bot.advice.compute import ComputeReport, scan_compute
 from bot.config_advice import ComputeConfig
+from bot.inventory.requests import request_compute_change as request_change
 from bot.orphans.model import Finding
 from bot.orphans.scanner import ScanFilter
 from bot.remediation import service

@@ -15,6 +15,7 @@ from bot.audit_export import events
 from standins.slack_console import SlackConsole
 from tests.compute_fixtures import asg, cluster, group, instance, reservations
 from tests.conftest import SlackStack
+from tests.listing_helpers import settled
 from tests.orphans_fixtures import clear_aws_env
 from tests.test_storage_advice_slack import text_of
 
@@ -31,7 +32,11 @@ def compute(console: SlackConsole, user: str, channel: str, args: str = "") -> d
     before = len(console.ephemerals(user))
     console.send_command(user_id=user, channel_id=channel, text=f"/compute {args}".strip())
     return console.wait_for(  # type: ignore[no-any-return]
-        lambda: [m for m in console.ephemerals(user)[before:] if "Compute savings:" in m["text"]],
+        lambda: [
+            m
+            for m in console.ephemerals(user)[before:]
+            if "Compute savings:" in m["text"] and settled(m)
+        ],
         timeout=30,
     )[-1]
 

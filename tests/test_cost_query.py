@@ -63,7 +63,7 @@ def test_query_round_trips_through_the_share_button_value(config: FinopsConfig) 
         (
             "by=servce",
             'Unknown grouping "by=servce" — did you mean service? Group by: `service`, '
-            "`team`, `account`, `region`, `usage-type`, `tag:KEY`.",
+            "`team`, `account`, `region`, `usage-type`, `provider`, `tag:KEY`.",
         ),
         ("by=tag:", "`by=tag:KEY` needs a tag key"),
         ("period=lastmonth", 'Unknown period "lastmonth" — did you mean last-month?'),

@@ -108,14 +108,14 @@ def test_audit_json_csv_since(
 def test_prices_refresh_without_the_pricing_api_exits_1(
     cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    before = Path("bot/orphans/prices.json").read_text()
+    before = Path("bot/findings/prices.json").read_text()
     catalogue = Path("bot/advice/instances.json").read_text()
     monkeypatch.setenv("AWS_ENDPOINT_URL_PRICING", "http://127.0.0.1:9")
     assert main(["prices", "refresh"]) == 1
     err = capsys.readouterr().err
     assert "AWS Pricing API could not be used" in err and "left unchanged" in err
     assert "neither prices.json nor instances.json was changed" in err
-    assert Path("bot/orphans/prices.json").read_text() == before
+    assert Path("bot/findings/prices.json").read_text() == before
     assert Path("bot/advice/instances.json").read_text() == catalogue
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.demo import DemoStack
 from standins.slack_console import SlackConsole
+from tests.listing_helpers import settled
 
 
 def text_of(message: dict[str, Any]) -> str:
@@ -18,7 +19,9 @@ def orphans(console: SlackConsole, user: str, channel: str, args: str = "") -> d
     before = len(console.ephemerals(user))
     console.send_command(user_id=user, channel_id=channel, text=f"/orphans {args}".strip())
     return console.wait_for(  # type: ignore[no-any-return]
-        lambda: [m for m in console.ephemerals(user)[before:] if "Waste:" in m["text"]],
+        lambda: [
+            m for m in console.ephemerals(user)[before:] if "Waste:" in m["text"] and settled(m)
+        ],
         timeout=30,
     )[-1]
 

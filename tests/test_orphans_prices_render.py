@@ -137,7 +137,7 @@ def test_refresh_from_the_pricing_api(tmp_path: Path) -> None:
     import boto3
 
     path = tmp_path / "prices.json"
-    document = json.loads((Path("bot/orphans/prices.json")).read_text())
+    document = json.loads((Path("bot/findings/prices.json")).read_text())
     document["regions"] = {"us-east-1": document["regions"]["us-east-1"]}
     path.write_text(json.dumps(document))
     pricing = boto3.client(
@@ -159,7 +159,7 @@ def test_refresh_unreachable_leaves_the_table_alone(tmp_path: Path) -> None:
     from botocore.config import Config
 
     path = tmp_path / "prices.json"
-    path.write_text(Path("bot/orphans/prices.json").read_text())
+    path.write_text(Path("bot/findings/prices.json").read_text())
     pricing = boto3.client(
         "pricing",
         region_name="us-east-1",
@@ -170,4 +170,4 @@ def test_refresh_unreachable_leaves_the_table_alone(tmp_path: Path) -> None:
     )
     with pytest.raises(PricingUnavailable, match="could not be used"):
         refresh(pricing, path=path)
-    assert path.read_text() == Path("bot/orphans/prices.json").read_text()
+    assert path.read_text() == Path("bot/findings/prices.json").read_text()

@@ -16,6 +16,7 @@ from bot.audit_export import events
 from bot.remediation import rightsize_actions
 from standins.slack_console import SlackConsole
 from tests.conftest import SlackStack
+from tests.listing_helpers import settled
 from tests.orphans_fixtures import clear_aws_env
 from tests.rightsize_fixtures import RIGHTSIZE_CONFIG, instance, launch, put_cpu, steady
 from tests.test_storage_advice_slack import text_of
@@ -44,7 +45,7 @@ def rightsize(console: SlackConsole, user: str, channel: str, args: str = "") ->
         lambda: [
             m
             for m in console.ephemerals(user)[before:]
-            if "Rightsizing:" in m["text"] or ":warning:" in text_of(m)
+            if ("Rightsizing:" in m["text"] and settled(m)) or ":warning:" in text_of(m)
         ],
         timeout=30,
     )[-1]

@@ -17,9 +17,9 @@ from bot.advice.rightsizing import (
     ACTION_TERMINATE,
     KIND_IDLE,
     KIND_OVERSIZED,
-    request_change,
 )
 from bot.audit_export import events
+from bot.inventory.requests import request_rightsize_change as request_change
 from bot.remediation import rightsize_actions, service
 from bot.remediation.service import ResourceRef
 from bot.services import Services

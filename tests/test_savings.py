@@ -18,6 +18,7 @@ from bot.render.common import MAX_BLOCKS
 from bot.render.savings import savings_message
 from bot.services import Services
 from tests.conftest import SlackStack
+from tests.listing_helpers import settled
 from tests.orphans_fixtures import Clock, Estate, aws, clear_aws_env, clock, estate, svc  # noqa: F401
 from tests.storage_advice_fixtures import bucket, sizes
 from tests.test_storage_advice_slack import text_of, volume
@@ -120,7 +121,9 @@ def ask(stack: SlackStack, text: str, marker: str) -> dict[str, object]:
     before = len(console.ephemerals("U0DEV"))
     console.send_command(user_id="U0DEV", channel_id="C0PAY", text=text)
     return console.wait_for(  # type: ignore[no-any-return]
-        lambda: [m for m in console.ephemerals("U0DEV")[before:] if marker in text_of(m)],
+        lambda: [
+            m for m in console.ephemerals("U0DEV")[before:] if marker in text_of(m) and settled(m)
+        ],
         timeout=30,
     )[-1]
 

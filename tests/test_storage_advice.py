@@ -10,9 +10,10 @@ import pytest
 from pydantic import ValidationError
 
 from bot.advice import storage_buckets as buckets
-from bot.advice.storage import request_change, scan_storage
+from bot.advice.storage import scan_storage
 from bot.audit_export import events
 from bot.config import StorageConfig
+from bot.inventory.requests import request_storage_change as request_change
 from bot.orphans.model import TargetContext
 from bot.orphans.prices import default_prices
 from bot.orphans.scanner import ScanFilter, target_context

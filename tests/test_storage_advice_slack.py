@@ -14,6 +14,7 @@ from moto import mock_aws
 from bot.audit_export import events
 from standins.slack_console import SlackConsole
 from tests.conftest import SlackStack
+from tests.listing_helpers import settled
 from tests.orphans_fixtures import clear_aws_env
 from tests.storage_advice_fixtures import bucket, lifecycle_rules, sizes, volume_type
 
@@ -37,7 +38,7 @@ def storage(console: SlackConsole, user: str, channel: str, args: str = "") -> d
         lambda: [
             m
             for m in console.ephemerals(user)[before:]
-            if "Storage savings:" in m["text"] or "Unknown" in text_of(m)
+            if ("Storage savings:" in m["text"] and settled(m)) or "Unknown" in text_of(m)
         ],
         timeout=30,
     )[-1]

@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from bot.orphans.prices import cents
+from bot.findings.prices import cents
 
 CATALOGUE_PATH = Path(__file__).with_name("instances.json")
 FALLBACK_REGION = "us-east-1"

@@ -3,12 +3,9 @@ opening an approval request for one recommendation after re-checking it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from bot.aws import CURRENT_ACCOUNT, Target
-from bot.orphans.model import Finding, TargetContext
-from bot.orphans.scanner import ScanFilter, caller_account, target_context
-from bot.remediation.service import Recheck, RequestResult, ResourceRef, open_request
+from bot.findings.model import TargetContext
+from bot.findings.scope import ScanFilter, caller_account, target_context
 from bot.services import Services
 
 
@@ -39,19 +36,3 @@ def advice_contexts(
         )
         for t in targets
     }
-
-
-def open_advice_request(
-    services: Services,
-    ref: ResourceRef,
-    recheck: Recheck | None,
-    *,
-    user: str,
-    what: str = "advice",
-    adjust: Callable[[Finding], Finding] | None = None,
-) -> RequestResult:
-    """Re-check the resource and open a pending request for its recommended action.
-
-    `adjust` may pick another of the recommendation's actions (stop rather than resize).
-    """
-    return open_request(services, ref, recheck, user=user, what=what, verb="change", adjust=adjust)

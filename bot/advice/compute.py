@@ -9,16 +9,14 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
-from functools import partial
 
 from bot.advice import compute_ecs as ecs
 from bot.advice import compute_spot as spot
 from bot.advice.catalogue import InstanceCatalogue, default_catalogue
-from bot.advice.common import advice_contexts, open_advice_request
+from bot.advice.common import advice_contexts
 from bot.aws import describe_aws_error
-from bot.orphans.model import Finding, NotEligible, TargetContext
-from bot.orphans.scanner import ScanFailure, ScanFilter
-from bot.remediation.service import RequestResult, ResourceRef
+from bot.findings.model import Finding, NotEligible, TargetContext
+from bot.findings.scope import ScanFailure, ScanFilter
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -136,23 +134,3 @@ def _actionable(finding: Finding) -> Finding:
     if finding.action is None and not finding.protected:
         raise NotEligible(finding.reason)
     return finding
-
-
-def request_change(
-    services: Services, ref: ResourceRef, *, user: str, catalogue: InstanceCatalogue | None = None
-) -> RequestResult:
-    """Re-check the resource and open a pending request for its compute change."""
-    recheck = RECHECKS.get(ref.kind)
-    if recheck is None and ref.kind in ADVISORY:
-        return RequestResult(
-            problem=f"`{ref.kind}` advice is advisory: there is no in-place change to request"
-        )
-    prices = catalogue or default_catalogue()
-    return open_advice_request(
-        services,
-        ref,
-        partial(recheck, catalogue=prices) if recheck else None,
-        user=user,
-        what="compute advice",
-        adjust=_actionable,
-    )

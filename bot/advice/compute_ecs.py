@@ -25,8 +25,8 @@ from bot.advice.catalogue import InstanceCatalogue, InstanceType
 from bot.advice.compute_spot import ASG_TAG
 from bot.advice.metrics import MetricQuery, Utilization, fetch_hourly, summarize
 from bot.config_advice import ComputeConfig
-from bot.orphans.model import Finding, FindingKind, NotEligible, TargetContext, tag_dict
-from bot.orphans.prices import cents
+from bot.findings.model import Finding, FindingKind, NotEligible, TargetContext, tag_dict
+from bot.findings.prices import cents
 
 KIND_ECS = "ecs-overprovisioned"
 KIND_NO_DATA = "ecs-no-data"

@@ -15,8 +15,8 @@ from typing import Any
 
 from bot.advice.catalogue import InstanceCatalogue
 from bot.config_advice import ComputeConfig
-from bot.orphans.model import Finding, FindingKind, NotEligible, TargetContext, tag_dict
-from bot.orphans.prices import cents
+from bot.findings.model import Finding, FindingKind, NotEligible, TargetContext, tag_dict
+from bot.findings.prices import cents
 
 KIND_ASG = "spot-asg"
 KIND_INSTANCE = "spot-instance"

@@ -35,10 +35,19 @@ class MetricUsage:
 
     def add(self, metrics: int) -> None:
         """Count one call requesting `metrics` metrics, and log the running totals."""
+        from bot.observability.metrics import count_billed
+
         with self._lock:
             self.calls += 1
             self.metrics += metrics
             calls, total = self.calls, self.metrics
+        count_billed(
+            "cloudwatch",
+            "GetMetricData",
+            unit="metrics",
+            units=metrics,
+            dollars=PRICE_PER_METRIC * metrics,
+        )
         log.info(
             "CloudWatch GetMetricData: %d metric(s); %d call(s), %d metric(s) so far in "
             "this process ($%s)",

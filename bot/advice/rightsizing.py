@@ -21,12 +21,12 @@ from bot.advice import rightsizing_rules as rules
 from bot.advice.catalogue import default_catalogue
 from bot.advice.metrics import MetricQuery, Utilization, fetch_hourly, summarize
 from bot.aws import Target, describe_aws_error
-from bot.orphans.model import Finding, FindingKind, NotEligible, TargetContext, tag_dict
-from bot.orphans.scanner import ScanFailure, ScanFilter
+from bot.findings.model import Finding, FindingKind, NotEligible, TargetContext, tag_dict
+from bot.findings.scope import ScanFailure, ScanFilter
 from bot.services import Services
 
 if TYPE_CHECKING:  # the service imports the actions, whose module imports this one
-    from bot.remediation.service import RequestResult, ResourceRef
+    pass
 
 log = logging.getLogger(__name__)
 MAX_WORKERS = 16
@@ -350,35 +350,3 @@ def recheck_instance(
             f"{limits.downsize_avg_pct} % CPU ({_figures(utilization)})"
         )
     return build_finding(ctx, instance, utilization, kind)
-
-
-def request_change(
-    services: Services,
-    ref: ResourceRef,
-    *,
-    user: str,
-    instance_type: str | None = None,
-    action: str | None = None,
-) -> RequestResult:
-    """Re-check the instance and open a pending request for the recommended change
-    (`action`, when given, must still be what is recommended)."""
-    from bot.advice.common import open_advice_request
-
-    def recheck(ctx: TargetContext, instance_id: str) -> Finding:
-        return recheck_instance(ctx, instance_id, kind=ref.kind, instance_type=instance_type)
-
-    def still_advised(finding: Finding) -> Finding:
-        if finding.action is None and not finding.protected:
-            raise NotEligible(finding.reason)
-        if action is not None and finding.action not in (None, action):
-            raise NotEligible("the advice has changed since; run `/rightsize` again")
-        return finding
-
-    return open_advice_request(
-        services,
-        ref,
-        recheck if ref.kind in KINDS else None,
-        user=user,
-        what="rightsizing advice",
-        adjust=still_advised,
-    )

@@ -18,8 +18,8 @@ from decimal import Decimal
 
 from bot.advice.precedence import one_per_resource
 from bot.aws import describe_aws_error
-from bot.orphans.model import Finding
-from bot.orphans.scanner import ScanFailure, ScanFilter
+from bot.findings.model import Finding
+from bot.findings.scope import ScanFailure, ScanFilter
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,6 @@ def collect_savings(services: Services, scope: ScanFilter | None = None) -> Savi
     """Run every source (concurrently) and merge their recommendations."""
     scope = scope or ScanFilter()
     sources = list(load_sources().values())
-    report = SavingsReport()
 
     def run(source: SavingsSource) -> tuple[SavingsSource, SourceResult]:
         try:
@@ -122,21 +121,31 @@ def collect_savings(services: Services, scope: ScanFilter | None = None) -> Savi
             )
             return source, ([], [failure])
 
-    candidates: list[tuple[str, Finding]] = []
-    commands = {s.name: s.command for s in sources}
+    results = []
     with ThreadPoolExecutor(max_workers=max(1, len(sources))) as pool:
-        for source, (findings, failures) in pool.map(run, sources):
-            report.failures += failures
-            for finding in findings:
-                if not scope.keeps(finding) or finding.monthly_cost <= 0:
-                    continue
-                if finding.protected:
-                    report.protected += 1
-                    report.protected_items.append(
-                        Recommendation(finding, source.name, source.command)
-                    )
-                    continue
-                candidates.append((source.name, finding))
+        results = list(pool.map(run, sources))
+    return merge_savings(results, scope)
+
+
+def merge_savings(
+    results: list[tuple[SavingsSource, SourceResult]], scope: ScanFilter
+) -> SavingsReport:
+    """One list from every source's findings: a resource counts once, with the one
+    recommendation `precedence.one_per_resource` picks (waste first); the others are its
+    alternatives. Protected and zero-saving findings are left out (protected ones counted)."""
+    report = SavingsReport()
+    candidates: list[tuple[str, Finding]] = []
+    commands = {source.name: source.command for source, _ in results}
+    for source, (findings, failures) in results:
+        report.failures += failures
+        for finding in findings:
+            if not scope.keeps(finding) or finding.monthly_cost <= 0:
+                continue
+            if finding.protected:
+                report.protected += 1
+                report.protected_items.append(Recommendation(finding, source.name, source.command))
+                continue
+            candidates.append((source.name, finding))
     best = []
     for choice in one_per_resource(candidates).values():
         report.overlapping += len(choice.alternatives)

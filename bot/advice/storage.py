@@ -14,12 +14,11 @@ from functools import partial
 
 from bot.advice import storage_buckets as buckets
 from bot.advice import storage_volumes as volumes
-from bot.advice.common import advice_contexts, open_advice_request
+from bot.advice.common import advice_contexts
 from bot.advice.precedence import demote, one_per_resource, resource_key, total_saving
 from bot.aws import describe_aws_error
-from bot.orphans.model import Finding, TargetContext
-from bot.orphans.scanner import ScanFailure, ScanFilter
-from bot.remediation.service import RequestResult, ResourceRef
+from bot.findings.model import Finding, TargetContext
+from bot.findings.scope import ScanFailure, ScanFilter
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -61,7 +60,7 @@ def _sort(findings: list[Finding]) -> list[Finding]:
     return sorted(findings, key=lambda f: (-f.monthly_cost, f.region, f.resource_id))
 
 
-def _scan_buckets(contexts: dict[str, TargetContext]) -> list[Finding]:
+def scan_buckets(contexts: dict[str, TargetContext]) -> list[Finding]:
     """Lifecycle-less buckets of one account in the contexts' regions (region → context)."""
     first = next(iter(contexts.values()))
     s3 = first.client("s3")
@@ -103,7 +102,7 @@ def scan_storage(
         for t, ctx in contexts.items()
     ]
     jobs += [
-        (account, "all regions", buckets.KIND, partial(_scan_buckets, regions))
+        (account, "all regions", buckets.KIND, partial(scan_buckets, regions))
         for account, regions in by_account.items()
     ]
 
@@ -139,10 +138,3 @@ def _waste_first(found: list[Finding]) -> list[Finding]:
                 finding, instead="unattached: `/orphans` proposes deleting it", command="/orphans"
             )
     return found
-
-
-def request_change(services: Services, ref: ResourceRef, *, user: str) -> RequestResult:
-    """Re-check the resource and open a pending request for its storage change."""
-    return open_advice_request(
-        services, ref, RECHECKS.get(ref.kind), user=user, what="storage advice"
-    )

@@ -18,8 +18,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from bot.config import StorageConfig
-from bot.orphans.model import Finding, FindingKind, NotEligible, TargetContext
-from bot.orphans.prices import cents
+from bot.findings.model import Finding, FindingKind, NotEligible, TargetContext
+from bot.findings.prices import cents
 
 KIND = "s3-lifecycle"
 ACTION = "put-bucket-lifecycle"

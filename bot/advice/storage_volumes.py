@@ -10,7 +10,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from bot.orphans.model import Finding, FindingKind, NotEligible, TargetContext, tag_dict
+from bot.findings.model import Finding, FindingKind, NotEligible, TargetContext, tag_dict
 
 KIND = "gp2-volume"
 ACTION = "modify-volume-gp3"

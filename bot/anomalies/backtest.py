@@ -1,14 +1,21 @@
-"""`finops-bot anomalies backtest --csv FILE`: the days each series would have alerted on."""
+"""`finops-bot anomalies backtest --csv FILE`: the days each series would have alerted on.
+
+With owners' feedback in the database (a CSV series named like a stored series, e.g.
+`*/search/Amazon Elastic Compute Cloud - Compute`, or `--tuned-from SERIES` for all of
+them), it also shows what the tuned settings would have alerted on.
+"""
 
 from __future__ import annotations
 
 import csv
 from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from bot.anomalies.detector import Thresholds, alert_days
+from bot.anomalies.detector import Thresholds, Tuning, alert_days, evaluate
 
 DEFAULT_SERIES = "total"
 
@@ -64,15 +71,46 @@ def _cost(text: str | None, name: str, line: int) -> Decimal:
     return value
 
 
-def backtest(path: str | Path, thresholds: Thresholds) -> dict[str, object]:
-    """The JSON-ready result: thresholds used and alert days per series."""
+@dataclass(frozen=True)
+class Feedback:
+    """A stored series' tuning: what "not an anomaly" taught, the days accepted as expected."""
+
+    tuning: Tuning
+    accepted: list[date]
+    note: str
+
+
+def backtest(
+    path: str | Path, thresholds: Thresholds, feedback: Mapping[str, Feedback] | None = None
+) -> dict[str, object]:
+    """The JSON-ready result: thresholds used and alert days per series (and, for series
+    with feedback, the days the tuned settings alert on)."""
     series = read_series(path)
+    tuned: dict[str, object] = {}
+    for key, values in series.items():
+        if feedback and (known := feedback.get(key)) is not None:
+            verdicts = evaluate(values, thresholds, accepted=known.accepted, tuning=known.tuning)
+            tuned[key] = {
+                "note": known.note,
+                "min_increase_pct": {k: str(v) for k, v in known.tuning.min_increase_pct.items()},
+                "alerts": [v.day.isoformat() for v in verdicts if v.alert],
+            }
+    result = _result(series, thresholds)
+    if tuned:
+        result["tuned"] = tuned
+    return result
+
+
+def _result(
+    series: dict[str, list[tuple[date, Decimal]]], thresholds: Thresholds
+) -> dict[str, object]:
     return {
         "thresholds": {
             "min_increase_pct": str(thresholds.min_increase_pct),
             "min_impact": str(thresholds.min_impact),
             "min_history_days": thresholds.min_history_days,
             "level_shift_days": thresholds.level_shift_days,
+            "min_z": str(thresholds.min_z),
         },
         "alerts": {
             key: [day.isoformat() for day in alert_days(values, thresholds)]

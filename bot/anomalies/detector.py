@@ -10,19 +10,23 @@ For each day the baseline is built only from the days before it:
   days already alerted on are left out of it;
 - month starts (the 1st): the usual day plus the "month-start premium" seen on previous
   1sts (Support, Tax, monthly fees), extrapolated along their own trend;
-- level shifts: `level_shift_days` consecutive days off the baseline the same way make a
-  new normal; the baseline then starts from the first of them;
-- new series: no alert while a series has less than `min_history_days` of history, except
-  once, on its first day, when it appears from nothing with an impact above the threshold.
+- level shifts: `level_shift_days` days off the baseline the same way (upward ones only
+  if big enough to alert, or accepted) make a new normal; a return from a short dip to
+  the level before it is a recovery, not an anomaly;
+- new series: no alert before `min_history_days` of history, except once, on its first
+  day, when it appears from nothing with an impact above the threshold.
 
-A day alerts when its cost is above the baseline by both `min_increase_pct` and
-`min_impact`, and by more than its usual noise (`min_z` robust standard deviations).
+A day alerts when it is above the baseline by both `min_increase_pct` and `min_impact`,
+and by more than the series' own noise band: `min_z` robust standard deviations (1.4826 x
+MAD) of its recent residuals against this same baseline, widened while the level rests on
+few days. So a series with 7 % daily noise needs about +25 %, a quiet one just +20 %.
+Owners' "not an anomaly" answers raise the threshold for that kind of deviation (`Tuning`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from statistics import median
@@ -37,6 +41,14 @@ LEVEL_WEEKS = 4
 MONTH_STARTS = 3
 #: The trend may move the level by at most this share per week.
 MAX_WEEKLY_TREND = Decimal("0.10")
+#: The noise band is the spread of the residuals of the last NOISE_DAYS days (at least
+#: MIN_RESIDUALS of them; before that, the spread of the level's own points).
+NOISE_DAYS = 56
+MIN_RESIDUALS = 14
+#: No series is quieter than this (relative standard deviation), whatever it showed so far.
+MIN_NOISE = Decimal("0.005")
+#: A rise back to the level before a drop at most this many days old is a recovery.
+RECOVERY_DAYS = 21
 
 
 @dataclass(frozen=True)
@@ -47,7 +59,8 @@ class Thresholds:
     min_impact: Decimal = Decimal(100)
     min_history_days: int = 14
     level_shift_days: int = 3
-    min_z: Decimal = Decimal(3)
+    #: How many robust standard deviations of the series' own noise an increase must clear.
+    min_z: Decimal = Decimal("3.5")
 
     @classmethod
     def from_config(cls, config: object) -> Thresholds:
@@ -57,7 +70,24 @@ class Thresholds:
             min_impact=Decimal(getattr(config, "min_impact", cls.min_impact)),
             min_history_days=int(getattr(config, "min_history_days", cls.min_history_days)),
             level_shift_days=int(getattr(config, "level_shift_days", cls.level_shift_days)),
+            min_z=Decimal(getattr(config, "min_z", cls.min_z)),
         )
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """What owners taught the detector about one series ("not an anomaly" answers).
+
+    `min_increase_pct` per deviation kind ("day" or "month start") replaces the configured
+    threshold when higher: deviations like the ones owners called normal stay quiet, larger
+    ones still alert.
+    """
+
+    min_increase_pct: dict[str, Decimal] = field(default_factory=dict)
+
+    def increase_pct(self, kind: str, configured: Decimal) -> Decimal:
+        """The threshold for `kind`: the configured one, widened by feedback."""
+        return max(configured, self.min_increase_pct.get(kind, configured))
 
 
 @dataclass(frozen=True)
@@ -69,6 +99,8 @@ class DayVerdict:
     expected: Decimal | None  # None while the series is learning
     alert: bool
     reason: str  # normal, spike, new spend, learning, no history
+    #: The series' noise band around `expected` in $ (min_z robust standard deviations).
+    band: Decimal | None = None
 
     @property
     def impact(self) -> Decimal:
@@ -98,22 +130,37 @@ def dense(series: Series) -> tuple[date, list[Decimal]]:
 @dataclass
 class _Baseline:
     expected: Decimal
-    sigma: Decimal
+    sigma: Decimal  # spread of the level's points, in $ (a fallback for the noise band)
+    points: int  # how many days the level is the median of
+
+
+DAY, MONTH_START = "day", "month start"
 
 
 class _Detector:
-    """One pass over a series, day by day, carrying the level-shift state."""
+    """One pass over a series, day by day, carrying the level-shift and noise state."""
 
-    def __init__(self, first: date, xs: list[Decimal], t: Thresholds, accepted: Collection[date]):
-        self.first, self.xs, self.t = first, xs, t
+    def __init__(
+        self,
+        first: date,
+        xs: list[Decimal],
+        t: Thresholds,
+        accepted: Collection[date],
+        tuning: Tuning,
+    ):
+        self.first, self.xs, self.t, self.tuning = first, xs, t, tuning
         self.start = next((i for i, x in enumerate(xs) if x != 0), len(xs))
         self.month_start = [(first + timedelta(days=i)).day == 1 for i in range(len(xs))]
         self.accepted = {(d - first).days for d in accepted}
         self.masked: set[int] = set()
-        self.shift_start = 0
+        self.shift_start, self.shift_sign = 0, 0
         self.run_sign, self.run_start, self.run_length = 0, 0, 0
-        #: Per 1st seen: its premium over the usual day in $, and whether it alerted.
-        self.premiums: list[tuple[Decimal, bool]] = []
+        #: Relative residuals (actual / expected - 1) of the days judged normal, by day.
+        self.residuals: list[tuple[int, Decimal]] = []
+        #: The 1sts seen, and whether each alerted.
+        self.firsts: list[tuple[int, bool]] = []
+        #: The last downward shift: (where the level before it started, where it started).
+        self.drop: tuple[int, int] | None = None
 
     def verdicts(self) -> list[DayVerdict]:
         return [self._judge(i) for i in range(len(self.xs))]
@@ -126,51 +173,85 @@ class _Detector:
             new = i == self.start and self.start >= t.min_history_days and x >= t.min_impact
             reason = "new spend" if new else "learning"
             return DayVerdict(day, x, ZERO if new else None, new, reason)
-        base = self._regular(i, self._profile(i))
+        profile = self._profile(i)
+        base = self._regular(i, profile)
         if base is None:
             return DayVerdict(day, x, None, False, "learning")
+        kind, expected = DAY, max(base.expected, ZERO)
         if self.month_start[i]:
-            return self._judge_month_start(i, base)
-        expected = max(base.expected, ZERO)
-        sign = self._direction(x, expected, base.sigma)
-        alert = sign > 0 and x - expected >= t.min_impact and i not in self.accepted
-        if alert:
-            self.masked.add(i)
-        self._track_shift(i, sign)
-        return DayVerdict(day, x, expected.quantize(CENT), alert, "spike" if alert else "normal")
+            kind, premium = MONTH_START, self._projected_premium(i, profile)
+            if premium is None:
+                self.firsts.append((i, False))
+                return DayVerdict(day, x, None, False, "learning")
+            expected = max(expected + premium, ZERO)
+        band = self._band(i, base, expected)
+        sign = self._direction(x, expected, band, kind)
+        if sign > 0 and kind == DAY and self._recovers(i, profile):
+            base = self._regular(i, profile) or base
+            expected = max(base.expected, ZERO)
+            band = self._band(i, base, expected)
+            sign = self._direction(x, expected, band, kind)
+        worthy = sign > 0 and x - expected >= t.min_impact
+        alert = worthy and i not in self.accepted
+        if kind == MONTH_START:
+            self.firsts.append((i, alert))
+        else:
+            if alert:
+                self.masked.add(i)
+            elif expected > 0 and sign <= 0:
+                self.residuals.append((i, x / expected - 1))
+            # Upward runs make a new normal only when they are big enough to alert (or owners
+            # accepted them): smaller rises enter the baseline through the median anyway.
+            self._track_shift(i, sign if sign < 0 or worthy else 0)
+        reason = "spike" if alert else "normal"
+        return DayVerdict(day, x, expected.quantize(CENT), alert, reason, band.quantize(CENT))
 
-    def _direction(self, x: Decimal, expected: Decimal, sigma: Decimal) -> int:
+    def _band(self, i: int, base: _Baseline, expected: Decimal) -> Decimal:
+        """The series' own noise band around `expected`, in $.
+
+        The robust spread (MAD) of recent residuals against this same weekday-aware
+        baseline, widened for a level estimated from few days (right after a shift).
+        """
+        recent = [r for k, r in self.residuals if k >= i - NOISE_DAYS]
+        if len(recent) >= MIN_RESIDUALS:
+            center = median(recent)
+            sigma = median([abs(r - center) for r in recent]) * _MAD_TO_SIGMA * expected
+        else:
+            sigma = base.sigma
+        widen = (1 + Decimal("1.57") / max(base.points, 1)).sqrt()
+        return self.t.min_z * max(sigma, expected * MIN_NOISE) * widen
+
+    def _direction(self, x: Decimal, expected: Decimal, band: Decimal, kind: str) -> int:
         """+1/-1 when x is off the baseline by the relative threshold and beyond noise."""
         deviation = x - expected
-        if abs(deviation) <= self.t.min_z * sigma:
+        if abs(deviation) <= band:
             return 0
-        if expected and abs(deviation) * 100 < self.t.min_increase_pct * expected:
+        pct = self.tuning.increase_pct(kind, self.t.min_increase_pct) if deviation > 0 else None
+        if expected and abs(deviation) * 100 < (pct or self.t.min_increase_pct) * expected:
             return 0
         return 1 if deviation > 0 else -1 if deviation < 0 else 0
 
-    def _judge_month_start(self, i: int, regular: _Baseline) -> DayVerdict:
-        """A 1st: the usual day plus the premium previous 1sts carried."""
-        day, x, usual = self.first + timedelta(days=i), self.xs[i], regular.expected
-        premium = self._projected_premium()
-        alert, expected = False, None
-        if premium is not None:
-            expected = max(usual + premium, ZERO)
-            sign = self._direction(x, expected, regular.sigma)
-            alert = sign > 0 and x - expected >= self.t.min_impact and i not in self.accepted
-        self.premiums.append((x - usual, alert))
-        if expected is None:
-            return DayVerdict(day, x, None, False, "learning")
-        return DayVerdict(day, x, expected.quantize(CENT), alert, "spike" if alert else "normal")
-
-    def _projected_premium(self) -> Decimal | None:
+    def _projected_premium(self, i: int, profile: list[Decimal]) -> Decimal | None:
         """What previous 1sts cost above their usual day, projected to this one.
 
-        In dollars, along their own trend (Support, Tax, monthly fees). 1sts that alerted
-        are left out, unless the last two both did (a new normal).
+        In dollars, along their own trend (Support, Tax, monthly fees). A past 1st's usual
+        day is the median of the week around it (weekday-adjusted), so a burst or shift
+        before it does not distort it. 1sts that alerted are left out, unless the last two
+        both did (a new normal).
         """
-        recent = self.premiums[-MONTH_STARTS:]
+        recent = self.firsts[-MONTH_STARTS:]
         accepted = len(recent) >= 2 and recent[-1][1] and recent[-2][1]
-        values = [extra for extra, alerted in recent if accepted or not alerted]
+        values = []
+        for k, alerted in recent:
+            if alerted and not accepted:
+                continue
+            around = [
+                self.xs[j] / profile[(i - j) % 7]
+                for j in range(max(self.start, k - 7), min(i, k + 8))
+                if j != k and self._usable(j) and j not in self.masked
+            ]
+            if len(around) >= 4:
+                values.append(self.xs[k] - median(around) * profile[(i - k) % 7])
         if not values:
             return None
         last = values[-1]
@@ -193,9 +274,33 @@ class _Detector:
             self.run_sign, self.run_start, self.run_length = sign, i, 0
         self.run_length += 1
         if self.run_length >= self.t.level_shift_days:
-            self.shift_start = self.run_start
+            # A drop may be a dip (holidays, an outage): remember the level before it,
+            # unless that level was a recent rise (then the drop is a burst ending).
+            burst = self.shift_sign > 0 and self.run_start - self.shift_start <= RECOVERY_DAYS
+            self.drop = (self.shift_start, self.run_start) if sign < 0 and not burst else None
+            self.shift_start, self.shift_sign = self.run_start, sign
             self.masked = {m for m in self.masked if m < self.run_start}
             self.run_sign, self.run_length = 0, 0
+
+    def _recovers(self, i: int, profile: list[Decimal]) -> bool:
+        """Whether a rise is the return from a recent dip to the level before it.
+
+        Then the dip's days leave the baseline and the level before it is normal again,
+        instead of the return alerting against the dip. A drop that lasted more than
+        RECOVERY_DAYS is the new normal.
+        """
+        if self.drop is None or i - self.drop[1] > RECOVERY_DAYS:
+            return False
+        before, dip = self.drop
+        saved = self.shift_start, self.masked
+        self.shift_start, self.masked = before, self.masked | set(range(dip, i))
+        old = self._regular(i, profile)
+        back = old is not None and self.xs[i] <= old.expected * (1 + self.t.min_increase_pct / 100)
+        if back:
+            self.drop = None
+        else:
+            self.shift_start, self.masked = saved
+        return back
 
     # -- the baseline ------------------------------------------------------------------
 
@@ -236,7 +341,7 @@ class _Detector:
         level = median(projected)
         spread = median([abs(p - level) for p in projected]) * _MAD_TO_SIGMA
         factor = profile[0]  # (i - i) % 7: today's weekday
-        return _Baseline(level * factor, spread * factor)
+        return _Baseline(level * factor, spread * factor, len(points))
 
     def _trend(self, i: int, points: list[tuple[int, Decimal]]) -> Decimal:
         """Theil-Sen slope (per day) of the weekly medians; 0 with fewer than 3 weeks."""
@@ -262,27 +367,29 @@ class _Detector:
 
 
 def evaluate(
-    series: Series, thresholds: Thresholds | None = None, *, accepted: Collection[date] = ()
+    series: Series,
+    thresholds: Thresholds | None = None,
+    *,
+    accepted: Collection[date] = (),
+    tuning: Tuning | None = None,
 ) -> list[DayVerdict]:
     """A verdict for every day from the first to the last of `series`.
 
-    `accepted`: days owners marked as expected; they never alert and count as normal.
+    `accepted`: days owners marked as expected; they never alert, count as normal, and a
+    run of them makes the new level normal. `tuning`: what "not an anomaly" answers taught.
     """
     first, xs = dense(series)
     if not xs:
         return []
-    return _Detector(first, xs, thresholds or Thresholds(), accepted).verdicts()
+    detector = _Detector(first, xs, thresholds or Thresholds(), accepted, tuning or Tuning())
+    return detector.verdicts()
 
 
-def alert_days(series: Series, thresholds: Thresholds | None = None) -> list[date]:
+def alert_days(
+    series: Series, thresholds: Thresholds | None = None, *, tuning: Tuning | None = None
+) -> list[date]:
     """The days the detector alerts on."""
-    return [v.day for v in evaluate(series, thresholds) if v.alert]
-
-
-def naive_alert_days(series: Series, factor: Decimal = Decimal("1.5")) -> list[date]:
-    """The seed's rule, for comparison: alert when a day costs more than 1.5x the day before."""
-    first, xs = dense(series)
-    return [first + timedelta(days=i) for i in range(1, len(xs)) if xs[i] > xs[i - 1] * factor]
+    return [v.day for v in evaluate(series, thresholds, tuning=tuning) if v.alert]
 
 
 def episodes(days: Sequence[date], *, gap: int = 2) -> list[tuple[date, date]]:

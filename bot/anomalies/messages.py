@@ -25,4 +25,7 @@ def view_of(record: Anomaly, detail: dict[str, Any]) -> AnomalyView:
         days=list(detail.get("days", [])),
         contributors=list(detail.get("contributors", [])),
         recommendations=list(detail.get("recommendations", [])),
+        commands=list(detail.get("commands", [])),
+        phase=record.phase or "active",
+        tuning=str(detail.get("tuning", "")),
     )

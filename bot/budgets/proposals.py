@@ -9,11 +9,11 @@ from decimal import Decimal
 
 from bot.aws import CURRENT_ACCOUNT, describe_aws_error
 from bot.budgets.status import BudgetStatus
-from bot.orphans.model import Finding, tag_dict
-from bot.orphans.scanner import target_context
+from bot.findings.model import Finding, tag_dict
+from bot.findings.scope import target_context
+from bot.formatting import money, pct
 from bot.remediation import requests as store
 from bot.remediation.budget_actions import stoppable
-from bot.render.budgets import money, pct
 from bot.services import Services
 from storage.models_remediation import CleanupRequest
 

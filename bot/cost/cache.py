@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from storage.models_cost import CostDay, CostForecast, CostRow
@@ -102,6 +102,7 @@ def store(
         delete(CostDay).where(CostDay.slice_key == key, CostDay.day >= start, CostDay.day < end)
     )
     by_day = {entry.day: entry for entry in fetched}
+    rows: list[dict[str, object]] = []
     day = start
     while day < end:
         entry = by_day.get(day) or DayCost(day, estimated=False)
@@ -114,11 +115,14 @@ def store(
                 currency=entry.currency,
             )
         )
-        session.add_all(
-            CostRow(slice_key=key, day=day, key1=k1, key2=k2, amount=str(amount))
+        rows += [
+            {"slice_key": key, "day": day, "key1": k1, "key2": k2, "amount": str(amount)}
             for (k1, k2), amount in entry.amounts.items()
-        )
+        ]
         day += timedelta(days=1)
+    if rows:  # one bulk insert (exports give tens of thousands of rows per fetch)
+        session.flush()
+        session.execute(insert(CostRow), rows)
 
 
 def read(session: Session, key: str, start: date, end: date) -> CachedSlice:

@@ -18,6 +18,20 @@ from .metrics import count_request
 
 METRIC = "UnblendedCost"
 FORECAST_METRIC = "UNBLENDED_COST"
+#: cost.metric -> (GetCostAndUsage metric, GetCostForecast metric).
+METRICS = {
+    "billed": ("UnblendedCost", "UNBLENDED_COST"),
+    "effective": ("AmortizedCost", "AMORTIZED_COST"),
+    "net": ("NetUnblendedCost", "NET_UNBLENDED_COST"),
+}
+#: FOCUS ChargeCategory (cost.exclude_charge_categories) -> Cost Explorer RECORD_TYPE values.
+RECORD_TYPES = {
+    "Usage": ("Usage",),
+    "Purchase": ("RIFee", "SavingsPlanUpfrontFee", "SavingsPlanRecurringFee", "Fee"),
+    "Tax": ("Tax",),
+    "Credit": ("Credit",),
+    "Adjustment": ("Refund",),
+}
 _DIMENSIONS = {
     "service": "SERVICE",
     "account": "LINKED_ACCOUNT",
@@ -38,9 +52,11 @@ class SliceSpec:
     groups: tuple[str, str]
     filters: tuple[tuple[str, str], ...] = ()
 
-    def key(self, team_tag: str) -> str:
-        """A stable id for the cache (the team tag is part of what was asked)."""
-        text = json.dumps([team_tag, list(self.groups), list(self.filters)])
+    def key(self, team_tag: str, source: str = "") -> str:
+        """A stable id for the cache (the team tag, and the source unless it is the
+        default Cost Explorer query, are part of what was asked)."""
+        parts: list[Any] = [team_tag, list(self.groups), list(self.filters)]
+        text = json.dumps([*parts, source] if source else parts)
         return hashlib.sha1(text.encode()).hexdigest()
 
 
@@ -63,10 +79,18 @@ def group_definition(dimension: str, team_tag: str) -> dict[str, str]:
     return {"Type": "DIMENSION", "Key": _DIMENSIONS[dimension]}
 
 
-def filter_expression(filters: Iterable[tuple[str, str]], team_tag: str) -> dict[str, Any] | None:
-    """A Cost Explorer `Expression` that keeps only spend matching every (dimension, value)."""
+def filter_expression(
+    filters: Iterable[tuple[str, str]], team_tag: str, exclude: Iterable[str] = ()
+) -> dict[str, Any] | None:
+    """A Cost Explorer `Expression` that keeps only spend matching every (dimension, value),
+    leaving out the RECORD_TYPEs of the excluded FOCUS charge categories."""
     parts: list[dict[str, Any]] = []
+    record_types = [t for c in exclude for t in RECORD_TYPES.get(c, (c,))]
+    if record_types:
+        parts.append({"Not": {"Dimensions": {"Key": "RECORD_TYPE", "Values": record_types}}})
     for dimension, value in filters:
+        if dimension == "provider":
+            continue  # Cost Explorer knows only AWS (CostExplorer.daily answers others)
         spec = group_definition(dimension, team_tag)
         if spec["Type"] == "TAG":
             parts.append({"Tags": {"Key": spec["Key"], "Values": [value]}})
@@ -99,20 +123,48 @@ def attach_counter(client: Any) -> Any:
 class CostExplorer:
     """The two Cost Explorer operations `/cost` needs, on a counted boto3 `ce` client."""
 
-    def __init__(self, client: Any, *, team_tag: str) -> None:
+    name = "cost_explorer"
+
+    def __init__(
+        self,
+        client: Any,
+        *,
+        team_tag: str,
+        metric: str = "billed",
+        exclude: Iterable[str] = (),
+    ) -> None:
         self._client = attach_counter(client)
         self._team_tag = team_tag
+        self.metric = metric
+        self.exclude = tuple(exclude)
+
+    @property
+    def fingerprint(self) -> str:
+        """'' for the original default (UnblendedCost, nothing excluded): same cache keys."""
+        if self.metric == "billed" and not self.exclude:
+            return ""
+        return f"{self.name}|{self.metric}|{','.join(self.exclude)}"
+
+    def metric_label(self) -> str:
+        """The metric as `/cost` names it."""
+        return f"{self.metric} cost ({METRICS[self.metric][0]})"
 
     def daily(self, spec: SliceSpec, start: date, end: date) -> list[DayCost]:
         """Daily cost for days [start, end), following NextPageToken to the last page."""
-        definitions = [group_definition(d, self._team_tag) for d in spec.groups]
+        # Cost Explorer knows only AWS: a "provider" grouping is the constant "AWS".
+        asked = [d for d in spec.groups if d != "provider"]
+        definitions = [group_definition(d, self._team_tag) for d in asked]
+        metric = METRICS[self.metric][0]
         params: dict[str, Any] = {
             "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
             "Granularity": "DAILY",
-            "Metrics": [METRIC],
-            "GroupBy": definitions,
+            "Metrics": [metric],
         }
-        expression = filter_expression(spec.filters, self._team_tag)
+        if definitions:
+            params["GroupBy"] = definitions
+        if any(d == "provider" and v != "AWS" for d, v in spec.filters):
+            return []
+        expression = filter_expression(spec.filters, self._team_tag, self.exclude)
         if expression is not None:
             params["Filter"] = expression
         days: dict[date, DayCost] = {}
@@ -121,15 +173,19 @@ class CostExplorer:
             for result in page.get("ResultsByTime", []):
                 day = date.fromisoformat(result["TimePeriod"]["Start"][:10])
                 entry = days.setdefault(day, DayCost(day, bool(result.get("Estimated"))))
-                for group in result.get("Groups", []):
-                    metric = group["Metrics"][METRIC]
+                groups = result.get("Groups", [])
+                if not definitions and result.get("Total", {}).get(metric):
+                    groups = [{"Keys": [], "Metrics": result["Total"]}]
+                for group in groups:
+                    amount = group["Metrics"][metric]
                     pairs = zip(group["Keys"], definitions, strict=True)
-                    keys = [_group_value(k, d) for k, d in pairs]
-                    pair = (keys[0], keys[1] if len(keys) > 1 else "")
+                    found = iter([_group_value(k, d) for k, d in pairs])
+                    keys = [("AWS" if d == "provider" else next(found, "")) for d in spec.groups]
+                    pair = (keys[0], keys[1])
                     entry.amounts[pair] = entry.amounts.get(pair, Decimal(0)) + Decimal(
-                        metric["Amount"]
+                        amount["Amount"]
                     )
-                    entry.currency = entry.currency or metric.get("Unit")
+                    entry.currency = entry.currency or amount.get("Unit")
             token = page.get("NextPageToken")
             if not token:
                 break
@@ -143,9 +199,9 @@ class CostExplorer:
         params: dict[str, Any] = {
             "TimePeriod": {"Start": start.isoformat(), "End": end.isoformat()},
             "Granularity": "MONTHLY",
-            "Metric": FORECAST_METRIC,
+            "Metric": METRICS[self.metric][1],
         }
-        expression = filter_expression(filters, self._team_tag)
+        expression = filter_expression(filters, self._team_tag, self.exclude)
         if expression is not None:
             params["Filter"] = expression
         answer = self._client.get_cost_forecast(**params)

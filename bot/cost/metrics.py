@@ -47,7 +47,10 @@ CE_REQUESTS = RequestCounter()
 
 def count_request(operation: str) -> int:
     """Count one request to Cost Explorer and log the running count and cost."""
+    from bot.observability.metrics import count_billed
+
     total = CE_REQUESTS.add(operation)
+    count_billed("cost_explorer", operation, unit="pages", units=1, dollars=PRICE_PER_REQUEST)
     log.info(
         "Cost Explorer request: %s; %d so far in this process ($%s at $%s each)",
         operation,

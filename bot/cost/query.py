@@ -16,7 +16,7 @@ from bot.config import FinopsConfig
 from .periods import Period, parse_period
 
 KEYS = ("team", "period", "by", "service", "account", "region")
-BY_CHOICES = ("service", "team", "account", "region", "usage-type", "tag:KEY")
+BY_CHOICES = ("service", "team", "account", "region", "usage-type", "provider", "tag:KEY")
 
 #: Short names people type for the services Cost Explorer names at length.
 SERVICE_ALIASES = {
@@ -128,6 +128,8 @@ def _account(value: str | None, config: FinopsConfig) -> str | None:
     by_name = {a.name.lower(): a.id for a in config.accounts if a.name}
     if value.lower() in by_name:
         return by_name[value.lower()]
+    if config.cost.source != "cost_explorer" and not known:
+        return value  # exports name sub-accounts their own way (Azure subscriptions...)
     if not re.fullmatch(r"\d{12}", value):
         names = [*known, *by_name]
         raise ArgumentError(

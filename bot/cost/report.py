@@ -56,6 +56,11 @@ class CostReport:
     notes: list[str] = field(default_factory=list)
     #: The month a forecast is for when it is not the period's (on the 1st: the new month).
     forecast_month: date | None = None
+    metric: str = "billed cost (UnblendedCost)"
+    source: str = "Cost Explorer"
+    providers: list[Line] = field(default_factory=list)  # when the data has several
+    stale: bool = False  # answered from the cache only, some days still to be fetched
+    pending: bool = False  # a fetch is running; this answer will be replaced
 
     @property
     def change(self) -> Decimal | None:

@@ -19,6 +19,7 @@ from .explorer import CostExplorer
 log = logging.getLogger(__name__)
 
 ANSWER_WORKERS = 2
+FETCH_WORKERS = 4
 CE_REGION = "us-east-1"  # Cost Explorer is global; its endpoint lives in us-east-1
 
 
@@ -38,6 +39,11 @@ class CostRuntime:
         default_factory=lambda: ThreadPoolExecutor(ANSWER_WORKERS, "cost-answer")
     )
     charts: dict[str, str] = field(default_factory=dict)  # chart fingerprint -> Slack file id
+    #: Fetches from the cost source run here, so a slow source never holds an answer
+    #: worker (answers past their time budget are given from the cache meanwhile).
+    fetchers: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(FETCH_WORKERS, "cost-fetch")
+    )
 
     def lock_for(self, key: str) -> threading.Lock:
         """The lock that makes one fetch per slice at a time."""
@@ -54,6 +60,17 @@ class CostRuntime:
                 log.exception("answering /cost failed")
 
         self.workers.submit(run)
+
+    def fetch(self, work: Callable[[], None]) -> None:
+        """Run a fetch-and-answer on a fetch worker; exceptions are logged."""
+
+        def run() -> None:
+            try:
+                work()
+            except Exception:
+                log.exception("fetching costs failed")
+
+        self.fetchers.submit(run)
 
     def chart_file(self, fingerprint: str) -> str | None:
         """The Slack file id of a chart already uploaded for exactly this data."""
@@ -96,4 +113,10 @@ def explorer_for(services: Services) -> CostExplorer:
     """A counted Cost Explorer client with the configured timeouts and retries."""
     runtime = runtime_for(services)
     client = services.aws.client("ce", region=CE_REGION, client_config=runtime.client_config)
-    return CostExplorer(client, team_tag=services.config.tags.team)
+    cost = services.config.cost
+    return CostExplorer(
+        client,
+        team_tag=services.config.tags.team,
+        metric=cost.metric,
+        exclude=cost.exclude_charge_categories,
+    )

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -13,53 +11,32 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from bot.aws import describe_aws_error
 from bot.config import FinopsConfig
+from bot.observability.metrics import count_cache
 from bot.orphans.prices import format_money
 from bot.services import Services
 
 from . import cache
-from .breaker import CircuitBreaker
 from .explorer import SliceSpec
-from .periods import (
-    LOOKBACK_MONTHS,
-    Period,
-    add_months,
-    month_start,
-    parse_period,
-    previous_period,
-)
+from .export_files import ExportError, SourceFailure
+from .failures import CostUnavailable, failed, open_text
+from .forecasting import forecast as _forecast
+from .periods import LOOKBACK_MONTHS, Period, month_start, parse_period, previous_period
 from .query import CostQuery, dimension_of, resolve_service
 from .report import (
     CostReport,
     Forecast,
+    Line,
     Row,
     breakdown,
     daily_series,
     exact_total,
     in_period,
 )
-from .runtime import explorer_for, runtime_for
+from .runtime import runtime_for
+from .sources import SOURCE_NAMES, source_for
 
 log = logging.getLogger(__name__)
-
-#: Error codes that mean "try again later" (they count against the circuit breaker).
-TRANSIENT_CODES = frozenset(
-    {
-        "LimitExceededException",
-        "ThrottlingException",
-        "Throttling",
-        "TooManyRequestsException",
-        "RequestLimitExceeded",
-        "InternalFailure",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
-
-
-class CostUnavailable(Exception):
-    """No trustworthy answer can be given; the message says why, for the asker."""
 
 
 def plan(by: str, filters: dict[str, str]) -> tuple[SliceSpec, dict[str, str]]:
@@ -78,15 +55,23 @@ def plan(by: str, filters: dict[str, str]) -> tuple[SliceSpec, dict[str, str]]:
     return SliceSpec(groups, remote), local
 
 
-def answer_cost(services: Services, query: CostQuery) -> CostReport:
-    """Answer `query` exactly; CostUnavailable (or ArgumentError) when it cannot be."""
+def answer_cost(services: Services, query: CostQuery, *, cache_only: bool = False) -> CostReport:
+    """Answer `query` exactly; CostUnavailable (or ArgumentError) when it cannot be.
+
+    `cache_only`: answer from what the cache holds now, fetching nothing (the quick answer
+    given when the time budget runs out); `report.stale` says whether days were missing.
+    A comparison period that cannot be had is left out with a note, never blocking.
+    """
     config, now = services.config, services.now()
     today = now.date()
     period = parse_period(query.period, today)
     if period.days == 0 and query.period.strip().lower() == "mtd":
-        return _first_of_month(services, query)
+        return _first_of_month(services, query, cache_only=cache_only)
     previous = previous_period(period, today)
-    days = period.day_list() + (previous.day_list() if previous else [])
+    current_days = period.day_list()
+    days = current_days + (previous.day_list() if previous else [])
+    fetch = not cache_only
+    stale: list[date] = []
     by = dimension_of(query.by, config.tags.team)
     filters = {
         k: v
@@ -97,12 +82,23 @@ def answer_cost(services: Services, query: CostQuery) -> CostReport:
     service_name = None
     if query.service:
         base, _ = plan("service", {})
-        known_rows, problem = _load(services, base, days, now)
+        known_rows, problem = _load(services, base, current_days, now, fetch=fetch, stale=stale)
         problems += [problem] if problem else []
         service_name = resolve_service(query.service, sorted({r[2] for r in known_rows.rows}))
         filters["service"] = service_name
     spec, local = plan(by, filters)
-    cached, problem = _load(services, spec, days, now)
+    notes: list[str] = []
+    try:
+        cached, problem = _load(services, spec, days, now, fetch=fetch, stale=stale)
+    except CostUnavailable as missing:
+        # The comparison period must never block the answer: retry without it.
+        cached, problem = _load(services, spec, current_days, now, fetch=False, stale=stale)
+        if previous is None or not _covered(cached, period):
+            raise
+        problem = problem or str(missing).split(". ")[0]
+        if previous is not None and not _covered(cached, previous):
+            notes.append(f"No comparison with {previous.label}: its costs are not available yet.")
+            previous = None
     problems += [problem] if problem else []
     rows = [row for row in cached.rows if _matches(row, spec.groups, local)]
     current = in_period(rows, period)
@@ -122,13 +118,28 @@ def answer_cost(services: Services, query: CostQuery) -> CostReport:
         ),
         daily=daily_series(current, period),
         previous=previous,
-        previous_total=exact_total(in_period(rows, previous)) if previous else None,
+        previous_total=(
+            exact_total(in_period(rows, previous))
+            if previous and _covered(cached, previous)
+            else None
+        ),
         provisional_from=min(
             (d for d, e in cached.days.items() if e.estimated and period.start <= d < period.end),
             default=None,
         ),
         service_name=service_name,
+        notes=notes,
+        metric=_metric_label(services),
+        source=SOURCE_NAMES[config.cost.source],
+        stale=bool(stale),
     )
+    if previous is not None and report.previous_total is None and not cache_only:
+        report.notes.append(f"No comparison with {previous.label}: its costs are not cached yet.")
+        report.previous = None
+    if cache_only and stale:
+        report.data_as_of = cached.oldest_fetch()
+    if config.cost.source != "cost_explorer" and by != "provider":
+        report.providers = _providers(services, spec, period, now, fetch=fetch)
     _coverage(report, first_day=min((row[0] for row in cached.rows), default=None))
     if period.days == 0:
         report.notes.append("The month started today: Cost Explorer has no cost for it yet.")
@@ -136,7 +147,7 @@ def answer_cost(services: Services, query: CostQuery) -> CostReport:
         report.problem = problems[0]
         report.data_as_of = cached.oldest_fetch()
     if period.start == month_start(today) and period.end == today:
-        report.forecast = _forecast(services, query, filters, total, today, now)
+        report.forecast = _forecast(services, query, filters, total, today, now, fetch=fetch)
     return report
 
 
@@ -160,12 +171,14 @@ def _coverage(report: CostReport, *, first_day: date | None) -> None:
         report.previous, report.previous_total = None, None
 
 
-def _first_of_month(services: Services, query: CostQuery) -> CostReport:
+def _first_of_month(
+    services: Services, query: CostQuery, *, cache_only: bool = False
+) -> CostReport:
     """Month to date on the 1st has no settled day: last month's final figures lead (total,
     breakdown, vs the month before), with this month's forecast and last month vs budget."""
     now = services.now()
     today = now.date()
-    report = answer_cost(services, replace(query, period="last-month"))
+    report = answer_cost(services, replace(query, period="last-month"), cache_only=cache_only)
     month = f"{report.period.start:%B}"
     report.notes.insert(
         0,
@@ -177,7 +190,9 @@ def _first_of_month(services: Services, query: CostQuery) -> CostReport:
         for k, v in (("team", query.team), ("account", query.account), ("region", query.region))
         if v
     }
-    forecast = _forecast(services, query, filters, Decimal("0.00"), today, now)
+    forecast = _forecast(
+        services, query, filters, Decimal("0.00"), today, now, fetch=not cache_only
+    )
     report.forecast, report.forecast_month = forecast, today
     if forecast.budget:
         use = (report.total * 100 / forecast.budget).quantize(Decimal("0.1"))
@@ -186,6 +201,45 @@ def _first_of_month(services: Services, query: CostQuery) -> CostReport:
             f"Budget {format_money(forecast.budget, report.currency)}: {month} used {use:,.1f} %.",
         )
     return report
+
+
+def _several_providers(services: Services) -> bool:
+    """Whether the export may hold more than one provider (asked once per file set)."""
+    engine = getattr(source_for(services), "engine", None)
+    known = getattr(engine, "several_providers", None)
+    try:
+        return bool(known()) if callable(known) else True
+    except (ExportError, SourceFailure):
+        return False
+
+
+def _covered(cached: cache.CachedSlice, period: Period) -> bool:
+    return all(day in cached.days for day in period.day_list())
+
+
+def _metric_label(services: Services) -> str:
+    try:
+        return source_for(services).metric_label()
+    except (ExportError, SourceFailure):
+        return services.config.cost.metric + " cost"
+
+
+def _providers(
+    services: Services, spec: SliceSpec, period: Period, now: datetime, *, fetch: bool
+) -> list[Line]:
+    """Spend per provider when the export holds several (one line each), else []."""
+    if not _several_providers(services):
+        return []
+    by_provider = SliceSpec(("provider", spec.groups[1]), spec.filters)
+    try:
+        cached, _ = _load(services, by_provider, period.day_list(), now, fetch=fetch)
+    except CostUnavailable:
+        return []
+    rows = in_period(cached.rows, period)
+    if len({row[1] for row in rows}) < 2:
+        return []
+    total = exact_total(rows)
+    return breakdown(rows, index=0, label=lambda v: (v or "(none)", "value"), total=total, top=9)
 
 
 @dataclass(frozen=True)
@@ -257,25 +311,47 @@ def _labeler(by: str, config: FinopsConfig) -> Any:
     return label
 
 
+def slice_key(services: Services, spec: SliceSpec) -> str:
+    """The cache key of a slice from the configured source, metric and exclusions."""
+    return spec.key(services.config.tags.team, source_for(services).fingerprint)
+
+
 def _load(
-    services: Services, spec: SliceSpec, days: list[date], now: datetime
+    services: Services,
+    spec: SliceSpec,
+    days: list[date],
+    now: datetime,
+    *,
+    fetch: bool = True,
+    stale: list[date] | None = None,
 ) -> tuple[cache.CachedSlice, str | None]:
-    """The slice's rows over `days`, fetching stale days; (cached, problem or None)."""
+    """The slice's rows over `days`, fetching stale days; (cached, problem or None).
+
+    A fully fresh slice is read without waiting for the slice's fetch lock, so cached
+    answers never queue behind a slow fetch. `fetch=False` reads only the cache (stale
+    days are added to `stale`).
+    """
     runtime = runtime_for(services)
     cost = services.config.cost
     freshness = cache.Freshness(cost.settle_days, timedelta(hours=cost.ttl_hours))
-    key = spec.key(services.config.tags.team)
+    key = slice_key(services, spec)
     if not days:
         return cache.CachedSlice(days={}, rows=[]), None
     start, end = min(days), max(days) + timedelta(days=1)
     problem = None
-    with runtime.lock_for(key):
-        with services.db.session() as session:
-            stale = cache.stale_days(session, key, days, freshness, now)
-        if stale:
-            problem = _fetch(services, spec, key, stale, now)
-        with services.db.session() as session:
-            cached = cache.read(session, key, start, end)
+    with services.db.session() as session:
+        missing = cache.stale_days(session, key, days, freshness, now)
+    count_cache(hit=not missing)
+    if missing and not fetch and stale is not None:
+        stale.extend(missing)
+    if missing and fetch:
+        with runtime.lock_for(key):
+            with services.db.session() as session:
+                missing = cache.stale_days(session, key, days, freshness, now)
+            if missing:
+                problem = _fetch(services, spec, key, missing, now)
+    with services.db.session() as session:
+        cached = cache.read(session, key, start, end)
     if problem is not None:
         missing = sorted(d for d in days if d not in cached.days)
         if missing:
@@ -293,109 +369,24 @@ def _fetch(
     """Fetch the stale days into the cache; a problem text when Cost Explorer failed."""
     breaker = runtime_for(services).breaker
     if not breaker.allow():
-        return _open_text(breaker)
-    explorer = explorer_for(services)
+        return open_text(breaker)
     try:
+        source = source_for(services)
         for start, end in cache.runs(stale):
-            fetched = explorer.daily(spec, start, end)
+            fetched = source.daily(spec, start, end)
             with services.db.session() as session:
                 cache.store(session, key, start, end, fetched, now)
     except (ClientError, BotoCoreError) as exc:
-        return _failed(breaker, exc)
+        return failed(breaker, exc)
+    except ExportError as exc:
+        breaker.release()
+        raise CostUnavailable(f"The billing export cannot answer: {exc}") from None
+    except SourceFailure as exc:
+        log.warning("cost source failed: %s", exc)
+        breaker.record_failure(str(exc))
+        return f"The cost source is not answering ({exc})"
     breaker.record_success()
     return None
-
-
-def _failed(breaker: CircuitBreaker, exc: ClientError | BotoCoreError) -> str:
-    """Record a transient failure (or raise CostUnavailable for a request AWS refuses)."""
-    text = describe_aws_error(exc)
-    if isinstance(exc, ClientError):
-        code = exc.response.get("Error", {}).get("Code", "")
-        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0)
-        if code not in TRANSIENT_CODES and int(status or 0) < 500:
-            breaker.release()
-            raise CostUnavailable(f"Cost Explorer refused the request: {text}") from None
-    log.warning("Cost Explorer failed: %s", text)
-    breaker.record_failure(text)
-    return f"Cost Explorer is not answering ({text})"
-
-
-def _open_text(breaker: CircuitBreaker) -> str:
-    return (
-        f"Cost Explorer kept failing ({breaker.last_error or 'errors'}), so the bot stopped "
-        f"asking it for a while (next try in {int(breaker.retry_in()) + 1} s)"
-    )
-
-
-def forecast_key(team_tag: str, filters: dict[str, str]) -> str:
-    """The cache key of a forecast for a filter set."""
-    text = json.dumps([team_tag, sorted(filters.items())])
-    return hashlib.sha1(text.encode()).hexdigest()
-
-
-def _forecast(
-    services: Services,
-    query: CostQuery,
-    filters: dict[str, str],
-    so_far: Decimal,
-    today: date,
-    now: datetime,
-) -> Forecast:
-    """Month end = spend so far + Cost Explorer's forecast for today .. month end (cached)."""
-    config = services.config
-    team = config.teams.get(query.team) if query.team else None
-    budget = team.monthly_budget if team else None
-    key = forecast_key(config.tags.team, filters)
-    ttl = timedelta(hours=config.cost.ttl_hours)
-    with services.db.session() as session:
-        row = cache.cached_forecast(session, key, today)
-        fresh = row is not None and now - cache.aware(row.fetched_at) < ttl
-        amount = Decimal(row.amount) if row and row.amount is not None else None
-        note = row.note if row else ""
-    if not fresh:
-        amount, note = _fetch_forecast(services, key, filters, today, now, amount, note)
-    if amount is None:
-        return Forecast(month_end=None, budget=budget, note=note)
-    month_end = so_far + amount
-    use = (month_end * 100 / budget).quantize(Decimal("0.1")) if budget else None
-    return Forecast(month_end=month_end, budget=budget, budget_use=use, note=note)
-
-
-def _fetch_forecast(
-    services: Services,
-    key: str,
-    filters: dict[str, str],
-    today: date,
-    now: datetime,
-    cached_amount: Decimal | None,
-    cached_note: str,
-) -> tuple[Decimal | None, str]:
-    breaker = runtime_for(services).breaker
-    if not breaker.allow():
-        return cached_amount, cached_note or "No forecast: Cost Explorer is not answering."
-    try:
-        amount, currency = explorer_for(services).forecast(
-            sorted(filters.items()), today, add_months(today, 1)
-        )
-    except (ClientError, BotoCoreError) as exc:
-        code = exc.response.get("Error", {}).get("Code", "") if isinstance(exc, ClientError) else ""
-        if code == "DataUnavailableException":
-            breaker.release()
-            note = "No forecast yet: Cost Explorer needs more history for this spend."
-            with services.db.session() as session:
-                cache.store_forecast(
-                    session, key, today, now, amount=None, currency=None, note=note
-                )
-            return None, note
-        try:
-            problem = _failed(breaker, exc)
-        except CostUnavailable as refused:
-            problem = str(refused)
-        return cached_amount, f"No fresh forecast: {problem}."
-    breaker.record_success()
-    with services.db.session() as session:
-        cache.store_forecast(session, key, today, now, amount=amount, currency=currency)
-    return amount, ""
 
 
 def period_for(query: CostQuery, today: date) -> Period:

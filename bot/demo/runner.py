@@ -187,6 +187,7 @@ def _start(workdir: str, *, host: str, port: int, now: datetime | None) -> DemoS
     services = build_services(Settings.from_env())
     bot = start_http_in_thread(services)
     parts.append(bot)
+    warm_inventory(services)
     console.bot_url = f"{bot.url}/slack/events"
     return DemoStack(
         console_url=console_url,
@@ -199,6 +200,16 @@ def _start(workdir: str, *, host: str, port: int, now: datetime | None) -> DemoS
         console=console,
         cost_explorer=cost_explorer,
     )
+
+
+def warm_inventory(services: Any) -> None:
+    """Start filling the findings inventory in the background, as the clock's `inventory`
+    job would in a deployment (listings answer "scanning…" until it lands)."""
+    from bot.findings.scope import ScanFilter
+    from bot.inventory.listing import all_kinds, target_keys
+    from bot.inventory.refresh import refresher_for
+
+    refresher_for(services).refresh(target_keys(services, all_kinds(), ScanFilter()))
 
 
 def run_demo(

@@ -12,8 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from bot.advice.savings import collect_savings
 from bot.aws import describe_aws_error
+from bot.findings.scope import ScanFilter
+from bot.inventory.listing import all_kinds, refresh_and_wait
+from bot.inventory.reports import savings_report
 from bot.orphans.waste import open_waste
 from bot.services import Services
 from bot.tags.compliance import TeamCompliance, checked_inventory, team_compliance
@@ -48,9 +50,10 @@ def estate_figures(services: Services) -> EstateFigures:
     """Open waste and recommendations ($/month) and tagging compliance across all targets."""
     figures = EstateFigures()
     try:
-        report = collect_savings(services)
-        # The /orphans definition: every orphan finding (waste wins its resource in
-        # /savings), protected ones counted apart.
+        # The same stored findings /savings lists (refreshed first where due); open waste
+        # by the /orphans definition, protected findings counted apart.
+        scope = ScanFilter()
+        report = savings_report(refresh_and_wait(services, kinds=all_kinds(), scope=scope), scope)
         everything = report.items + report.protected_items
         waste = open_waste(i.finding for i in everything if i.source == "orphans")
         figures.waste, figures.waste_items = waste.amount, waste.count

@@ -163,6 +163,7 @@ def _from_database(services: Services, digest: Digest, *, since: datetime) -> No
             session.scalars(
                 select(Anomaly)
                 .where(Anomaly.last_day >= digest.start)
+                .where(Anomaly.phase != "withdrawn")  # the revised data did not support it
                 .order_by(Anomaly.impact.desc())
             )
         )

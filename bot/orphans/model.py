@@ -1,188 +1,40 @@
-"""Findings and the registry of finding kinds (one small module per kind, Custodian-style).
+"""Moved to `bot.findings.model` (waste and advice are one concept); kept for imports.
 
-A kind knows how to detect its waste in one account and region, how to price it, how to
-re-check one resource right before a cleanup, and which registered cleanup it offers.
+`load_kinds()` here still answers the waste kinds only (what `/orphans` lists and what
+the remediation service re-checks by kind); `bot.findings.registry.load_kinds()` has all.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from datetime import datetime
-from decimal import Decimal
-from typing import Any, ClassVar, TypeVar
-
-from bot.config import FinopsConfig
-from bot.orphans.prices import PriceTable
-
-#: Tags the bot itself puts on what it creates (pre-delete snapshots, AMIs).
-CREATED_BY_TAG = "finops:created-by"
-RESTORE_UNTIL_TAG = "finops:restore-until"
-
-
-class NotEligible(Exception):
-    """The resource is no longer waste (or cannot be cleaned up); the message says why."""
-
-
-@dataclass
-class Finding:
-    """One piece of paid-for waste (plain data; safe to store as JSON)."""
-
-    resource_id: str
-    kind: str
-    resource_type: str
-    region: str
-    account: str
-    name: str
-    size: str
-    age_days: int | None
-    tags: dict[str, str]
-    team: str | None
-    owner: str | None
-    monthly_cost: Decimal
-    approximate: bool
-    action: str | None  # the cleanup offered; None when protected
-    protected: bool = False
-    reason: str = ""  # why it is waste, in a few words
-    details: dict[str, Any] = field(default_factory=dict)  # what a cleanup/restore needs
-
-    def to_json(self) -> dict[str, Any]:
-        """A JSON-safe dict (money as a string with two decimals)."""
-        data = asdict(self)
-        data["monthly_cost"] = str(self.monthly_cost)
-        return data
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> Finding:
-        """The inverse of `to_json`."""
-        values = dict(data)
-        values["monthly_cost"] = Decimal(str(values["monthly_cost"]))
-        return cls(**values)
-
-
-T = TypeVar("T")
-
-
-class TargetContext:
-    """What a kind needs to look at one account and region: clients, config, clock, prices.
-
-    `cached(key, load)` shares one listing (say, all volumes) between the kinds scanning
-    the same target concurrently.
-    """
-
-    def __init__(
-        self,
-        *,
-        client: Callable[[str], Any],
-        account: str,
-        region: str,
-        config: FinopsConfig,
-        now: datetime,
-        prices: PriceTable,
-    ) -> None:
-        self.client = client
-        self.account = account
-        self.region = region
-        self.config = config
-        self.now = now
-        self.prices = prices
-        self._cache: dict[str, Any] = {}
-        self._lock = threading.Lock()
-
-    def cached(self, key: str, load: Callable[[], T]) -> T:
-        """`load()` once per target; concurrent callers wait for the first."""
-        with self._lock:
-            if key not in self._cache:
-                self._cache[key] = load()
-            value: T = self._cache[key]
-            return value
-
-    def paginate(self, service: str, operation: str, key: str, **kwargs: Any) -> list[Any]:
-        """Every item under `key` across all pages of `operation`."""
-        paginator = self.client(service).get_paginator(operation)
-        return [item for page in paginator.paginate(**kwargs) for item in page.get(key, [])]
-
-    def finding(
-        self,
-        kind: FindingKind,
-        *,
-        resource_id: str,
-        tags: dict[str, str],
-        name: str = "",
-        size: str,
-        age_days: int | None,
-        monthly_cost: Decimal,
-        approximate: bool,
-        reason: str,
-        details: dict[str, Any] | None = None,
-    ) -> Finding:
-        """A finding with team, owner and protection read from the configured tag keys."""
-        keys = self.config.tags
-        protected = tags.get(keys.protect, "").strip().lower() in ("true", "yes", "1")
-        return Finding(
-            resource_id=resource_id,
-            kind=kind.name,
-            resource_type=kind.resource_type,
-            region=self.region,
-            account=self.account,
-            name=name or tags.get("Name", ""),
-            size=size,
-            age_days=age_days,
-            tags=tags,
-            team=tags.get(keys.team) or None,
-            owner=tags.get(keys.owner) or None,
-            monthly_cost=monthly_cost,
-            approximate=approximate,
-            action=None if protected else kind.action,
-            protected=protected,
-            reason=reason,
-            details=details or {},
-        )
-
-    def age_days(self, since: datetime | None) -> int | None:
-        """Whole days from `since` to the clock's now."""
-        if since is None:
-            return None
-        return max(0, (self.now - since).days)
-
-
-class FindingKind:
-    """Base of every kind: subclasses set the class attributes and implement two methods."""
-
-    name: ClassVar[str]
-    resource_type: ClassVar[str]  # e.g. "ebs-volume"
-    title: ClassVar[str]  # plural, for headings: "Unattached EBS volumes"
-    action: ClassVar[str]  # the registered cleanup offered
-    permissions: ClassVar[tuple[str, ...]]  # IAM actions the detector needs
-
-    def scan(self, ctx: TargetContext) -> list[Finding]:
-        """Every finding of this kind in the context's account and region."""
-        raise NotImplementedError
-
-    def recheck(self, ctx: TargetContext, resource_id: str) -> Finding:
-        """The resource as it is now; NotEligible when it is no longer waste."""
-        raise NotImplementedError
-
-
-KINDS: dict[str, FindingKind] = {}
-
-
-def register(cls: type[FindingKind]) -> type[FindingKind]:
-    """Class decorator: add a kind to the registry under its `name`."""
-    if cls.name in KINDS:
-        raise ValueError(f"finding kind {cls.name!r} registered twice")
-    KINDS[cls.name] = cls()
-    return cls
-
-
-def tag_dict(tags: list[dict[str, str]] | None) -> dict[str, str]:
-    """AWS `[{"Key":..,"Value":..}]` tags as a dict."""
-    return {t["Key"]: t.get("Value", "") for t in tags or []}
+from bot.findings.model import (
+    CREATED_BY_TAG,
+    KINDS,
+    RESTORE_UNTIL_TAG,
+    Finding,
+    FindingKind,
+    NotEligible,
+    TargetContext,
+    register,
+    tag_dict,
+)
 
 
 def load_kinds() -> dict[str, FindingKind]:
-    """Import every kind module (their decorators fill the registry); return the registry."""
-    from bot.orphans import kinds  # noqa: F401 - imported for registration
+    """The registered waste kinds (family "orphans")."""
+    from bot.findings.registry import family
 
-    return KINDS
+    return family("orphans")
+
+
+__all__ = [
+    "CREATED_BY_TAG",
+    "KINDS",
+    "RESTORE_UNTIL_TAG",
+    "Finding",
+    "FindingKind",
+    "NotEligible",
+    "TargetContext",
+    "load_kinds",
+    "register",
+    "tag_dict",
+]

@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.aws import describe_aws_error
-from bot.orphans.prices import PRICES_PATH
+from bot.findings.prices import PRICES_PATH
 
 VOLUME_TYPES = ("gp2", "gp3", "io1", "io2", "st1", "sc1", "standard")
 LB_FAMILIES = {

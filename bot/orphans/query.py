@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from bot.args import ArgumentError, parse_args, suggest
 from bot.config import FinopsConfig
+from bot.findings.scope import ScanFilter
 from bot.orphans.model import load_kinds
-from bot.orphans.scanner import ScanFilter
 
 KEYS = ("team", "region", "kind")
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from bot.orphans.prices import format_money
-from bot.orphans.scanner import ScanResult
+from bot.findings.prices import format_money
+from bot.findings.scope import ScanResult
 from bot.orphans.waste import open_waste
 
 

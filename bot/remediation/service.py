@@ -13,12 +13,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.aws import describe_aws_error
+from bot.observability.metrics import count_execution
 from bot.orphans.model import Finding, NotEligible, TargetContext, load_kinds
 from bot.orphans.scanner import target_context
 from bot.remediation import requests as store
 from bot.remediation.actions import ACTIONS
 from bot.remediation.authz import EmailResolver, may_decide
 from bot.services import Services
+from storage import inventory_updates
 from storage.models_remediation import CleanupRequest
 
 log = logging.getLogger(__name__)
@@ -251,6 +253,7 @@ def _finish(
     **values: Any,
 ) -> Execution:
     now = services.now()
+    count_execution(request.action, event)
     with services.db.session() as session:
         store.transition(
             session,
@@ -273,6 +276,8 @@ def _finish(
             before=before.to_json() if before else None,
             created=created or [],
         )
+        if event in ("executed", "skipped"):  # the inventory shows it at once, no rescan
+            inventory_updates.changed(session, fresh, gone=event == "executed")
     return Execution(event, fresh, result)
 
 
@@ -328,6 +333,7 @@ def restore(
         fresh = store.get_request(session, request_id)
         assert fresh is not None
         store.append_event(session, fresh, "restored", actor=user, now=now, result=message)
+        inventory_updates.changed(session, fresh, gone=False)
     return Execution("restored", fresh, message)
 
 

@@ -7,21 +7,11 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from bot.orphans.prices import format_money
+from bot.formatting import money, pct
 from bot.render.common import MAX_BLOCKS, context, header, section
 
 if TYPE_CHECKING:
     from bot.budgets.status import BudgetStatus
-
-
-def money(amount: Decimal | None, currency: str = "USD") -> str:
-    """`$12,345.67`, or `—`."""
-    return "—" if amount is None else format_money(amount, currency)
-
-
-def pct(value: Decimal | None) -> str:
-    """`85.0 %`, or `—`."""
-    return "—" if value is None else f"{value:,.1f} %"
 
 
 def day(value: date) -> str:

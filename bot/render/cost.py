@@ -104,9 +104,20 @@ def _footer(report: CostReport, command: str) -> list[str]:
     if report.problem:
         when = _as_of(report.data_as_of)
         notes.append(f":warning: {report.problem}. Showing cached data as of {when}.")
+    if report.pending:
+        when = _as_of(report.data_as_of)
+        notes.append(
+            f":hourglass_flowing_sand: Cached data as of {when}; still fetching — "
+            "this answer will update."
+        )
     asked = report.query.command_text()
-    notes.append(f"`{command}{' ' + asked if asked else ''}` · unblended cost, Cost Explorer")
+    notes.append(f"`{command}{' ' + asked if asked else ''}` · {report.metric}, {report.source}")
     return notes
+
+
+def _plain(text: str) -> str:
+    """Export text (provider names) shown as text, never as mrkdwn links or mentions."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def _as_of(moment: datetime | None) -> str:
@@ -128,6 +139,12 @@ def cost_message(
         if text:
             blocks.append(section(text))
     blocks.append(section(_lines(report)))
+    if report.providers:
+        parts = [
+            f"{_plain(line.label)} {money(line.amount, report.currency)}"
+            for line in report.providers
+        ]
+        blocks.append(context("Providers: " + " · ".join(parts)))
     if chart_file_id:
         blocks.append(
             {

@@ -12,9 +12,10 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
-from bot.orphans.model import Finding, load_kinds
-from bot.orphans.prices import PriceTable, format_money
-from bot.orphans.scanner import ScanFilter, ScanResult
+from bot.findings.model import Finding
+from bot.findings.prices import PriceTable, format_money
+from bot.findings.scope import ScanFilter, ScanResult
+from bot.orphans.model import load_kinds
 from bot.orphans.waste import open_waste
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
 from bot.render.estimates import approx_note

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from bot.orphans.model import Finding
-from bot.orphans.prices import format_money
+from bot.findings.model import Finding
+from bot.findings.prices import format_money
 from bot.remediation.actions import ACTIONS
 from bot.render.common import Blocks, context, error_message, header, section
 from bot.render.orphans import who

@@ -19,9 +19,9 @@ from bot.advice.rightsizing import (
     NoData,
     RightsizeReport,
 )
-from bot.orphans.model import Finding
-from bot.orphans.prices import format_money
-from bot.orphans.scanner import ScanFilter
+from bot.findings.model import Finding
+from bot.findings.prices import format_money
+from bot.findings.scope import ScanFilter
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
 from bot.render.estimates import approx_note
 from bot.render.orphans import describe_scope, who

@@ -8,9 +8,9 @@ from decimal import Decimal
 from typing import Any
 
 from bot.advice.savings import Recommendation, SavingsReport
-from bot.orphans.model import Finding
-from bot.orphans.prices import format_money
-from bot.orphans.scanner import ScanFilter
+from bot.findings.model import Finding
+from bot.findings.prices import format_money
+from bot.findings.scope import ScanFilter
 from bot.render import compute as compute_render
 from bot.render import orphans as orphans_render
 from bot.render import rightsize as rightsize_render

@@ -10,9 +10,9 @@ from typing import Any
 
 from bot.advice.storage import StorageReport
 from bot.advice.storage_buckets import GIB
-from bot.orphans.model import Finding
-from bot.orphans.prices import PriceTable, format_money
-from bot.orphans.scanner import ScanFilter
+from bot.findings.model import Finding
+from bot.findings.prices import PriceTable, format_money
+from bot.findings.scope import ScanFilter
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
 from bot.render.estimates import approx_note
 from bot.render.orphans import describe_scope, who

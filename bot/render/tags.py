@@ -10,7 +10,7 @@ import json
 from enum import StrEnum
 from typing import Any
 
-from bot.orphans.scanner import ScanFailure
+from bot.findings.scope import ScanFailure
 from bot.render.budgets import money, pct
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
 from bot.tags.compliance import NO_TEAM, Checked, TagReport

@@ -13,7 +13,7 @@ from bot.aws import describe_aws_error
 from bot.config import FinopsConfig
 from bot.cost.periods import add_months, month_start
 from bot.cost.service import CostUnavailable, daily_costs
-from bot.orphans.scanner import ScanFailure
+from bot.findings.scope import ScanFailure
 from bot.services import Services
 from bot.tags.inventory import Inventory, TaggedResource, list_resources
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from bot.aws import CURRENT_ACCOUNT, AwsClients, Target, describe_aws_error
 from bot.config import FinopsConfig
-from bot.orphans.model import tag_dict
-from bot.orphans.scanner import ScanFailure, caller_account, client_account
+from bot.findings.model import tag_dict
+from bot.findings.scope import ScanFailure, caller_account, client_account
 
 log = logging.getLogger(__name__)
 MAX_WORKERS = 16

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -60,6 +61,8 @@ class CostExplorerStandin:
         self._failures: list[tuple[str, int]] = []
         self.request_count = 0
         self.requests: list[tuple[str, dict[str, Any]]] = []
+        #: Seconds every GetCostAndUsage / GetCostForecast answer is held (a slow Cost Explorer).
+        self.delay_seconds = 0.0
         self._server: Any = None
         self.url: str | None = None
 
@@ -68,6 +71,11 @@ class CostExplorerStandin:
     def today(self) -> date:
         """The stand-in's current date (UTC, as Cost Explorer counts days)."""
         return self._today() if callable(self._today) else self._today
+
+    def revise(self, line_items: Iterable[LineItem]) -> None:
+        """Replace the line items, as Cost Explorer does when it revises recent days."""
+        with self._lock:
+            self._dataset = Dataset(line_items)
 
     def fail_next(self, n: int, code: str = "LimitExceededException", status: int = 400) -> None:
         """Answer the next `n` requests with error `code` and HTTP `status`.
@@ -180,6 +188,8 @@ class CostExplorerStandin:
                 raise CostExplorerError(code, _FAILURE_MESSAGES.get(code, code), status)
             if not isinstance(params, dict):
                 raise CostExplorerError("SerializationException", "The request body is not JSON")
+            if self.delay_seconds and operation in ("GetCostAndUsage", "GetCostForecast"):
+                time.sleep(self.delay_seconds)
             answer = self.handle(operation, params)
         except CostExplorerError as error:
             status = error.status

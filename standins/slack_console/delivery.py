@@ -190,8 +190,7 @@ def apply_response(state: ConsoleState, target: ResponseTarget, body: dict[str, 
             ephemeral_to=None if in_channel else target.user_id,
             thread_ts=body.get("thread_ts") or None,
         )
-        if target.message_id is None:
-            target.posted_id = posted["id"]
+        target.posted_id = str(posted["id"])
     return None
 
 

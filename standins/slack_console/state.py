@@ -32,7 +32,7 @@ class ResponseTarget:
     message_id: str | None = None
     uses: int = 0
     #: The last message this response_url posted (a slash command's `replace_original`
-    #: replaces it, as Slack replaces the command's ephemeral answer).
+    #: replaces it, as Slack does).
     posted_id: str | None = None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.orphans.model import Finding, FindingKind, NotEligible, TargetContext, register, tag_dict
+from bot.findings.model import Finding, FindingKind, NotEligible, TargetContext, register, tag_dict
 
 TAGS_BATCH = 20  # DescribeTags accepts at most 20 balancers per call
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from bot.orphans.model import (
+from bot.findings.model import (
     RESTORE_UNTIL_TAG,
     Finding,
     FindingKind,

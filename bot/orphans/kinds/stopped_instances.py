@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from bot.orphans.model import Finding, FindingKind, NotEligible, TargetContext, register, tag_dict
-from bot.orphans.prices import Estimate
+from bot.findings.model import Finding, FindingKind, NotEligible, TargetContext, register, tag_dict
+from bot.findings.prices import Estimate
 
 #: AWS: "User initiated (2024-01-31 12:00:00 GMT)"; moto writes UTC instead of GMT.
 _STOPPED_AT = re.compile(r"\((\d{4}-\d\d-\d\d \d\d:\d\d:\d\d) (?:GMT|UTC)\)")

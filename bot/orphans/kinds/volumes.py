@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.orphans.model import Finding, FindingKind, NotEligible, TargetContext, register, tag_dict
+from bot.findings.model import Finding, FindingKind, NotEligible, TargetContext, register, tag_dict
 
 
 def volume_finding(kind: FindingKind, ctx: TargetContext, volume: dict[str, Any]) -> Finding:

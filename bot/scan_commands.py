@@ -96,7 +96,7 @@ def _audit(args: argparse.Namespace, services: Services) -> int:
 def _prices_refresh(services: Services) -> int:
     from bot.advice.catalogue import CATALOGUE_PATH
     from bot.advice.catalogue_refresh import PRICING_CONFIG, prepare
-    from bot.orphans.prices import PRICES_PATH
+    from bot.findings.prices import PRICES_PATH
     from bot.orphans.prices_refresh import PricingUnavailable, refresh
 
     client = AwsClients(services.config, client_config=PRICING_CONFIG).client(

@@ -1,0 +1,1 @@
+"""Advice as registered finding kinds (listed in `bot.findings.registry`)."""

@@ -1,0 +1,141 @@
+"""A cost source over a billing export (FOCUS or CUR 2.0), queried by DuckDB or Athena.
+
+It answers what Cost Explorer answers for `/cost` (daily cost grouped two ways, and a
+month-end forecast), so the cache, the breaker and every cost feature work unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, Protocol
+
+from .explorer import DayCost, SliceSpec
+from .export_files import ExportError
+from .export_sql import METRIC_COLUMNS, Schema, daily_query
+
+#: Days of history the forecast averages.
+FORECAST_HISTORY_DAYS = 28
+
+
+class Engine(Protocol):
+    """Runs the shared SQL over the export relation."""
+
+    relation: str
+
+    def refresh(self) -> Schema: ...
+
+    def run(self, sql: str) -> list[tuple[Any, ...]]: ...
+
+
+class ExportSource:
+    """FOCUS or CUR 2.0 rows through an Engine, with the configured metric and exclusions."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        name: str,
+        team_tag: str,
+        metric: str = "billed",
+        exclude: Sequence[str] = (),
+    ) -> None:
+        self.engine = engine
+        self.name = name
+        self._team_tag = team_tag
+        self.metric = metric
+        self.exclude = tuple(exclude)
+
+    @property
+    def fingerprint(self) -> str:
+        """What makes this source's cached rows differ from another's."""
+        return f"{self.name}|{self.metric}|{','.join(self.exclude)}"
+
+    def metric_label(self) -> str:
+        """The metric as `/cost` names it."""
+        schema = self.engine.refresh()
+        column = METRIC_COLUMNS[schema.kind][self.metric].split("(")[-1].split(",")[0]
+        return f"{self.metric} cost ({column})"
+
+    def check(self) -> Schema:
+        """Read the export's columns now (ExportError says what is wrong)."""
+        schema = self.engine.refresh()
+        columns = getattr(self.engine, "columns", None)
+        wanted = METRIC_COLUMNS[schema.kind][self.metric]
+        if columns is not None and "(" not in wanted and wanted not in columns:
+            raise ExportError(
+                f"cost.metric is {self.metric}, but the export has no {wanted} column"
+            )
+        return schema
+
+    def daily(self, spec: SliceSpec, start: date, end: date) -> list[DayCost]:
+        """Daily cost for days [start, end) grouped by the spec's two dimensions."""
+        schema = self.check()
+        sql = daily_query(
+            self.engine.relation,
+            schema,
+            groups=spec.groups,
+            filters=spec.filters,
+            start=start.isoformat(),
+            end=end.isoformat(),
+            metric=self.metric,
+            exclude=self.exclude,
+            team_tag=self._team_tag,
+        )
+        return to_days(self.engine.run(sql), start, end)
+
+    def forecast(
+        self, filters: Iterable[tuple[str, str]], start: date, end: date
+    ) -> tuple[Decimal, str]:
+        """Cost for days [start, end): the average day of the last 28 days times days left."""
+        _low, expected, _high, currency = self.forecast_range(filters, start, end)
+        return expected, currency
+
+    def forecast_range(
+        self, filters: Iterable[tuple[str, str]], start: date, end: date
+    ) -> tuple[Decimal, Decimal, Decimal, str]:
+        """(low, expected, high, currency) for days [start, end), from daily history.
+
+        Expected: the mean daily cost of the last 28 days times the days left; the range
+        uses the lowest and highest 7-day average of those 4 weeks.
+        """
+        history_start = start - timedelta(days=FORECAST_HISTORY_DAYS)
+        spec = SliceSpec(("provider", "provider"), tuple(filters))
+        days = self.daily(spec, history_start, start)
+        totals = {d.day: sum(d.amounts.values(), Decimal(0)) for d in days}
+        series = [
+            totals.get(history_start + timedelta(days=n), Decimal(0))
+            for n in range(FORECAST_HISTORY_DAYS)
+        ]
+        if not any(series):
+            raise ExportError("no forecast: the export has no cost in the last 28 days")
+        left = (end - start).days
+        weeks = [sum(series[i : i + 7], Decimal(0)) / 7 for i in range(0, len(series), 7)]
+        average = sum(series, Decimal(0)) / len(series)
+        cent = Decimal("0.01")
+        currency = next((d.currency for d in days if d.currency), "USD")
+        return (
+            (min(weeks) * left).quantize(cent),
+            (average * left).quantize(cent),
+            (max(weeks) * left).quantize(cent),
+            currency,
+        )
+
+
+def to_days(rows: list[tuple[Any, ...]], start: date, end: date) -> list[DayCost]:
+    """Query rows (day, currency, key1, key2, amount) as DayCost; mixed currencies refused."""
+    currencies = sorted({str(row[1]) for row in rows if row[1]})
+    if len(currencies) > 1:
+        raise ExportError(
+            f"the export mixes currencies ({', '.join(currencies)}) between {start} and "
+            f"{end - timedelta(days=1)}; amounts in different currencies are never added up"
+        )
+    days: dict[date, DayCost] = {}
+    for day_value, currency, key1, key2, amount in rows:
+        day = day_value if isinstance(day_value, date) else date.fromisoformat(str(day_value))
+        entry = days.setdefault(day, DayCost(day, estimated=False, currency=currency or None))
+        pair = (str(key1 or ""), str(key2 or ""))
+        value = amount if isinstance(amount, Decimal) else Decimal(str(amount or 0))
+        entry.amounts[pair] = entry.amounts.get(pair, Decimal(0)) + value
+    return [days[d] for d in sorted(days)]

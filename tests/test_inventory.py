@@ -1,0 +1,98 @@
+"""The inventory against moto: a cold listing scans each target once however many ask at
+once, fresh listings answer from the store, stale ones refresh (metric kinds daily), a
+failing target keeps its last good findings with its error, and the digest's savings
+read the same figures."""
+
+from __future__ import annotations
+
+import threading
+from decimal import Decimal
+
+import pytest
+
+from bot.findings.registry import load_kinds
+from bot.findings.scope import ScanFilter
+from bot.inventory.listing import Listing, family_kinds, list_findings, refresh_and_wait
+from bot.inventory.refresh import refresher_for
+from bot.inventory.reports import savings_report
+from bot.services import Services
+from tests.orphans_fixtures import Clock, Estate, aws, clock, estate, svc  # noqa: F401
+
+ORPHANS = family_kinds("orphans")
+
+
+def test_twenty_at_once_cause_one_scan_per_target(svc: Services, estate: Estate) -> None:
+    volume = estate.volume(100, "gp2", "payments")
+    estate.address("search", region="eu-west-1")
+    start = threading.Barrier(20)
+    listings: list[Listing] = []
+
+    def ask() -> None:
+        start.wait()
+        listings.append(list_findings(svc, kinds=ORPHANS, scope=ScanFilter()))
+
+    threads = [threading.Thread(target=ask) for _ in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for listing in listings:
+        for future in listing.pending:
+            future.result(timeout=60)
+    targets = len(ORPHANS) * 2  # two regions, one account
+    assert refresher_for(svc).scans == targets
+    fresh = list_findings(svc, kinds=ORPHANS, scope=ScanFilter())
+    assert not fresh.refreshing and fresh.as_of == svc.now()
+    assert next((f.resource_id, f.monthly_cost) for f in fresh.findings) == (
+        volume,
+        Decimal("10.00"),
+    )
+    assert {f.region for f in fresh.findings} == {"us-east-1", "eu-west-1"}
+    assert refresher_for(svc).scans == targets  # answered from the store: no new scan
+
+
+def test_stale_listing_answers_then_updates(svc: Services, estate: Estate, clock: Clock) -> None:
+    refresh_and_wait(svc, kinds=[*ORPHANS, "rightsizing"], scope=ScanFilter())
+    scans = refresher_for(svc).scans
+    added = estate.volume(50, "gp3", "payments")
+    clock.advance(minutes=16)  # past inventory.max_age_minutes (15)
+    listing = list_findings(svc, kinds=[*ORPHANS, "rightsizing"], scope=ScanFilter())
+    assert listing.refreshing and added not in [f.resource_id for f in listing.findings]
+    landed: list[Listing] = []
+    done = threading.Event()
+    listing.when_refreshed(lambda new: (landed.append(new), done.set()))
+    assert done.wait(60)
+    assert added in [f.resource_id for f in landed[0].findings]
+    # Only the describe kinds were due: rightsizing reads metrics and refreshes daily.
+    assert refresher_for(svc).scans - scans == len(ORPHANS) * 2
+
+
+def test_a_failing_target_keeps_its_last_good_findings(
+    svc: Services, estate: Estate, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    volume = estate.volume(100, "gp2", "payments")
+    refresh_and_wait(svc, kinds=["volume"], scope=ScanFilter())
+    kind = load_kinds()["volume"]
+
+    def denied(ctx: object) -> object:
+        raise RuntimeError("AccessDenied: not authorized to DescribeVolumes")
+
+    monkeypatch.setattr(kind, "scan_target", denied)
+    clock.advance(minutes=20)
+    listing = refresh_and_wait(svc, kinds=["volume"], scope=ScanFilter(), refresh=True)
+    assert [f.resource_id for f in listing.findings] == [volume]
+    messages = [f.message for f in listing.failures]
+    assert len(messages) == 2  # both regions failed
+    assert all("AccessDenied" in m and "20 min old" in m for m in messages)
+
+
+def test_savings_and_digest_figures_come_from_the_inventory(svc: Services, estate: Estate) -> None:
+    estate.volume(300, "gp2", "payments")  # $30.00 waste, $6.00 as a gp3 move
+    estate.address("search")  # $3.65
+    listing = refresh_and_wait(svc, kinds=sorted(load_kinds()), scope=ScanFilter())
+    report = savings_report(listing, ScanFilter())
+    assert report.total == Decimal("33.65") and report.overlapping == 1
+    from bot.digest.estate import estate_figures
+
+    figures = estate_figures(svc)
+    assert figures.savings == report.total and figures.waste == Decimal("33.65")
