@@ -11,9 +11,10 @@ from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 
 from bot.config import ConfigError
-from bot.render.common import error_message
+from bot.dispatch import Dispatcher
 from bot.services import Services
 from bot.slack_client import make_web_client
+from bot.workers import AnswerPool, pool_from_env
 
 log = logging.getLogger(__name__)
 
@@ -25,10 +26,14 @@ class _QuietTokenWarning(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def create_app(services: Services, *, token_verification: bool = True) -> App:
+def create_app(
+    services: Services, *, token_verification: bool = True, pool: AnswerPool | None = None
+) -> App:
     """A Bolt app wired to `services`, with every handler registered.
 
-    The Web API client talks to `SLACK_API_URL`, so the local console can stand in for Slack.
+    Every listener runs through one Dispatcher on the bot's own answer pool (`pool`, or one
+    sized from FINOPS_ANSWER_WORKERS). The Web API client talks to `SLACK_API_URL`, so the
+    local console can stand in for Slack.
     """
     from handlers import register
 
@@ -42,9 +47,10 @@ def create_app(services: Services, *, token_verification: bool = True) -> App:
             f"Slack Web API check (auth.test at {settings.slack_api_url}) failed: "
             f"{_reason(exc)}. Check SLACK_BOT_TOKEN and SLACK_API_URL."
         ) from None
+    dispatcher = Dispatcher(services, pool or pool_from_env())
     app.middleware(_services_middleware(services))
-    app.error(_answer_errors)
-    register(app)
+    app.error(_error_handler(dispatcher))
+    register(app, dispatcher)
     return app
 
 
@@ -54,7 +60,9 @@ def _new_app(client: WebClient, secret: SecretStr | None, token_verification: bo
         signing_secret=secret.get_secret_value() if secret else "",
         request_verification_enabled=secret is not None,
         token_verification_enabled=token_verification,
-        process_before_response=False,
+        # Listeners only hand work to our pool and return its ack (bot/dispatch.py), so
+        # Bolt runs them inline and never on its own executor with a 3-second give-up.
+        process_before_response=True,
         logger=_bolt_logger(),
     )
 
@@ -79,24 +87,11 @@ def _bolt_logger() -> logging.Logger:
     return logger
 
 
-def _answer_errors(error: Exception, body: dict[str, Any], logger: logging.Logger) -> BoltResponse:
-    """Log a failed listener and tell the user plainly instead of leaving them waiting."""
-    logger.exception("listener failed: %s", type(error).__name__, exc_info=error)
-    url = body.get("response_url") or next(
-        (a.get("response_url") for a in body.get("response_urls", []) or []), None
-    )
-    message = error_message(
-        "Something went wrong on our side while answering this.",
-        hint="It has been logged. Try again in a minute; if it keeps failing, "
-        "tell the bot's admins.",
-    )
-    if url:
-        try:
-            from slack_sdk.webhook import WebhookClient
+def _error_handler(dispatcher: Dispatcher) -> Any:
+    def answer_errors(error: Exception, body: dict[str, Any]) -> BoltResponse:
+        """Log a failure inside Bolt and tell the user plainly, only through a Slack
+        response URL of this (already verified) request."""
+        dispatcher.answer_error(body, error)
+        return BoltResponse(status=200, body="")
 
-            WebhookClient(url, timeout=5).send(
-                text=message["text"], blocks=message["blocks"], response_type="ephemeral"
-            )
-        except Exception:  # pragma: no cover - best effort
-            logger.warning("could not deliver the error message to response_url")
-    return BoltResponse(status=200, body="")
+    return answer_errors

@@ -48,6 +48,9 @@ def _parser() -> argparse.ArgumentParser:
     from bot.anomalies import commands as anomaly_commands
 
     anomaly_commands.add_parsers(commands)
+    from bot.slack import commands as outbox_commands
+
+    outbox_commands.add_parsers(commands)
     from bot.cost import cli as cost_cli
 
     cost_cli.add_parser(commands)
@@ -118,6 +121,13 @@ def _dispatch(args: argparse.Namespace) -> int:
     code = orphan_commands.run(args, services)
     if code is not None:
         return code
+    from bot.slack import commands as outbox_commands
+
+    code = outbox_commands.run(args, services)
+    if code is not None:
+        return code
+    from bot.slack.worker import start_worker
+
     if args.command == "cost":
         from bot.cost import cli as cost_cli
 
@@ -137,6 +147,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         socket_mode = settings.slack_app_token is not None
         settings.require_slack(socket_mode=socket_mode)
+        start_worker(services)  # delivers the outbox in a background thread
         if socket_mode:
             serve_socket_mode(services)
         else:
@@ -145,6 +156,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "clock":
         from jobs.clock import run_clock
 
+        start_worker(services)
         run_clock(services)
         return 0
     if args.command == "run-job":
@@ -156,6 +168,10 @@ def _dispatch(args: argparse.Namespace) -> int:
             print(f"finops-bot: {exc}", file=sys.stderr)
             return 2
         print(f"{run.job}: {run.status} {run.detail}".rstrip())
+        if services.settings.slack_bot_token is not None:
+            from bot.slack.worker import worker_for
+
+            worker_for(services).drain(timeout=10)  # what is left: serve or clock delivers
         return 0 if run.status == "ok" else 1
     raise AssertionError(f"unhandled command {args.command}")  # argparse prevents this
 

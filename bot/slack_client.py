@@ -56,9 +56,18 @@ class _CountingRateLimitRetries(RateLimitErrorRetryHandler):
         )
 
 
-def make_web_client(settings: Settings) -> WebClient:
-    """A WebClient for `settings` (no token when none is set; calls then fail with not_authed)."""
+def make_web_client(settings: Settings, *, rate_limit_retries: bool = True) -> WebClient:
+    """A WebClient for `settings` (no token when none is set; calls then fail with not_authed).
+
+    The outbound module (`bot.slack.outbound`) asks for none at all (`rate_limit_retries=
+    False`): the outbox honours Retry-After itself, a listener thread must not sleep through
+    it, and a repeated post after a lost answer would be a duplicate.
+    """
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    if not rate_limit_retries:
+        return CountingWebClient(
+            token=token, base_url=settings.slack_api_url, timeout=10, retry_handlers=[]
+        )
     client = CountingWebClient(token=token, base_url=settings.slack_api_url, timeout=10)
     client.retry_handlers.append(_CountingRateLimitRetries(max_retry_count=2))
     return client

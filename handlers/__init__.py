@@ -13,6 +13,18 @@ from typing import Any
 
 from slack_bolt import App
 
+from bot.dispatch import Dispatcher
+from bot.payloads import (
+    AnomalyButton,
+    CostShareButton,
+    ListingButton,
+    Payload,
+    RequestButton,
+    ResourceButton,
+    RightsizeButton,
+    ShowMoreButton,
+    TagsAskButton,
+)
 from bot.render.anomalies import AnomalyAction
 from bot.render.common import CommandHelp
 from bot.render.compute import ComputeAction
@@ -67,26 +79,32 @@ COMMANDS: list[CommandSpec] = [
     CommandSpec(savings.COMMAND, savings.USAGE, savings.SUMMARY, savings.handle_savings),
 ]
 
-#: Button action ids and their listeners.
-ACTIONS: list[tuple[str, Callable[..., Any]]] = [
-    (OrphanAction.REQUEST, cleanup_actions.handle_request_cleanup),
-    (OrphanAction.SHOW_MORE, cleanup_actions.handle_show_more),
-    (CleanupAction.APPROVE, cleanup_actions.handle_approve),
-    (CleanupAction.REJECT, cleanup_actions.handle_reject),
-    (CleanupAction.RESTORE, cleanup_actions.handle_restore),
-    (StorageAction.REQUEST, storage_advice.handle_request_change),
-    (ComputeAction.REQUEST, compute.handle_request_compute),
-    (RightsizeAction.STOP, rightsize.handle_request_rightsize),
-    (RightsizeAction.TERMINATE, rightsize.handle_request_rightsize),
-    (RightsizeAction.CHANGE, rightsize.handle_request_rightsize),
-    (CostAction.SHARE, cost.handle_share_cost),
-    (AnomalyAction.EXPECTED, anomaly_actions.handle_anomaly_feedback),
-    (AnomalyAction.NOT_ANOMALY, anomaly_actions.handle_anomaly_feedback),
-    (AnomalyAction.INVESTIGATING, anomaly_actions.handle_anomaly_feedback),
-    (TagsAction.ASK_OWNER, tags.handle_ask_owner),
-    (ListingAction.REFRESH, listings.handle_refresh),
-    (ListingAction.CSV, listings.handle_csv),
+#: Button action ids, their listeners, and the model each button's value decodes to.
+ACTIONS: list[tuple[str, Callable[..., Any], type[Payload] | None]] = [
+    (OrphanAction.REQUEST, cleanup_actions.handle_request_cleanup, ResourceButton),
+    (OrphanAction.SHOW_MORE, cleanup_actions.handle_show_more, ShowMoreButton),
+    (CleanupAction.APPROVE, cleanup_actions.handle_approve, RequestButton),
+    (CleanupAction.REJECT, cleanup_actions.handle_reject, RequestButton),
+    (CleanupAction.RESTORE, cleanup_actions.handle_restore, RequestButton),
+    (StorageAction.REQUEST, storage_advice.handle_request_change, ResourceButton),
+    (ComputeAction.REQUEST, compute.handle_request_compute, ResourceButton),
+    (RightsizeAction.STOP, rightsize.handle_request_rightsize, RightsizeButton),
+    (RightsizeAction.TERMINATE, rightsize.handle_request_rightsize, RightsizeButton),
+    (RightsizeAction.CHANGE, rightsize.handle_request_rightsize, RightsizeButton),
+    (CostAction.SHARE, cost.handle_share_cost, CostShareButton),
+    (AnomalyAction.EXPECTED, anomaly_actions.handle_anomaly_feedback, AnomalyButton),
+    (AnomalyAction.NOT_ANOMALY, anomaly_actions.handle_anomaly_feedback, AnomalyButton),
+    (AnomalyAction.INVESTIGATING, anomaly_actions.handle_anomaly_feedback, AnomalyButton),
+    (TagsAction.ASK_OWNER, tags.handle_ask_owner, TagsAskButton),
+    (ListingAction.REFRESH, listings.handle_refresh, ListingButton),
+    (ListingAction.CSV, listings.handle_csv, ListingButton),
 ]
+
+#: Events API event types and their listeners (run on the answer pool, acked at once).
+EVENTS: list[tuple[str, Callable[..., Any]]] = []
+
+#: Modal callback ids, their submission listeners, and their private_metadata models.
+VIEWS: list[tuple[str, Callable[..., Any], type[Payload] | None]] = []
 
 
 def registered_commands() -> list[str]:
@@ -99,10 +117,18 @@ def command_help() -> list[CommandHelp]:
     return [CommandHelp(spec.name, spec.usage, spec.summary) for spec in COMMANDS]
 
 
-def register(app: App) -> None:
-    """Attach every listener to `app`. The catch-all for unknown commands goes last."""
+def register(app: App, dispatcher: Dispatcher) -> None:
+    """Attach every listener to `app`, each run by `dispatcher` (decoded once, acked at
+    once, answered on the bot's own workers). The catch-alls go last."""
     for spec in COMMANDS:
-        app.command(spec.name)(spec.handler)
-    for action_id, listener in ACTIONS:
-        app.action(action_id)(listener)
-    app.command(re.compile(r"^/.*"))(unknown_command.handle_unknown_command)
+        app.command(spec.name)(dispatcher.command(spec.handler))
+    for action_id, listener, model in ACTIONS:
+        app.action(action_id)(dispatcher.action(listener, model))
+    for callback_id, listener, model in VIEWS:
+        app.view(callback_id)(dispatcher.view(listener, model))
+    for event_type, listener in EVENTS:
+        app.event(event_type)(dispatcher.event(listener))
+    app.command(re.compile(r"^/.*"))(unknown_command.handle_unknown_command)  # answers in the ack
+    app.action(re.compile(r".*"))(dispatcher.unknown_action)
+    app.view(re.compile(r".*"))(dispatcher.unknown_view)
+    app.view_closed(re.compile(r".*"))(dispatcher.unknown_view)

@@ -3,7 +3,6 @@ reading `team=… region=… [help]`, and turning a "Request …" click into a p
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -13,6 +12,7 @@ from slack_sdk import WebClient
 from bot.args import ArgumentError, parse_args
 from bot.findings.scope import ScanFilter
 from bot.orphans.query import check_scope
+from bot.payloads import ResourceButton
 from bot.remediation.service import RequestResult, ResourceRef
 from bot.render import remediation as render
 from bot.render.common import error_message
@@ -48,6 +48,7 @@ def scope_or_answer(
 def request_from_click(
     body: dict[str, Any],
     action: dict[str, Any],
+    value: ResourceButton,
     respond: Respond,
     client: WebClient,
     services: Services,
@@ -58,15 +59,8 @@ def request_from_click(
     """Read the button's resource, open the request (`request(ref, user, value, action_id)`)
     and post it to the owning team's channel; every outcome is answered to the clicker."""
     user = body["user"]["id"]
-    try:
-        data = json.loads(action["value"])
-        ref = ResourceRef(
-            kind=data["k"], region=data["r"], account=data["a"], resource_id=data["id"]
-        )
-    except (KeyError, TypeError, ValueError):
-        respond(**render.problem("That button is out of date.", hint=f"Run `{command}` again."))
-        return
-    result = request(ref, user, data, str(action.get("action_id", "")))
+    ref = ResourceRef(kind=value.k, region=value.r, account=value.a, resource_id=value.id)
+    result = request(ref, user, value.model_dump(), str(action.get("action_id", "")))
     if result.existing is not None:
         respond(**render.already_open(result.existing))
         return

@@ -13,14 +13,15 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.anomalies import service as anomalies
 from bot.anomalies.messages import view_of
+from bot.payloads import AnomalyButton
 from bot.render.anomalies import AnomalyAction, anomaly_message
 from bot.render.common import error_message
 from bot.services import Services
 from jobs.anomalies import anomaly_record
+from jobs.posting import update_posted
 
 log = logging.getLogger(__name__)
 
@@ -38,21 +39,14 @@ def handle_anomaly_feedback(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: AnomalyButton,
 ) -> None:
     """Store the clicked answer and redraw the alert with it."""
     ack()
     services: Services = context["services"]
     user = body["user"]["id"]
     status = _STATUS[action["action_id"]]
-    try:
-        anomaly_id = int(action.get("value", ""))
-    except ValueError:
-        respond(
-            replace_original=False,
-            response_type="ephemeral",
-            **error_message("This button does not point at an anomaly."),
-        )
-        return
+    anomaly_id = value.id
     with services.db.session() as session:
         record = anomalies.set_status(
             session, anomaly_id, status=status, user=user, now=services.now()
@@ -67,10 +61,8 @@ def handle_anomaly_feedback(
         return
     record, posted = found
     message = anomaly_message(view_of(record, posted.detail))
-    try:
-        client.chat_update(channel=posted.channel, ts=posted.ts or "", **message)
-    except SlackApiError as exc:
-        log.warning("could not redraw anomaly %s: %s", anomaly_id, exc.response.get("error"))
+    if not update_posted(services, None, key=posted.dedupe_key, message=message):
+        log.warning("could not redraw anomaly %s: no message to update", anomaly_id)
         respond(
             replace_original=False,
             response_type="ephemeral",

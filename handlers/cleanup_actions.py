@@ -6,72 +6,30 @@ does the AWS and database work; the database state machine makes retries harmles
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.findings.scope import ScanFilter
+from bot.payloads import RequestButton, ResourceButton, ShowMoreButton
 from bot.remediation import requests as store
 from bot.remediation import service
-from bot.remediation.authz import EmailResolver, deciders
 from bot.render import remediation as render
 from bot.services import Services
+from bot.slack.announce import deliver_request
+from bot.slack.outbound import outbound_for
 from handlers.orphans import orphans_answer
 from storage.models_remediation import CleanupRequest
 
 log = logging.getLogger(__name__)
 
 
-def email_resolver(client: WebClient) -> EmailResolver:
-    """Owner emails to Slack user ids, with users.lookupByEmail (None when unknown)."""
-
-    def resolve(email: str) -> str | None:
-        try:
-            return str(client.users_lookupByEmail(email=email)["user"]["id"])
-        except SlackApiError as exc:
-            log.info("no Slack user for owner %s: %s", email, exc.response.get("error"))
-            return None
-
-    return resolve
-
-
-def refresh_messages(client: WebClient, services: Services, request: CleanupRequest) -> None:
-    """Show the request's current state in the approval message and the requester's copy."""
-    people = (
-        deciders(
-            services.config,
-            team=request.team,
-            owner=request.owner,
-            resolve_email=email_resolver(client),
-        )
-        if request.state == "pending"
-        else []
-    )
-    updates = [
-        (request.channel, request.message_ts, render.approval_message(request, deciders=people)),
-        (request.requester_channel, request.requester_ts, render.requester_message(request)),
-    ]
-    for channel, ts, message in updates:
-        if not channel or not ts:
-            continue
-        try:
-            client.chat_update(channel=channel, ts=ts, **message)
-        except SlackApiError as exc:
-            log.warning("could not update %s/%s: %s", channel, ts, exc.response.get("error"))
-
-
-def _post(client: WebClient, channels: list[str], message: dict[str, Any]) -> Any:
-    """Post to the first channel that accepts the message (None when none does)."""
-    for channel in channels:
-        try:
-            return client.chat_postMessage(channel=channel, **message)
-        except SlackApiError as exc:
-            log.warning("could not post to %s: %s", channel, exc.response.get("error"))
-    return None
+def refresh_messages(services: Services, request: CleanupRequest) -> None:
+    """Show the request's current state in its messages now (queued with the change;
+    what cannot go now, after a 429 say, the outbox worker delivers later)."""
+    deliver_request(services, request.id)
 
 
 def handle_request_cleanup(
@@ -81,19 +39,13 @@ def handle_request_cleanup(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: ResourceButton,
 ) -> None:
     """Open a request and post it to the owner's channel with Approve and Reject."""
     ack()
     services: Services = context["services"]
     user = body["user"]["id"]
-    try:
-        data = json.loads(action["value"])
-        ref = service.ResourceRef(
-            kind=data["k"], region=data["r"], account=data["a"], resource_id=data["id"]
-        )
-    except (KeyError, TypeError, ValueError):
-        respond(**render.problem("That button is out of date.", hint="Run `/orphans` again."))
-        return
+    ref = service.ResourceRef(kind=value.k, region=value.r, account=value.a, resource_id=value.id)
     result = service.request_cleanup(services, ref, user=user)
     if result.existing is not None:
         respond(**render.already_open(result.existing))
@@ -105,57 +57,44 @@ def handle_request_cleanup(
 
 
 def announce_request(
-    client: WebClient, services: Services, request: Any, *, user: str, respond: Respond
+    client: Any, services: Services, request: Any, *, user: str, respond: Respond
 ) -> None:
-    """Post a new request to its team's channel with Approve/Reject and tell the requester."""
-    config = services.config
-    team_channel = config.teams[request.team].channel if request.team in config.teams else None
-    people = deciders(
-        config, team=request.team, owner=request.owner, resolve_email=email_resolver(client)
-    )
-    channels = [c for c in (team_channel, config.default_channel) if c]
-    posted = _post(client, channels, render.approval_message(request, deciders=people))
-    if posted is None:
+    """Deliver a new request's approval message (queued with the request) and tell the
+    requester where it went, or that it is queued (Slack rate limiting) and will be."""
+    sent = deliver_request(services, request.id)
+    with services.db.session() as session:
+        fresh = store.get_request(session, request.id) or request
+    if sent.state == "delivered":
+        respond(**render.request_posted(fresh))
+    elif sent.state == "queued":
+        respond(**render.request_queued(fresh, channel=sent.channel, reason=sent.reason))
+    else:
         respond(
-            **render.problem(
-                f"Request #{request.id} was recorded but could not be posted to "
-                f"{', '.join(f'<#{c}>' for c in channels)}.",
-                hint="Invite the bot to that channel; the request expires if nobody decides.",
+            **render.request_undeliverable(
+                fresh,
+                channel=sent.channel,
+                reason=sent.reason,
+                admins=services.config.default_channel,
             )
         )
-        return
-    request.channel, request.message_ts = posted["channel"], posted["ts"]
-    mine = _post(client, [user], render.requester_message(request))
-    if mine is not None:
-        request.requester_channel, request.requester_ts = mine["channel"], mine["ts"]
-    with services.db.session() as session:
-        store.set_fields(
-            session,
-            request.id,
-            channel=request.channel,
-            message_ts=request.message_ts,
-            requester_channel=request.requester_channel,
-            requester_ts=request.requester_ts,
-        )
-    respond(**render.request_posted(request))
 
 
 def _decide(
     approve: bool,
     body: dict[str, Any],
-    action: dict[str, Any],
+    value: RequestButton,
     respond: Respond,
     client: WebClient,
     services: Services,
 ) -> None:
     user = body["user"]["id"]
-    try:
-        request_id = int(action["value"])
-    except (KeyError, ValueError):
-        respond(**render.problem("That button is out of date."))
-        return
+    request_id = value.id
     decision = service.decide(
-        services, request_id, user=user, approve=approve, resolve_email=email_resolver(client)
+        services,
+        request_id,
+        user=user,
+        approve=approve,
+        resolve_email=outbound_for(services).lookup_email,
     )
     verb = "approve" if approve else "reject"
     if decision.request is None or decision.outcome == "missing":
@@ -172,11 +111,11 @@ def _decide(
     if decision.outcome == "closed":
         respond(**render.closed(decision.request))
         return
-    refresh_messages(client, services, decision.request)
+    refresh_messages(services, decision.request)
     if approve:
         execution = service.execute(services, request_id)
         if execution.request is not None:
-            refresh_messages(client, services, execution.request)
+            refresh_messages(services, execution.request)
 
 
 def handle_approve(
@@ -186,10 +125,11 @@ def handle_approve(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: RequestButton,
 ) -> None:
     """Approve (if allowed) and execute once."""
     ack()
-    _decide(True, body, action, respond, client, context["services"])
+    _decide(True, body, value, respond, client, context["services"])
 
 
 def handle_reject(
@@ -199,10 +139,11 @@ def handle_reject(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: RequestButton,
 ) -> None:
     """Reject (if allowed)."""
     ack()
-    _decide(False, body, action, respond, client, context["services"])
+    _decide(False, body, value, respond, client, context["services"])
 
 
 def handle_restore(
@@ -212,21 +153,21 @@ def handle_restore(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: RequestButton,
 ) -> None:
     """Undo an executed request (within the window, once): restore a deleted volume from
     its snapshot, start a stopped instance, change a type back, ..."""
     ack()
     services: Services = context["services"]
-    try:
-        request_id = int(action["value"])
-    except (KeyError, ValueError):
-        respond(**render.problem("That button is out of date."))
-        return
+    request_id = value.id
     outcome = service.restore(
-        services, request_id, user=body["user"]["id"], resolve_email=email_resolver(client)
+        services,
+        request_id,
+        user=body["user"]["id"],
+        resolve_email=outbound_for(services).lookup_email,
     )
     if outcome.outcome == "restored" and outcome.request is not None:
-        refresh_messages(client, services, outcome.request)
+        refresh_messages(services, outcome.request)
         return
     if outcome.outcome == "failed" and outcome.request is not None:
         respond(
@@ -245,17 +186,13 @@ def handle_show_more(
     action: dict[str, Any],
     respond: Respond,
     context: BoltContext,
+    value: ShowMoreButton,
 ) -> None:
     """Replace the `/orphans` answer with its next page."""
     ack()
     services: Services = context["services"]
-    try:
-        data = json.loads(action["value"])
-        scope = ScanFilter(team=data.get("team"), region=data.get("region"), kind=data.get("kind"))
-        offset = int(data["offset"])
-    except (KeyError, TypeError, ValueError):
-        respond(**render.problem("That button is out of date.", hint="Run `/orphans` again."))
-        return
+    scope = ScanFilter(team=value.team, region=value.region, kind=value.kind)
+    offset = value.offset
     respond(
         **orphans_answer(services, scope, offset=offset),
         replace_original=True,

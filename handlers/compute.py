@@ -16,6 +16,7 @@ from bot.inventory.listing import Listing, family_kinds
 from bot.inventory.reports import compute_report
 from bot.inventory.requests import pending_requests
 from bot.inventory.requests import request_compute_change as request_change
+from bot.payloads import ResourceButton
 from bot.render.compute import compute_help, compute_message
 from bot.services import Services
 from handlers.advice_common import advice_scope, request_from_click, scope_or_answer
@@ -76,6 +77,7 @@ def handle_request_compute(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: ResourceButton,
 ) -> None:
     """Open a request for a compute change and post it with Approve and Reject."""
     ack()
@@ -83,6 +85,7 @@ def handle_request_compute(
     request_from_click(
         body,
         action,
+        value,
         respond,
         client,
         services,

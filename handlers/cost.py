@@ -12,7 +12,6 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 
@@ -23,9 +22,11 @@ from bot.cost.report import CostReport
 from bot.cost.runtime import runtime_for
 from bot.cost.service import CostUnavailable, answer_cost
 from bot.observability.metrics import count_outcome, observe_answer
+from bot.payloads import CostShareButton
 from bot.render.common import error_message, section
 from bot.render.cost import cost_help, cost_message, share_value
 from bot.services import Services
+from bot.slack.outbound import SlackFailure, outbound_for
 from storage.models_alerts import PostedAlert
 
 COMMAND = "/cost"
@@ -77,8 +78,7 @@ def handle_cost(
             counted.set()
             observe_answer(COMMAND, time.perf_counter() - started, outcome)
 
-    # frees this listener thread for the next ack
-    runtime_for(services).submit(lambda: answer_within_budget(services, answer, respond_counted))
+    answer_within_budget(services, answer, respond_counted)  # on the bot's answer pool, acked
 
 
 def answer_within_budget(
@@ -132,18 +132,22 @@ def _pending(answer: Callable[..., dict[str, Any]]) -> dict[str, Any]:
     return message
 
 
+handle_cost.times_itself = True  # type: ignore[attr-defined]  # answers on the cost runtime
+
+
 def handle_share_cost(
     ack: Ack,
     body: dict[str, Any],
     respond: Respond,
     context: BoltContext,
     logger: logging.Logger,
+    value: CostShareButton,
 ) -> None:
     """Post the same answer in the channel (recomputed from the cache)."""
     ack()
     services: Services = context["services"]
     try:
-        query, chart_id = share_value(str(body["actions"][0]["value"]))
+        query, chart_id = share_value(value)
         report = answer_cost(services, query)
     except (ArgumentError, CostUnavailable, ValueError, KeyError) as exc:
         respond(
@@ -248,20 +252,16 @@ def upload_chart(
         provisional_from=report.provisional_from,
     )
     try:
-        result = client.files_upload_v2(
-            content=png,
-            filename="daily-cost.png",
-            title=f"Daily cost, {report.period.describe()}",
-            alt_txt=f"Daily cost, {report.period.describe()}",
+        file_id = outbound_for(services).upload_file(
+            content=png, filename="daily-cost.png", title=f"Daily cost, {report.period.describe()}"
         )
-    except (SlackApiError, OSError) as exc:
+    except (SlackFailure, OSError) as exc:
         logger.warning("chart upload failed: %s", exc)
         return None
-    file = result.get("file") or (result.get("files") or [{}])[0]
-    if not file.get("id"):
+    if not file_id:
         return None
-    runtime.remember_chart(fingerprint, str(file["id"]))
-    return str(file["id"])
+    runtime.remember_chart(fingerprint, file_id)
+    return file_id
 
 
 def chart_fingerprint(report: CostReport) -> str:

@@ -16,7 +16,6 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.args import ArgumentError
 from bot.findings.model import Finding
@@ -25,6 +24,7 @@ from bot.inventory.listing import Listing, list_findings, read_listing
 from bot.render.common import error_message
 from bot.render.listing import findings_csv, read_listing_value, with_freshness
 from bot.services import Services
+from bot.slack.outbound import SlackFailure, outbound_for
 
 log = logging.getLogger(__name__)
 
@@ -128,14 +128,15 @@ def handle_refresh(
     answer_listing(services, respond, view, scope, text, refresh=True, replace=True)
 
 
-def upload_csv(client: WebClient, *, user: str, filename: str, content: str, title: str) -> bool:
+def upload_csv(services: Services, *, user: str, filename: str, content: str, title: str) -> bool:
     """Send a CSV file to the user's direct messages with the bot (files upload v2)."""
+    outbound = outbound_for(services)
     try:
-        channel = client.conversations_open(users=user)["channel"]["id"]
-        client.files_upload_v2(
-            channel=channel, content=content, filename=filename, title=title, initial_comment=title
+        channel = outbound.open_dm(user)
+        outbound.upload_file(
+            content=content, filename=filename, title=title, channel=channel, comment=title
         )
-    except (SlackApiError, KeyError, OSError) as exc:
+    except (SlackFailure, OSError) as exc:
         log.warning("CSV upload failed: %s", exc)
         return False
     return True
@@ -162,7 +163,7 @@ def handle_csv(
     name = view.command.strip("/")
     title = f"{view.command} {text}".strip() + f" ({len(rows)} rows)"
     sent = upload_csv(
-        client,
+        services,
         user=str(body["user"]["id"]),
         filename=f"{name}.csv",
         content=findings_csv(rows, as_of=listing.as_of),

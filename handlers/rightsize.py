@@ -16,6 +16,7 @@ from bot.inventory.listing import Listing, family_kinds
 from bot.inventory.reports import rightsize_report
 from bot.inventory.requests import pending_requests
 from bot.inventory.requests import request_rightsize_change as request_change
+from bot.payloads import RightsizeButton
 from bot.remediation.service import RequestResult, ResourceRef
 from bot.render.rightsize import ACTION_OF, rightsize_help, rightsize_message
 from bot.services import Services
@@ -87,6 +88,7 @@ def handle_request_rightsize(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: RightsizeButton,
 ) -> None:
     """Open a request for a stop / terminate / type change and post it with Approve and
     Reject (any of the three buttons)."""
@@ -99,4 +101,6 @@ def handle_request_rightsize(
             return RequestResult(problem=f"that button is out of date; run `{COMMAND}` again")
         return request_change(services, ref, user=user, instance_type=data.get("t"), action=wanted)
 
-    request_from_click(body, action, respond, client, services, command=COMMAND, request=request)
+    request_from_click(
+        body, action, value, respond, client, services, command=COMMAND, request=request
+    )

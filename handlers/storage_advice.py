@@ -16,6 +16,7 @@ from bot.inventory.listing import Listing, family_kinds
 from bot.inventory.reports import storage_report
 from bot.inventory.requests import pending_requests
 from bot.inventory.requests import request_storage_change as request_change
+from bot.payloads import ResourceButton
 from bot.render.storage_advice import storage_help, storage_message
 from bot.services import Services
 from handlers.advice_common import advice_scope, request_from_click, scope_or_answer
@@ -77,6 +78,7 @@ def handle_request_change(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: ResourceButton,
 ) -> None:
     """Open a request for a storage change and post it with Approve and Reject."""
     ack()
@@ -84,6 +86,7 @@ def handle_request_change(
     request_from_click(
         body,
         action,
+        value,
         respond,
         client,
         services,

@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.args import ArgumentError, parse_args, suggest
+from bot.payloads import TagsAskButton
 from bot.render.common import error_message, section
 from bot.render.tags import listed, owner_asked, owner_request_message, tags_help, tags_message
 from bot.services import Services
+from bot.slack import outbox
+from bot.slack.outbound import outbound_for
+from bot.slack.worker import worker_for
 from bot.tags.compliance import check, tag_report
 from bot.tags.inventory import find_resource
-from handlers.cleanup_actions import email_resolver
 from storage.audit import record
 
 COMMAND = "/tags"
@@ -44,9 +46,9 @@ def parse_team(text: str, services: Services) -> tuple[str | None, bool]:
     return team, "help" in parsed.words
 
 
-def owner_ids(owners: set[str], client: WebClient) -> dict[str, str]:
+def owner_ids(owners: set[str], services: Services) -> dict[str, str]:
     """Owner tag values (Slack user ids or emails) that map to a Slack user id."""
-    resolve = email_resolver(client)
+    resolve = outbound_for(services).lookup_email
     found: dict[str, str] = {}
     for owner in owners:
         if _USER_ID.match(owner):
@@ -76,13 +78,19 @@ def handle_tags(
         return
     ack(text="Checking tags…", blocks=[section(":label: Checking tags…")])
     report = tag_report(services, team=team)
-    owners = owner_ids({c.owner for c in listed(report) if c.owner}, client)
+    owners = owner_ids({c.owner for c in listed(report) if c.owner}, services)
     respond(**tags_message(report, owners=owners), response_type="ephemeral")
 
 
-def still_missing(services: Services, value: dict[str, Any]) -> list[str] | str:
+def still_missing(
+    services: Services,
+    value: dict[str, Any],
+    *,
+    owner_of: Callable[[str], str | None] | None = None,
+) -> list[str] | str:
     """The required tags the button's resource misses right now, or why nobody should be
-    asked (it is gone, or has every tag now). AWS errors fall back to the button's list."""
+    asked (it is gone, has every tag now, or its Owner tag no longer resolves to the
+    button's user: `owner_of`). AWS errors fall back to the button's list."""
     try:
         resource = find_resource(
             services.aws,
@@ -97,6 +105,9 @@ def still_missing(services: Services, value: dict[str, Any]) -> list[str] | str:
         return list(value.get("m", []))
     if resource is None:
         return f"`{value['id']}` no longer exists"
+    owner_tag = resource.tags.get(services.config.tags.owner, "").strip()
+    if owner_of is not None and owner_of(owner_tag) != value["o"]:
+        return f"`{value['id']}` is no longer tagged as theirs"
     missing = list(check(resource, services.config).missing)
     return missing or f"`{value['id']}` has every required tag now"
 
@@ -108,22 +119,17 @@ def handle_ask_owner(
     respond: Respond,
     client: WebClient,
     context: BoltContext,
+    value: TagsAskButton,
 ) -> None:
     """Message the resource's owner asking for the missing tags; confirm to the clicker."""
     ack()
     services: Services = context["services"]
     user = body["user"]["id"]
-    try:
-        value = json.loads(action["value"])
-        owner = str(value["o"])
-    except (ValueError, KeyError, TypeError):
-        respond(
-            **error_message("That button is out of date. Run `/tags` again."),
-            response_type="ephemeral",
-            replace_original=False,
-        )
-        return
-    missing = still_missing(services, value)
+    owner = value.o
+    asked = value.model_dump()
+    missing = still_missing(
+        services, asked, owner_of=lambda tag: owner_ids({tag}, services).get(tag) if tag else None
+    )
     if isinstance(missing, str):
         respond(
             **error_message(f"Nothing sent to <@{owner}>: {missing}."),
@@ -131,26 +137,31 @@ def handle_ask_owner(
             replace_original=False,
         )
         return
-    value["m"] = missing
-    try:
-        client.chat_postMessage(channel=owner, **owner_request_message(value, asked_by=user))
-    except SlackApiError as exc:
-        log.warning("could not message %s: %s", owner, exc.response.get("error"))
-        respond(
-            **error_message(
-                f"Could not message <@{owner}> ({exc.response.get('error', 'error')})."
-            ),
-            response_type="ephemeral",
-            replace_original=False,
-        )
-        return
+    asked["m"] = missing
+    # the DM is queued with the audit record; a Slack retry of this click asks once
+    key = f"tags-ask:{asked.get('id')}:{owner}:{action.get('action_ts') or services.now()}"
     with services.db.session() as session:
         record(
             session,
             actor=user,
             action="tags.ask-owner",
-            subject=str(value.get("id")),
+            subject=str(asked.get("id")),
             owner=owner,
-            missing=value.get("m", []),
+            missing=asked.get("m", []),
         )
-    respond(**owner_asked(value))
+        outbox.message(
+            session,
+            key=key,
+            purpose="dm",
+            channel=owner,
+            message=owner_request_message(asked, asked_by=user),
+        )
+    sent = worker_for(services).deliver_keys([key]).get(key)
+    if sent is not None and sent.state == "failed":
+        respond(
+            **error_message(f"Could not message <@{owner}> ({sent.last_error})."),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        return
+    respond(**owner_asked(asked))

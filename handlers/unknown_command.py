@@ -14,6 +14,9 @@ def handle_unknown_command(ack: Ack, command: dict[str, str]) -> None:
 
     name = command.get("command", "")
     known = registered_commands()
+    if name in known:  # never says "does not know" about a command it knows
+        ack(text=f":hourglass: `{name}` is still being answered; it will appear here.")
+        return
     ack(
         **error_message(
             f"This bot does not know `{name}`{suggest(name, known) or '.'}",

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 
 from bot.anomalies import service as anomalies
@@ -27,6 +26,7 @@ from bot.anomalies.messages import view_of
 from bot.anomalies.recommend import Contributor, recommend
 from bot.render.anomalies import anomaly_message
 from bot.services import Services
+from bot.slack.outbound import Outbound
 from jobs.posting import find_posted, post_once, reply_in_thread, update_posted, web_client
 from jobs.registry import scheduled
 from storage.models_alerts import Anomaly, PostedAlert
@@ -73,7 +73,7 @@ def anomalies_job(services: Services) -> str:
 
 def _series(
     services: Services,
-    client: WebClient,
+    client: Outbound,
     series: Series,
     thresholds: Thresholds,
     *,
@@ -128,7 +128,7 @@ def _change(
 
 
 def _one(
-    services: Services, client: WebClient, finding: anomalies.Finding, view: _SeriesView
+    services: Services, client: Outbound, finding: anomalies.Finding, view: _SeriesView
 ) -> tuple[str, int | None]:
     """Post, update or leave alone one anomaly; returns what happened and its id."""
     now = services.now()
@@ -179,7 +179,7 @@ def _one(
 
 
 def _unsupported(
-    services: Services, client: WebClient, record: Anomaly, view: _SeriesView
+    services: Services, client: Outbound, record: Anomaly, view: _SeriesView
 ) -> str | None:
     """An active anomaly today's alerts do not contain: ended, or withdrawn once its days
     settled and still do not alert (the data was revised)."""
@@ -200,7 +200,7 @@ def _unsupported(
 
 def _redraw(
     services: Services,
-    client: WebClient,
+    client: Outbound,
     record: Anomaly,
     posted_id: int,
     detail: dict[str, Any],

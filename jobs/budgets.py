@@ -12,20 +12,17 @@ from __future__ import annotations
 import logging
 from decimal import Decimal
 
-from slack_sdk import WebClient
-
 from bot.budgets import proposals
 from bot.budgets.status import BudgetStatus, team_statuses
 from bot.findings.model import Finding
-from bot.remediation import requests as store
 from bot.remediation import service as remediation
-from bot.remediation.authz import deciders
 from bot.render import remediation as render
 from bot.render.budgets import forecast_warning, threshold_message
 from bot.services import Services
+from bot.slack.announce import deliver_request
+from bot.slack.outbound import Outbound
 from jobs.posting import find_posted, post_once, web_client
 from jobs.registry import scheduled
-from storage.models_remediation import CleanupRequest
 
 log = logging.getLogger(__name__)
 STEPS = ("notify", "restrict", "stop")
@@ -47,7 +44,7 @@ def budgets_job(services: Services) -> str:
     return ", ".join(sent) if sent else "no budget alerts"
 
 
-def _ladder(services: Services, client: WebClient, status: BudgetStatus) -> list[str]:
+def _ladder(services: Services, client: Outbound, status: BudgetStatus) -> list[str]:
     thresholds = services.config.budgets.thresholds
     use = status.use_pct or Decimal(0)
     sent = []
@@ -104,7 +101,7 @@ def _findings(
     return [], []
 
 
-def _request(services: Services, client: WebClient, finding: Finding, channel: str) -> None:
+def _request(services: Services, client: Outbound, finding: Finding, channel: str) -> None:
     """Open the proposal as a cleanup request and post it for approval (or auto-run it)."""
     request, new = proposals.propose(services, finding)
     if not new:
@@ -112,33 +109,15 @@ def _request(services: Services, client: WebClient, finding: Finding, channel: s
             "budget proposal for %s: request #%s already open", finding.resource_id, request.id
         )
         return
-    config = services.config
-    people = deciders(config, team=request.team, owner=None, resolve_email=None)
-    try:
-        posted = client.chat_postMessage(
-            channel=channel, **render.approval_message(request, deciders=people)
-        )
-    except Exception:
-        log.warning("could not post budget request #%s", request.id, exc_info=True)
-        return
-    with services.db.session() as session:
-        store.set_fields(session, request.id, channel=posted["channel"], message_ts=posted["ts"])
-    if config.budgets.auto and proposals.auto_approve(services, request):
+    # the approval message was queued with the request (for the team's channel)
+    deliver_request(services, request.id)
+    if services.config.budgets.auto and proposals.auto_approve(services, request):
         execution = remediation.execute(services, request.id)
         if execution.request is not None:
-            _refresh(client, execution.request, people)
+            deliver_request(services, request.id)
 
 
-def _refresh(client: WebClient, request: CleanupRequest, people: list[str]) -> None:
-    if request.channel and request.message_ts:
-        client.chat_update(
-            channel=request.channel,
-            ts=request.message_ts,
-            **render.approval_message(request, deciders=people),
-        )
-
-
-def _forecast(services: Services, client: WebClient, status: BudgetStatus) -> list[str]:
+def _forecast(services: Services, client: Outbound, status: BudgetStatus) -> list[str]:
     """Warn early, once a month, when the forecast crosses the budget before spend does."""
     if status.crossing_date is None:
         return []

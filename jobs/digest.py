@@ -6,13 +6,11 @@ from __future__ import annotations
 
 import logging
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-
 from bot.cost.chart import daily_chart
 from bot.digest.report import Digest, build_digest
 from bot.render.digest import digest_message
 from bot.services import Services
+from bot.slack.outbound import Outbound, SlackFailure
 from jobs.posting import find_posted, post_once, web_client
 from jobs.registry import scheduled
 
@@ -55,21 +53,17 @@ def digest_job(services: Services) -> str:
     return f"posted {', '.join(posted)}" if posted else "already posted this week"
 
 
-def _chart(client: WebClient, digest: Digest) -> str | None:
+def _chart(outbound: Outbound, digest: Digest) -> str | None:
     """Upload the 14-day daily cost chart privately; its file id (None when it fails)."""
     if not digest.daily:
         return None
     title = f"Daily cost, {digest.daily[0][0]:%d %b} to {digest.daily[-1][0]:%d %b}"
     try:
         png = daily_chart(digest.daily, title=title, currency=digest.currency)
-        result = client.files_upload_v2(
-            content=png, filename="weekly-cost.png", title=title, alt_txt=title
-        )
-    except (SlackApiError, OSError, ValueError) as exc:
+        return outbound.upload_file(content=png, filename="weekly-cost.png", title=title)
+    except (SlackFailure, OSError, ValueError) as exc:
         log.warning("digest chart upload failed: %s", exc)
         return None
-    file = result.get("file") or (result.get("files") or [{}])[0]
-    return str(file["id"]) if file.get("id") else None
 
 
 def build_week(services: Services) -> str:

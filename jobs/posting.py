@@ -1,46 +1,47 @@
-"""Posting alerts at most once: each alert is claimed in `posted_alerts` before it is posted.
+"""Posting alerts at most once, durably: each alert is claimed in `posted_alerts` and queued
+in the outbox in one transaction, then delivered by the outbox worker.
 
 The claim is an INSERT on a unique dedupe key, so a second clock, a retry or a restart
-finds the key taken and posts nothing. A failed post gives its claim back so the next
-run tries again; a process that dies between posting and recording keeps the claim
-(at most once: better a missing alert than a duplicate).
+finds the key taken and queues nothing. The outbox row carries the same key: a delivery
+that is retried (after a 429, an outage or a crash) posts one message, in its channel.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import ConfigError
 from bot.services import Services
-from bot.slack_client import make_web_client
+from bot.slack import outbox
+from bot.slack.outbound import Outbound, adopt, outbound_for
+from bot.slack.worker import worker_for
 from storage.models_alerts import PostedAlert
 
 log = logging.getLogger(__name__)
 
 
-def web_client(services: Services) -> WebClient:
-    """A Slack Web API client for jobs (the same token and API URL as the app)."""
+def web_client(services: Services) -> Outbound:
+    """The outbound Slack module for jobs (the same token and API URL as the app)."""
     settings = services.settings
     if settings.slack_bot_token is None:
         raise ConfigError("SLACK_BOT_TOKEN is not set: jobs cannot post to Slack")
-    return make_web_client(settings)
+    return outbound_for(services)
 
 
 def find_posted(services: Services, key: str) -> PostedAlert | None:
-    """The alert posted under `key`, if any."""
+    """The alert posted (or queued) under `key`, if any."""
     with services.db.session() as session:
         return session.scalar(select(PostedAlert).where(PostedAlert.dedupe_key == key))
 
 
 def post_once(
     services: Services,
-    client: WebClient,
+    client: Any,
     *,
     key: str,
     kind: str,
@@ -50,12 +51,11 @@ def post_once(
     detail: dict[str, Any] | None = None,
     claimed_by: str = "",
 ) -> PostedAlert | None:
-    """Post `message` to `channel` unless `key` was posted (or is being posted) already.
+    """Queue `message` for `channel` unless `key` was queued already, and try it now.
 
-    Returns the new PostedAlert, or None when the key was taken. Slack errors are raised
-    after the claim is given back.
+    Returns the new PostedAlert (its `ts` is set once Slack has it), or None when the key
+    was taken. What cannot be delivered now (429, outage) stays queued for the worker.
     """
-    now = services.now()
     try:
         with services.db.session() as session:
             alert = PostedAlert(
@@ -65,53 +65,63 @@ def post_once(
                 channel=channel,
                 ts=None,
                 claimed_by=claimed_by,
-                posted_at=now,
+                posted_at=services.now(),
                 detail=detail or {},
             )
             session.add(alert)
+            session.flush()
+            outbox.enqueue(
+                session,
+                key=key,
+                purpose=kind,
+                channel=channel,
+                content={"message": message, "alert_key": key},
+            )
     except IntegrityError:
         log.info("alert %s was already posted", key)
         return None
-    try:
-        answer = client.chat_postMessage(channel=channel, **message)
-    except Exception:
-        with services.db.session() as session:
-            session.execute(delete(PostedAlert).where(PostedAlert.id == alert.id))
-        raise
-    with services.db.session() as session:
-        alert = session.merge(alert)
-        alert.ts = str(answer["ts"])
-        alert.channel = str(answer.get("channel") or channel)
-    return alert
+    adopt(services, client)
+    worker_for(services).deliver_keys([key])
+    return find_posted(services, key)
 
 
-def update_posted(
-    services: Services, client: WebClient, *, key: str, message: dict[str, Any]
-) -> bool:
-    """Replace the message posted under `key` (chat.update); False when there is none."""
-    alert = find_posted(services, key)
-    if alert is None or not alert.ts:
-        return False
-    try:
-        client.chat_update(channel=alert.channel, ts=alert.ts, **message)
-    except SlackApiError as exc:
-        log.warning("could not update alert %s: %s", key, exc.response.get("error"))
-        return False
+def update_posted(services: Services, client: Any, *, key: str, message: dict[str, Any]) -> bool:
+    """Show a new version of the alert under `key` (chat.update, durably); False when
+    there is none."""
     with services.db.session() as session:
-        alert = session.merge(alert)
-        alert.updated_at = services.now()
+        alert = session.scalar(select(PostedAlert).where(PostedAlert.dedupe_key == key))
+        if not outbox.replace(session, key=key, message=message):
+            if alert is None or not alert.ts:
+                return False
+            # posted before the outbox existed: queue the update of the known message
+            row = outbox.message(
+                session, key=key, purpose=alert.kind, channel=alert.channel, message=message
+            )
+            row.ts = alert.ts
+            row.content = {"message": message, "alert_key": key}
+        if alert is not None:
+            alert.updated_at = services.now()
+    adopt(services, client)
+    worker_for(services).deliver_keys([key])
     return True
 
 
-def reply_in_thread(services: Services, client: WebClient, *, key: str, text: str) -> bool:
-    """Post `text` as a thread reply under the message posted under `key`; False when there
-    is no such message or Slack refused."""
+def reply_in_thread(services: Services, client: Any, *, key: str, text: str) -> bool:
+    """Queue `text` as a thread reply under the message posted under `key` (once per text);
+    False when there is no such message yet."""
     alert = find_posted(services, key)
     if alert is None or not alert.ts:
         return False
-    try:
-        client.chat_postMessage(channel=alert.channel, thread_ts=alert.ts, text=text)
-    except SlackApiError as exc:
-        log.warning("could not reply under alert %s: %s", key, exc.response.get("error"))
-        return False
-    return True
+    digest = hashlib.sha1(text.encode()).hexdigest()[:16]
+    reply_key = f"reply:{key}:{digest}"
+    with services.db.session() as session:
+        outbox.message(
+            session,
+            key=reply_key,
+            purpose="reply",
+            channel=alert.channel,
+            message={"text": text, "thread_ts": alert.ts},
+        )
+    adopt(services, client)
+    sent = worker_for(services).deliver_keys([reply_key]).get(reply_key)
+    return sent is not None and sent.state != "failed"

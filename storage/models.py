@@ -49,5 +49,6 @@ from storage import models_remediation  # noqa: E402,F401,I001
 from storage import models_cost  # noqa: E402,F401
 from storage import models_alerts  # noqa: E402,F401
 from storage import models_budgets  # noqa: E402,F401
+from storage import models_outbox  # noqa: E402,F401
 from storage import models_inventory  # noqa: E402,F401
 from storage import models_usage  # noqa: E402,F401

@@ -211,15 +211,18 @@ def test_concurrent_posts_of_one_alert_post_once(
         built.db.dispose()
 
 
-def test_a_failed_post_gives_the_claim_back(
+def test_an_undeliverable_alert_is_kept_and_never_rerouted(
     tmp_path: Path, sqlite_url: str, console: SlackConsole
 ) -> None:
     services = services_on(tmp_path, sqlite_url)
     client = WebClient(token=BOT_TOKEN, base_url=console.api_url)
-    with pytest.raises(Exception, match="channel_not_found"):
-        post_once(services, client, key="k", kind="test", channel="C0NOPE", message={"text": "x"})
+    alert = post_once(
+        services, client, key="k", kind="test", channel="C0NOPE", message={"text": "x"}
+    )
+    assert alert is not None and alert.ts is None  # claimed and kept in the outbox
     assert (
         post_once(services, client, key="k", kind="test", channel="C0PAY", message={"text": "x"})
-        is not None
+        is None
     )
+    assert console.messages("C0PAY") == []  # never sent anywhere but its own channel
     services.db.dispose()

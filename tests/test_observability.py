@@ -307,6 +307,7 @@ def test_finops_status_full_for_admins_short_for_others(admin_stack: Any) -> Non
     assert "Cost Explorer: $0.07 (7 call(s)" in full
     assert "`housekeeping`: ok" in full and "`digest`: never run" in full
     assert "sqlite" in full
+    assert "*Slack deliveries*" in full and "0 pending, 0 failed" in full
     short = answer_for("U0DEV")
     assert "$0.07" not in short and "housekeeping" not in short
     assert "for the bot's admins" in short
@@ -335,6 +336,8 @@ def test_cli_status_json(
     }
     assert spend["cost_explorer"]["dollars"] == "0.00" and report["total_dollars"] == "0.01"
     assert report["schema"] == report["head"]
+    outbox = next(s for s in report["sections"] if s["title"] == "Slack deliveries")
+    assert outbox["data"] == {"pending": 0, "failed": 0}
     assert {j["job"] for j in report["jobs"]} >= {"digest", "budgets", "anomalies"}
     assert main(["status"]) == 0
     assert "API spend this month: $0.01" in capsys.readouterr().out
@@ -357,3 +360,23 @@ def test_clock_metrics_port_serves_job_results_from_the_database(
     assert ("finops_remediation_requests", ()) not in samples  # no requests yet: no samples
     assert value(samples, "finops_job_period_seconds", job="anomalies") == 6 * 3600
     assert value(samples, "finops_job_period_seconds", job="digest") == 7 * 24 * 3600
+
+
+def test_every_command_answer_is_timed_by_the_dispatcher(admin_stack: Any) -> None:
+    from prometheus_client import REGISTRY
+
+    console, _services = admin_stack
+
+    def count() -> float:
+        got = REGISTRY.get_sample_value(
+            "finops_requests_total", {"command": "/finops", "outcome": "ok"}
+        )
+        return got or 0.0
+
+    before = count()
+    seen = len(console.ephemerals("U0DEV"))
+    console.send_command(user_id="U0DEV", channel_id="C0PAY", text="/finops help")
+    console.wait_for(lambda: console.ephemerals("U0DEV")[seen:], timeout=10)
+    console.wait_for(lambda: count() == before + 1, timeout=10)
+    seconds = REGISTRY.get_sample_value("finops_answer_seconds_count", {"command": "/finops"})
+    assert seconds is not None and seconds >= 1

@@ -24,7 +24,7 @@ def command_body(command: str, text: str = "") -> str:
             "user_name": "sam",
             "command": command,
             "text": text,
-            "response_url": "http://127.0.0.1:9/response/1",
+            "response_url": "https://hooks.slack.com/commands/T0LOCAL/1/test",
             "trigger_id": "1.2.3",
         }
     )

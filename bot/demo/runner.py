@@ -187,6 +187,9 @@ def _start(workdir: str, *, host: str, port: int, now: datetime | None) -> DemoS
     services = build_services(Settings.from_env())
     bot = start_http_in_thread(services)
     parts.append(bot)
+    from bot.slack.worker import worker_for
+
+    parts.append(worker_for(services).start())  # delivers the outbox (retries after a 429)
     warm_inventory(services)
     console.bot_url = f"{bot.url}/slack/events"
     return DemoStack(

@@ -24,6 +24,7 @@ from bot.findings.registry import load_kinds
 from bot.findings.scope import caller_account, target_context
 from bot.inventory import store
 from bot.inventory.store import TargetKey
+from bot.observability.metrics import observe_scan
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -85,14 +86,18 @@ class Refresher:
         if not store.claim(services.db, key, owner=self.owner, now=services.now(), ttl=ttl):
             return self._wait_for_other(key, generation, ttl)
         kind = load_kinds().get(key.kind)
+        started = time.perf_counter()
         try:
             if kind is None:
                 raise LookupError(f"finding kind {key.kind!r} is not registered")
             ctx = batch.context(key)
             with self._lock:
                 self.scans += 1
+            started = time.perf_counter()
             findings, extras = kind.scan_target(ctx)
+            observe_scan(key.kind, time.perf_counter() - started, ok=True)
         except Exception as exc:  # one target failing must not sink the others
+            observe_scan(key.kind, time.perf_counter() - started, ok=False)
             log.warning("inventory scan of %s failed: %s", key, exc)
             store.fail(
                 services.db,

@@ -62,6 +62,26 @@ QUERIES: list[GaugeQuery] = [
         "SELECT job, MAX(finished_at) FROM job_runs WHERE finished_at IS NOT NULL GROUP BY job",
     ),
     GaugeQuery(
+        "finops_outbox_messages",
+        "Slack messages in the outbox by state (pending, sending, delivered, failed).",
+        ("state",),
+        "SELECT state, COUNT(*) FROM outbox GROUP BY state",
+    ),
+    GaugeQuery(
+        "finops_inventory_oldest_scan_timestamp_seconds",
+        "When the stalest target of each kind and region was last scanned (Unix time; "
+        "inventory age = time() - this).",
+        ("kind", "region"),
+        "SELECT kind, region, MIN(scanned_at) FROM inventory_targets "
+        "WHERE scanned_at IS NOT NULL GROUP BY kind, region",
+    ),
+    GaugeQuery(
+        "finops_inventory_failing_targets",
+        "Inventory targets whose last scan failed (they keep their last good findings).",
+        ("kind",),
+        "SELECT kind, COUNT(*) FROM inventory_targets WHERE error IS NOT NULL GROUP BY kind",
+    ),
+    GaugeQuery(
         "finops_api_dollars_month",
         "This month's billed AWS API spend of the bot, all processes (from api_usage).",
         ("api",),

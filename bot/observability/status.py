@@ -96,6 +96,7 @@ def bot_version() -> str:
 
 def build_status(services: Services, *, job_names: list[str]) -> StatusReport:
     """Gather the status report (flushing this process's pending API counts first)."""
+    from bot.observability import sections  # noqa: F401 - registers the shared sections
     from bot.settings import redact_url
 
     now = services.now()

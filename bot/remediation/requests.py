@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.orphans.model import Finding
+from bot.slack import outbox
 from storage.models_remediation import OPEN_STATES, CleanupRequest, RemediationEvent
 
 BOT_ACTOR = "finops-bot"
@@ -164,6 +165,8 @@ def append_event(
     )
     db_session.add(event)
     db_session.flush()
+    if status != "refused":  # tell Slack in the same transaction (delivered by the outbox)
+        outbox.request_changed(db_session, request.id, requested_by=request.requested_by)
     return event
 
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from bot.payloads import AnomalyButton
 from bot.render.common import Blocks, context, header, section
 
 
@@ -128,7 +129,7 @@ def _button(action: AnomalyAction, text: str, view: AnomalyView, **extra: str) -
         "type": "button",
         "action_id": action.value,
         "text": {"type": "plain_text", "text": text},
-        "value": str(view.anomaly_id),
+        "value": AnomalyButton(id=view.anomaly_id).encode(),
         **extra,
     }
 

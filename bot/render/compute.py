@@ -4,7 +4,6 @@ can be made in place, and what stays on-demand (and why)."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -16,6 +15,7 @@ from bot.config_advice import ComputeConfig
 from bot.findings.model import Finding
 from bot.findings.prices import format_money
 from bot.findings.scope import ScanFilter
+from bot.payloads import ResourceButton
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
 from bot.render.estimates import approx_note
 from bot.render.orphans import describe_scope, who
@@ -34,10 +34,9 @@ class ComputeAction(StrEnum):
 
 def request_value(finding: Finding) -> str:
     """The button's value: just enough to find the resource again."""
-    return json.dumps(
-        {"k": finding.kind, "r": finding.region, "a": finding.account, "id": finding.resource_id},
-        separators=(",", ":"),
-    )
+    return ResourceButton(
+        k=finding.kind, r=finding.region, a=finding.account, id=finding.resource_id
+    ).encode()
 
 
 def finding_block(finding: Finding, open_request: int | None = None) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
@@ -11,6 +10,7 @@ from typing import Any
 from bot.cost.periods import PERIOD_FORMS
 from bot.cost.query import BY_CHOICES, CostQuery
 from bot.cost.report import CostReport, Forecast
+from bot.payloads import CostShareButton
 from bot.render.common import Blocks, context, header, section
 
 _CENT = Decimal("0.01")
@@ -158,7 +158,7 @@ def cost_message(
         notes.insert(0, f"Shared by <@{shared_by}>")
     blocks.append(context("\n".join(notes)))
     if shareable:
-        value = json.dumps({"q": report.query.to_json(), "f": chart_file_id or ""})
+        value = CostShareButton(q=report.query.to_json(), f=chart_file_id or "").encode()
         blocks.append(
             {
                 "type": "actions",
@@ -177,10 +177,10 @@ def cost_message(
     return {"text": text, "blocks": blocks}
 
 
-def share_value(value: str) -> tuple[CostQuery, str | None]:
+def share_value(value: str | CostShareButton) -> tuple[CostQuery, str | None]:
     """The question and chart file id a Share button carries."""
-    data = json.loads(value)
-    return CostQuery.from_json(data.get("q", {})), (data.get("f") or None)
+    data = value if isinstance(value, CostShareButton) else CostShareButton.decode(value)
+    return CostQuery.from_json(dict(data.q)), (data.f or None)
 
 
 def cost_help(command: str, usage: str, summary: str, teams: list[str]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from collections.abc import Iterable
 from datetime import datetime
@@ -13,6 +12,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.findings.model import Finding
+from bot.payloads import ListingButton
 from bot.render.common import MAX_BLOCKS, context
 
 #: Longest command text carried in a button value (Slack allows 2,000 characters).
@@ -40,16 +40,13 @@ class ListingAction(StrEnum):
 
 def listing_value(command: str, text: str) -> str:
     """The value of a listing's buttons: which command, with which arguments."""
-    return json.dumps({"c": command, "q": text[:MAX_QUERY]}, separators=(",", ":"))
+    return ListingButton(c=command, q=text[:MAX_QUERY]).encode()
 
 
 def read_listing_value(value: str) -> tuple[str, str]:
     """(command, text) from a button value; ValueError when it is not one of ours."""
-    data = json.loads(value)
-    command, text = data["c"], data.get("q", "")
-    if not isinstance(command, str) or not isinstance(text, str) or not command.startswith("/"):
-        raise ValueError("not a listing button")
-    return command, text
+    data = ListingButton.decode(value)  # PayloadError is a ValueError
+    return data.c, data.q
 
 
 def freshness_line(as_of: datetime | None, *, refreshing: bool, failures: int = 0) -> str:

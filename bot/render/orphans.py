@@ -6,7 +6,6 @@ findings and a "Show more" button.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from decimal import Decimal
 from enum import StrEnum
@@ -17,6 +16,7 @@ from bot.findings.prices import PriceTable, format_money
 from bot.findings.scope import ScanFilter, ScanResult
 from bot.orphans.model import load_kinds
 from bot.orphans.waste import open_waste
+from bot.payloads import ResourceButton, ShowMoreButton
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
 from bot.render.estimates import approx_note
 
@@ -47,15 +47,14 @@ def describe_scope(scope: ScanFilter) -> str:
 
 def request_value(finding: Finding) -> str:
     """The "Request cleanup" button's value: just enough to find the resource again."""
-    return json.dumps(
-        {"k": finding.kind, "r": finding.region, "a": finding.account, "id": finding.resource_id},
-        separators=(",", ":"),
-    )
+    return ResourceButton(
+        k=finding.kind, r=finding.region, a=finding.account, id=finding.resource_id
+    ).encode()
 
 
 def show_more_value(scope: ScanFilter, offset: int) -> str:
     """The "Show more" button's value."""
-    return json.dumps({**asdict(scope), "offset": offset}, separators=(",", ":"))
+    return ShowMoreButton(**asdict(scope), offset=offset).encode()
 
 
 def _finding_block(finding: Finding, open_request: int | None) -> dict[str, Any]:

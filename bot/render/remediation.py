@@ -8,6 +8,7 @@ from typing import Any
 
 from bot.findings.model import Finding
 from bot.findings.prices import format_money
+from bot.payloads import RequestButton
 from bot.remediation.actions import ACTIONS
 from bot.render.common import Blocks, context, error_message, header, section
 from bot.render.orphans import who
@@ -89,7 +90,7 @@ def _button(action: CleanupAction, text: str, request_id: int, style: str | None
         "type": "button",
         "action_id": action.value,
         "text": {"type": "plain_text", "text": text},
-        "value": str(request_id),
+        "value": RequestButton(id=request_id).encode(),
     }
     if style:
         button["style"] = style
@@ -198,6 +199,35 @@ def request_posted(request: CleanupRequest) -> dict[str, Any]:
         "response_type": "ephemeral",
         "replace_original": False,
     }
+
+
+def request_queued(request: CleanupRequest, *, channel: str | None, reason: str) -> dict[str, Any]:
+    """Ephemeral answer when the approval message could not be posted yet (it will be)."""
+    where = f"<#{channel}>" if channel else "the team's channel"
+    why = "Slack is rate limiting" if "rate limited" in reason else "Slack did not answer"
+    text = (
+        f"Cleanup request #{request.id} ({what(request)}) is pending; its approval message "
+        f"is queued for {where} ({why}) and will be posted there shortly."
+    )
+    return {
+        "text": f"Cleanup request #{request.id} is queued for {where} ({why}).",
+        "blocks": [section(f":hourglass: {text}")],
+        "response_type": "ephemeral",
+        "replace_original": False,
+    }
+
+
+def request_undeliverable(
+    request: CleanupRequest, *, channel: str | None, reason: str, admins: str
+) -> dict[str, Any]:
+    """Ephemeral: the approval message cannot be posted where it belongs."""
+    where = f"<#{channel}>" if channel else "the team's channel"
+    return problem(
+        f"Cleanup request #{request.id} is recorded (pending) but its approval message "
+        f"cannot be posted to {where}: {reason}.",
+        hint=f"The bot's admins were told in <#{admins}> (`finops-bot outbox retry` posts it "
+        "once the channel is fixed). The request expires if nobody decides.",
+    )
 
 
 def already_open(request: CleanupRequest) -> dict[str, Any]:

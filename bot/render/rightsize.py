@@ -4,7 +4,6 @@ running instances that have no (or too little) CPU data."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -22,6 +21,7 @@ from bot.advice.rightsizing import (
 from bot.findings.model import Finding
 from bot.findings.prices import format_money
 from bot.findings.scope import ScanFilter
+from bot.payloads import RightsizeButton
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
 from bot.render.estimates import approx_note
 from bot.render.orphans import describe_scope, who
@@ -49,16 +49,13 @@ ACTION_OF = {button.value: name for name, button in BUTTONS.items()}
 
 def request_value(finding: Finding) -> str:
     """The button's value: enough to find the instance again and notice a type change."""
-    return json.dumps(
-        {
-            "k": finding.kind,
-            "r": finding.region,
-            "a": finding.account,
-            "id": finding.resource_id,
-            "t": finding.details.get("instance_type"),
-        },
-        separators=(",", ":"),
-    )
+    return RightsizeButton(
+        k=finding.kind,
+        r=finding.region,
+        a=finding.account,
+        id=finding.resource_id,
+        t=finding.details.get("instance_type"),
+    ).encode()
 
 
 def button_text(finding: Finding) -> str:

@@ -3,7 +3,6 @@ lifecycle policy, each with its monthly saving and a "Request change" button."""
 
 from __future__ import annotations
 
-import json
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -13,6 +12,7 @@ from bot.advice.storage_buckets import GIB
 from bot.findings.model import Finding
 from bot.findings.prices import PriceTable, format_money
 from bot.findings.scope import ScanFilter
+from bot.payloads import ResourceButton
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
 from bot.render.estimates import approx_note
 from bot.render.orphans import describe_scope, who
@@ -37,10 +37,9 @@ class StorageAction(StrEnum):
 
 def request_value(finding: Finding) -> str:
     """The button's value: just enough to find the resource again."""
-    return json.dumps(
-        {"k": finding.kind, "r": finding.region, "a": finding.account, "id": finding.resource_id},
-        separators=(",", ":"),
-    )
+    return ResourceButton(
+        k=finding.kind, r=finding.region, a=finding.account, id=finding.resource_id
+    ).encode()
 
 
 def gib(size_bytes: int) -> str:

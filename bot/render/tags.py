@@ -6,11 +6,11 @@ Stays within Slack's limits: at most MAX_LISTED resource blocks, then a summary 
 
 from __future__ import annotations
 
-import json
 from enum import StrEnum
 from typing import Any
 
 from bot.findings.scope import ScanFailure
+from bot.payloads import TagsAskButton
 from bot.render.budgets import money, pct
 from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
 from bot.tags.compliance import NO_TEAM, Checked, TagReport
@@ -48,18 +48,15 @@ def listed(report: TagReport) -> list[Checked]:
 def ask_value(item: Checked, owner_id: str) -> str:
     """The "Ask owner to fix" button's value: the resource, what it misses, whom to ask."""
     r = item.resource
-    return json.dumps(
-        {
-            "id": r.resource_id,
-            "n": r.name,
-            "t": r.resource_type,
-            "r": r.region,
-            "a": r.account,
-            "m": list(item.missing),
-            "o": owner_id,
-        },
-        separators=(",", ":"),
-    )
+    return TagsAskButton(
+        id=r.resource_id,
+        n=r.name,
+        t=r.resource_type,
+        r=r.region,
+        a=r.account,
+        m=list(item.missing),
+        o=owner_id,
+    ).encode()
 
 
 def _resource_block(item: Checked, owner_id: str | None) -> dict[str, Any]:

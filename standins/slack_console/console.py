@@ -12,6 +12,7 @@ from typing import Any
 from bot.wsgi_thread import BackgroundServer
 
 from .delivery import Delivery, apply_response, block_actions_payload, command_fields, post_signed
+from .faults import Fault
 from .state import BOT_USER_ID, ConsoleState, ResponseTarget, find_button
 from .wsgi import make_app
 
@@ -135,6 +136,38 @@ class SlackConsole:
         # Slack ignores the body of an ack to block_actions; only response_url counts.
         self._record(delivery, target, label=f"Clicking “{label}”", ack_message=False)
         return delivery
+
+    # ------------------------------------------------------------ faults
+    def fail(
+        self,
+        method: str,
+        *,
+        channel: str | None = None,
+        error: str = "ratelimited",
+        retry_after: int = 1,
+        status: int | None = None,
+        times: int | None = None,
+        after: bool = False,
+    ) -> Fault:
+        """Make matching Web API calls fail (same as ``POST /_console/faults``): 429 with
+        Retry-After for ``ratelimited``, else ``{"ok": false, "error": error}``."""
+        fault = Fault(
+            method=method,
+            channel=channel,
+            error=error,
+            retry_after=retry_after,
+            status=status,
+            times=times,
+            after=after,
+        )
+        with self.state.lock:
+            self.state.faults.append(fault)
+        return fault
+
+    def clear_faults(self) -> None:
+        """Let every call through again (same as ``DELETE /_console/faults``)."""
+        with self.state.lock:
+            self.state.faults.clear()
 
     # ----------------------------------------------------------- queries
     def messages(self, channel_id: str) -> list[dict[str, Any]]:

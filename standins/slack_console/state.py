@@ -66,6 +66,7 @@ class ConsoleState:
         self.home_views: dict[str, dict[str, Any]] = {}
         self.calls: list[dict[str, Any]] = []
         self.notices: list[dict[str, Any]] = []
+        self.faults: list[Any] = []  # faults.Fault: injected 429s and errors
         self.last_delivery: dict[str, Any] | None = None
         self.version = 0
         self._last_us = 0
@@ -167,6 +168,7 @@ class ConsoleState:
         files: list[str] | None = None,
         thread_ts: str | None = None,
         attachments: list[dict[str, Any]] | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
         """Store a new message and return it (the stored dict itself)."""
         with self.lock:
@@ -182,6 +184,7 @@ class ConsoleState:
                 "files": list(files or []),
                 "thread_ts": thread_ts,
                 "edited": False,
+                "metadata": metadata,
             }
             self.messages.append(msg)
             self.bump()
@@ -238,6 +241,8 @@ class ConsoleState:
             out["files"] = [self.file_object(fid) for fid in msg["files"]]
         if msg["thread_ts"]:
             out["thread_ts"] = msg["thread_ts"]
+        if msg.get("metadata"):
+            out["metadata"] = copy.deepcopy(msg["metadata"])
         return out
 
     def user_object(self, user_id: str) -> dict[str, Any]:

@@ -87,6 +87,7 @@ def chat_post_message(state: ConsoleState, args: Args) -> Result:
         blocks=blocks,
         thread_ts=thread_ts,
         attachments=args.get("attachments") if isinstance(args.get("attachments"), list) else None,
+        metadata=args.get("metadata") if isinstance(args.get("metadata"), dict) else None,
     )
     return {"ok": True, "channel": cid, "ts": msg["ts"], "message": state.slack_message(msg)}
 
@@ -214,3 +215,25 @@ def conversations_open(state: ConsoleState, args: Args) -> Result:
     if len(users) != 1 or users[0] not in state.users:
         raise ApiError("user_not_found")
     return {"ok": True, "channel": {"id": state.open_dm(users[0])}}
+
+
+def conversations_history(state: ConsoleState, args: Args) -> Result:
+    """conversations.history: a channel's messages, newest first (single page)."""
+    cid = args.get("channel")
+    if cid not in state.channels:
+        raise ApiError("channel_not_found")
+    try:
+        limit = max(1, min(1000, int(args.get("limit") or 100)))
+    except (TypeError, ValueError) as exc:
+        raise ApiError("invalid_limit") from exc
+    found = [
+        state.slack_message(msg)
+        for msg in reversed(state.messages)
+        if msg["channel"] == cid and msg["ephemeral_to"] is None and not msg["thread_ts"]
+    ]
+    return {
+        "ok": True,
+        "messages": found[:limit],
+        "has_more": len(found) > limit,
+        "response_metadata": {"next_cursor": ""},
+    }

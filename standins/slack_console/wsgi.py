@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .delivery import use_response_url
 from .dispatch import call_method
+from .faults import Fault, take_fault
 from .state import BOT_USER_ID, ConsoleState
 
 if TYPE_CHECKING:
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 
 StartResponse = Callable[..., Any]
 Response = tuple[int, str, bytes]  # status, content type, body
+#: status, content type, body and extra headers (a 429's Retry-After)
+Reply = tuple[int, str, bytes, list[tuple[str, str]]]
 
 PAGE = Path(__file__).with_name("page.html")
 REASONS = {
@@ -27,6 +30,7 @@ REASONS = {
     400: "Bad Request",
     404: "Not Found",
     405: "Method Not Allowed",
+    429: "Too Many Requests",
     500: "Internal Server Error",
 }
 
@@ -77,6 +81,13 @@ def parse_args(environ: dict[str, Any], body: bytes) -> dict[str, Any]:
 
 def _json(data: Any, status: int = 200) -> Response:
     return status, "application/json; charset=utf-8", json.dumps(data).encode()
+
+
+def _fault_reply(fault: Fault) -> Reply:
+    """What an injected fault answers: 429 with Retry-After, or ``ok: false``."""
+    body = json.dumps({"ok": False, "error": fault.error}).encode()
+    headers = [("Retry-After", str(fault.retry_after))] if fault.http_status == 429 else []
+    return fault.http_status, "application/json; charset=utf-8", body, headers
 
 
 def _text(text: str, status: int = 200) -> Response:
@@ -135,7 +146,7 @@ def make_app(console: SlackConsole) -> Callable[[dict[str, Any], StartResponse],
     """The console's WSGI application."""
     state = console.state
 
-    def api(method: str, environ: dict[str, Any], body: bytes) -> Response:
+    def api(method: str, environ: dict[str, Any], body: bytes) -> Response | Reply:
         try:
             args = parse_args(environ, body)
         except (ValueError, UnicodeDecodeError):
@@ -144,7 +155,32 @@ def make_app(console: SlackConsole) -> Callable[[dict[str, Any], StartResponse],
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
         token = token or args.pop("token", None)
         args.pop("token", None)
-        return _json(call_method(state, method, args, token, console.bot_token))
+        fault = take_fault(state, method, args)
+        if fault is None:
+            return _json(call_method(state, method, args, token, console.bot_token))
+        if fault.after:  # carried out, but the answer is "lost"
+            call_method(state, method, args, token, console.bot_token)
+        else:
+            with state.lock:
+                state.calls.append(
+                    {"method": method, "args": dict(args), "ok": False, "error": fault.error}
+                )
+        return _fault_reply(fault)
+
+    def faults(method: str, body: bytes) -> Response:
+        if method == "DELETE":
+            with state.lock:
+                state.faults.clear()
+            return _json({"ok": True, "faults": []})
+        if method == "POST":
+            try:
+                added = Fault.from_json(json.loads(body.decode("utf-8") or "{}"))
+            except (ValueError, TypeError) as exc:
+                return _json({"ok": False, "error": str(exc)}, 400)
+            with state.lock:
+                state.faults.append(added)
+        with state.lock:
+            return _json({"ok": True, "faults": [f.describe() for f in state.faults]})
 
     def upload(file_id: str, environ: dict[str, Any], body: bytes) -> Response:
         ctype = environ.get("CONTENT_TYPE", "")
@@ -197,10 +233,12 @@ def make_app(console: SlackConsole) -> Callable[[dict[str, Any], StartResponse],
             }
         )
 
-    def route(environ: dict[str, Any]) -> Response:
+    def route(environ: dict[str, Any]) -> Response | Reply:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "/")
         body = read_body(environ) if method == "POST" else b""
+        if path == "/_console/faults":
+            return faults(method, body)
         head, _, rest = path.lstrip("/").partition("/")
         if path in ("/", "/index.html"):
             return 200, "text/html; charset=utf-8", PAGE.read_bytes()
@@ -230,8 +268,12 @@ def make_app(console: SlackConsole) -> Callable[[dict[str, Any], StartResponse],
         return _text("not_found", 404)
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        extra: list[tuple[str, str]] = []
         try:
-            status, ctype, data = route(environ)
+            answer = route(environ)
+            status, ctype, data = answer[0], answer[1], answer[2]
+            if len(answer) == 4:
+                extra = list(answer[3])
         except Exception as exc:  # answer instead of dropping the connection
             status, ctype, data = _text(f"console error: {exc!r}", 500)
         start_response(
@@ -240,6 +282,7 @@ def make_app(console: SlackConsole) -> Callable[[dict[str, Any], StartResponse],
                 ("Content-Type", ctype),
                 ("Content-Length", str(len(data))),
                 ("Cache-Control", "no-store"),
+                *extra,
             ],
         )
         return [data]

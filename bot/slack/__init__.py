@@ -1,0 +1,1 @@
+"""Everything the bot says to Slack: one outbound module, the outbox and its worker."""

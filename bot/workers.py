@@ -1,0 +1,142 @@
+"""The bot's own bounded pool of answer workers (not Bolt's listener executor).
+
+Every command and click runs here; the listener thread only waits for the handler's
+`ack()` (milliseconds) and returns it to Slack. `submit` says where a job stands: started
+at once, queued behind N others, or refused because the queue is full.
+
+Waiting jobs are kept per lane (the command or button they answer) and taken round-robin
+across lanes, so a burst of slow `/savings` never makes a quick `/cost` wait behind all
+of it: a job waits for at most one job of each other lane per job ahead in its own.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections import OrderedDict, deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.observability.metrics import QUEUE_DEPTH
+
+log = logging.getLogger(__name__)
+
+DEFAULT_WORKERS = 4
+DEFAULT_MAX_QUEUED = 200
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What became of a submitted job: `ahead` jobs wait before it; None when refused."""
+
+    started: bool
+    ahead: int | None
+
+    @property
+    def refused(self) -> bool:
+        """The queue was full: the job will not run."""
+        return self.ahead is None
+
+
+class AnswerPool:
+    """`workers` threads taking jobs from a queue of at most `max_queued` waiting jobs."""
+
+    def __init__(
+        self,
+        *,
+        workers: int = DEFAULT_WORKERS,
+        max_queued: int = DEFAULT_MAX_QUEUED,
+        name: str = "answer",
+    ) -> None:
+        if workers < 1:
+            raise ValueError("an answer pool needs at least one worker")
+        self.workers, self.max_queued = workers, max_queued
+        self._lanes: OrderedDict[str, deque[Callable[[], None]]] = OrderedDict()
+        self._waiting = 0
+        self._busy = 0
+        self._closed = False
+        self._cond = threading.Condition()
+        self._threads = [
+            threading.Thread(target=self._work, name=f"{name}-{n}", daemon=True)
+            for n in range(workers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, job: Callable[[], None], *, lane: str = "") -> Admission:
+        """Queue `job` in `lane`; say whether a worker takes it at once and how many jobs
+        start before it."""
+        with self._cond:
+            if self._closed or self._waiting >= self.max_queued:
+                return Admission(started=False, ahead=None)
+            started = self._busy + self._waiting < self.workers
+            queue = self._lanes.setdefault(lane, deque())
+            turns = len(queue)  # jobs of this lane before it; each other lane gets one more
+            ahead = turns + sum(
+                min(len(other), turns + 1) for name, other in self._lanes.items() if name != lane
+            )
+            queue.append(job)
+            self._waiting += 1
+            QUEUE_DEPTH.set(self._waiting)
+            self._cond.notify()
+        return Admission(started=started, ahead=0 if started else ahead)
+
+    def load(self) -> tuple[int, int]:
+        """(jobs running, jobs waiting)."""
+        with self._cond:
+            return self._busy, self._waiting
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Let queued jobs finish, then end the threads."""
+        with self._cond:
+            self._closed = True
+            self._cond.notify_all()
+        for thread in self._threads:
+            thread.join(timeout)
+
+    def _work(self) -> None:
+        while True:
+            with self._cond:
+                while not self._waiting and not self._closed:
+                    self._cond.wait()
+                if not self._waiting:
+                    return
+                job = self._next()
+                self._busy += 1
+                QUEUE_DEPTH.set(self._waiting)
+            try:
+                job()
+            except Exception:  # jobs log their own failures; this is the last resort
+                log.exception("an answer job failed")
+            finally:
+                with self._cond:
+                    self._busy -= 1
+
+    def _next(self) -> Callable[[], None]:
+        """The next job, round-robin over lanes (the lane served goes to the back)."""
+        lane, queue = next(iter(self._lanes.items()))
+        job = queue.popleft()
+        self._waiting -= 1
+        del self._lanes[lane]
+        if queue:
+            self._lanes[lane] = queue
+        return job
+
+
+def pool_from_env(env: dict[str, str] | None = None) -> AnswerPool:
+    """A pool sized by FINOPS_ANSWER_WORKERS and FINOPS_ANSWER_QUEUE (defaults 4 and 200)."""
+    env = dict(os.environ if env is None else env)
+    return AnswerPool(
+        workers=_positive(env, "FINOPS_ANSWER_WORKERS", DEFAULT_WORKERS),
+        max_queued=_positive(env, "FINOPS_ANSWER_QUEUE", DEFAULT_MAX_QUEUED),
+    )
+
+
+def _positive(env: dict[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if text.isdigit() and int(text) > 0:
+        return int(text)
+    if text:
+        log.warning("%s=%r is not a positive number; using %d", name, text, default)
+    return default
