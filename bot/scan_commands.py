@@ -78,6 +78,9 @@ def _scan(args: argparse.Namespace, services: Services) -> int:
             f"finops-bot: not scanned {failure.where} ({failure.kind}): {failure.message}",
             file=sys.stderr,
         )
+    if result.every_scan_failed:
+        print("finops-bot: nothing could be scanned (every target failed)", file=sys.stderr)
+        return 1
     return 0
 
 

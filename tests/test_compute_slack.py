@@ -116,7 +116,7 @@ def test_compute_answer_and_both_buttons_through_approval(world: SlackStack) -> 
         lambda: [
             m
             for m in console.messages("C0PAY")
-            if m["id"] == request["id"] and "Restored by" in text_of(m)
+            if m["id"] == request["id"] and ":leftwards_arrow_with_hook:" in text_of(m)
         ],
         timeout=20,
     )

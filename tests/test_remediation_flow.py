@@ -100,6 +100,15 @@ def test_other_cleanups(svc: Services, estate: Estate, clock: Clock, kind: str) 
         clock.advance(days=31)
     approver = "U0SLEAD" if kind == "address" else "U0LEAD"
     request_id = open_request(svc, resource, kind)
+    from bot.remediation import requests as store
+    from bot.render.remediation import approval_message
+
+    with svc.db.session() as session:
+        pending = store.get_request(session, request_id)
+        assert pending is not None
+        shown = json.dumps(approval_message(pending, deciders=[]))
+    # Releasing an Elastic IP cannot be undone, and the request says so; others don't.
+    assert ("Cannot be undone" in shown) == (kind == "address")
     assert service.decide(svc, request_id, user=approver, approve=True).outcome == "approved"
     done = service.execute(svc, request_id)
     assert done.outcome == "executed", done.message
@@ -309,6 +318,14 @@ def test_restore_within_the_window_once(svc: Services, estate: Estate, clock: Cl
     ]
     assert len(volumes) == 1 and volumes[0]["Size"] == 100 and volumes[0]["VolumeType"] == "gp3"
     assert volumes[0]["VolumeId"] in restored.message
+    # The messages say where the volume went (id, size, zone), and no longer "Saves".
+    assert restored.request is not None
+    from bot.render.remediation import approval_message, requester_message
+
+    shown = json.dumps(approval_message(restored.request, deciders=[]))
+    assert f"Volume `{volumes[0]['VolumeId']}` (100 GiB gp3, us-east-1a) restored" in shown
+    assert "by <@U0LEAD>" in shown and "Saves:* nothing now" in shown and "/month" not in shown
+    assert "undone, saves nothing" in json.dumps(requester_message(restored.request))
     assert service.restore(svc, request_id, user="U0LEAD").outcome == "unavailable"
     assert statuses(svc)[-1] == "restored"
 

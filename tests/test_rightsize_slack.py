@@ -135,7 +135,7 @@ def test_answer_and_every_button_through_approval(world: SlackStack) -> None:
         lambda: [
             m
             for m in console.messages("C0PAY")
-            if m["id"] == message["id"] and "Restored by" in text_of(m)
+            if m["id"] == message["id"] and ":leftwards_arrow_with_hook:" in text_of(m)
         ],
         timeout=20,
     )

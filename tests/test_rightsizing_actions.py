@@ -105,6 +105,11 @@ def test_stop_then_undo_starts_it_again(rs: Services, clock: Clock) -> None:
     assert instance(target)["InstanceType"] == "m5.large"
     undone = service.restore(rs, request_id, user="U0LEAD")
     assert undone.outcome == "restored" and "started again" in undone.message
+    from bot.render.remediation import status_line
+
+    assert undone.request is not None
+    line = status_line(undone.request)
+    assert "started again by <@U0LEAD>" in line and "Restored" not in line
     assert instance(target)["State"]["Name"] == "running"
 
 

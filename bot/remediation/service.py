@@ -310,7 +310,9 @@ def restore(
         return Execution("failed", request, message)
     message = f"{done} by <@{user}>"
     with services.db.session() as session:
-        store.set_fields(session, request_id, restore_state="restored")
+        # The undo's own sentence (the new volume's id...) is kept for the messages.
+        restored = {**(request.restore or {}), "undone": done}
+        store.set_fields(session, request_id, restore_state="restored", restore=restored)
         fresh = store.get_request(session, request_id)
         assert fresh is not None
         store.append_event(session, fresh, "restored", actor=user, now=now, result=message)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,8 @@ def day(value: date) -> str:
 
 def _line(status: BudgetStatus) -> str:
     budget = status.budget
+    if status.last_month is not None:
+        return _first_of_month_line(status)
     if budget.amount is None:
         return (
             f"*{esc(status.team)}* · no budget (set one with `/budget set team={esc(status.team)} "
@@ -41,6 +43,26 @@ def _line(status: BudgetStatus) -> str:
     return text
 
 
+def _first_of_month_line(status: BudgetStatus) -> str:
+    """On the 1st: last month's final result, then this month's forecast."""
+    amount, cur = status.budget.amount, status.currency
+    if amount is None:
+        budget = f"no budget (set one with `/budget set team={status.team} amount=N`)"
+        used = ""
+    else:
+        budget = f"budget {money(amount, cur)}" + (
+            " (set in Slack)" if status.budget.source == "slack" else ""
+        )
+        used = f" (*{pct(status.last_month_pct)}*)"
+    forecast = f"this month's forecast {money(status.forecast, cur)}"
+    if amount is not None:
+        forecast += f" ({pct(status.forecast_pct)})"
+    return (
+        f"*{status.team}* · {budget}\n"
+        f"{status.last_month_name}: {money(status.last_month, cur)}{used} · {forecast}"
+    )
+
+
 def budget_table(statuses: Sequence[BudgetStatus]) -> dict[str, Any]:
     """`/budget`: every team's budget, spend so far, forecast and use."""
     if not statuses:
@@ -52,13 +74,15 @@ def budget_table(statuses: Sequence[BudgetStatus]) -> dict[str, Any]:
     blocks = [header(f"Budgets, {month}")]
     blocks += [section(_line(s)) for s in statuses[: MAX_BLOCKS - 2]]
     basis = {s.forecast_basis for s in statuses if s.forecast_basis}
-    blocks.append(
-        context(
-            "Month to date runs to yesterday. Forecast: "
-            + (", ".join(esc(b) for b in sorted(basis)) or "none yet")
-            + "."
+    today = statuses[0].today
+    if today.day == 1:
+        span = (
+            f"{today:%B} has no full day yet: {statuses[0].last_month_name}'s final figures first."
         )
-    )
+    else:
+        span = f"Month to date runs to yesterday ({day(today - timedelta(days=1))})."
+    forecast = ", ".join(esc(b) for b in sorted(basis)) or "none yet"
+    blocks.append(context(f"{span} Forecast: {forecast}."))
     return {"text": f"Budgets, {month}", "blocks": blocks}
 
 
@@ -111,3 +135,12 @@ def budget_set_message(team: str, amount: Decimal, previous: Decimal | None) -> 
     before = f" (was {money(previous)})" if previous is not None else ""
     text = f":white_check_mark: The monthly budget of *{esc(team)}* is now {money(amount)}{before}."
     return {"response_type": "ephemeral", "text": fallback(text), "blocks": [section(text)]}
+
+
+def budget_help(command: str, usage: str, summary: str) -> dict[str, Any]:
+    """`/budget help`: information, not a warning."""
+    text = (
+        f"*{command}* — {summary}\n`{usage}`\n"
+        "Example: `/budget set team=payments amount=12000` (or `12,000`, `$12,000.50`)."
+    )
+    return {"text": f"{command} help", "blocks": [section(text)]}

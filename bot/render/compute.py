@@ -17,6 +17,7 @@ from bot.findings.prices import format_money
 from bot.findings.scope import ScanFilter
 from bot.payloads import ResourceButton
 from bot.render.common import MAX_BLOCKS, Blocks, context, fallback, header, section, truncate
+from bot.render.estimates import approx_note
 from bot.render.orphans import describe_scope
 from bot.render.text import code, esc, tag_value
 
@@ -115,11 +116,13 @@ def compute_message(
     """The `/compute` answer."""
     pending = open_requests or {}
     title = f"Compute savings: {format_money(report.total)}/month ({describe_scope(scope)})"
+    approx = approx_note(report.findings, table="catalogue")
     blocks: Blocks = [
         header(title),
         context(
             f"On-demand prices as of {as_of}; spot assumed {config.spot_saving_pct:g} % cheaper. "
-            "≈ estimated with us-east-1 prices. Stand-alone instances and Fargate services are "
+            + (f"{approx}. " if approx else "")
+            + "Stand-alone instances and Fargate services are "
             "advice only (a relaunch or deploy change); the buttons go through approval."
         ),
     ]

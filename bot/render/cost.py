@@ -67,7 +67,7 @@ def _summary(report: CostReport) -> str:
 
 def _forecast(forecast: Forecast, report: CostReport) -> str | None:
     currency = report.currency
-    month = f"{report.period.start:%B}"
+    month = f"{report.forecast_month or report.period.start:%B}"
     if forecast.month_end is None:
         return f":crystal_ball: {esc(forecast.note)}" if forecast.note else None
     amount = money(forecast.month_end, currency)

@@ -62,9 +62,19 @@ def digest_message(
     lines = [f"*Spend this week:* {money(total_this, cur)} ({_change(total_this, total_last)})"]
     lines += [f"• {_team_line(r, cur)}" for r in teams]
     blocks.append(section(truncate("\n".join(lines), MAX_SECTION_TEXT)))
-    budget_lines = ["*Month to date vs budget* (month end at the run rate):"]
+    basis = sorted({b.forecast_basis for b in budgets if b.forecast_basis})
+    budget_lines = [
+        f"*Month to date vs budget* (month end by {', '.join(basis) or 'no forecast yet'}):"
+    ]
     for b in budgets:
-        if b.budget.amount is None:
+        if b.last_month is not None:
+            of = f" of {money(b.budget.amount, cur)} ({pct(b.last_month_pct)})"
+            budget_lines.append(
+                f"• {_name(b.team)}: {b.last_month_name} final {money(b.last_month, cur)}"
+                f"{of if b.budget.amount is not None else ''}; this month's forecast "
+                f"{money(b.forecast, cur)} (the new month has no full day yet)"
+            )
+        elif b.budget.amount is None:
             budget_lines.append(f"• {_name(b.team)}: {money(b.month_to_date, cur)}, no budget")
         else:
             budget_lines.append(
@@ -101,7 +111,9 @@ def digest_message(
         )
         estate = digest.estate
         waste = (
-            f"{money(estate.waste, cur)}/month in {estate.waste_items} finding(s) (`/orphans`)"
+            f"{money(estate.waste, cur)}/month in {estate.waste_items} finding(s)"
+            + (f", {estate.waste_protected}" if estate.waste_protected else "")
+            + " (`/orphans`)"
             if estate.waste is not None
             else "not scanned"
         )

@@ -15,8 +15,10 @@ from bot.findings.model import Finding
 from bot.findings.prices import PriceTable, format_money
 from bot.findings.scope import ScanFilter, ScanResult
 from bot.orphans.model import load_kinds
+from bot.orphans.waste import open_waste
 from bot.payloads import ResourceButton, ShowMoreButton
 from bot.render.common import MAX_BLOCKS, Blocks, context, fallback, header, section, truncate
+from bot.render.estimates import approx_note
 from bot.render.text import code, esc, mention_user, tag_value
 
 PAGE_SIZE = 20
@@ -105,16 +107,18 @@ def orphans_message(
 ) -> dict[str, Any]:
     """The `/orphans` answer: one page of findings, grouped by kind, most expensive first."""
     open_requests = open_requests or {}
-    total = format_money(result.total)
+    waste = open_waste(result.findings)
+    total = format_money(waste.amount)
     blocks: Blocks = [header(f"Waste: {total}/month ({describe_scope(scope)})")]
     count = len(result.findings)
-    approx = any(f.approximate for f in result.findings)
+    approx = approx_note(result.findings)
     note = (
-        f"{count} finding{'s' if count != 1 else ''} in {result.targets} account/region "
-        f"target(s) · prices as of {prices.as_of}"
+        f"{waste.count} finding{'s' if waste.count != 1 else ''}"
+        + (f" + {waste.protected_note()}" if waste.protected_count else "")
+        + f" in {result.targets} account/region target(s) · prices as of {prices.as_of}"
     )
     if approx:
-        note += " · ≈ estimated with us-east-1 prices (region not in the price table)"
+        note += f" · {approx}"
     blocks.append(context(note))
     blocks += _failures(result)
     if not result.findings:

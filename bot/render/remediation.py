@@ -59,6 +59,26 @@ def undo_label(request: CleanupRequest) -> str:
     return action.undo_label if action else "Undo"
 
 
+#: What an action that cannot be undone means for the resource, said before approval.
+IRREVERSIBLE = {
+    "release-address": "Cannot be undone: the address goes back to AWS; a new Elastic IP "
+    "would have a different address.",
+}
+
+
+def undone(request: CleanupRequest) -> bool:
+    """Whether the cleanup was executed and then undone (it saves nothing)."""
+    return request.restore_state == "restored"
+
+
+def _saves(request: CleanupRequest) -> list[str]:
+    if request.kind == "budget":
+        return []
+    if undone(request):
+        return ["*Saves:* nothing now: it was undone"]
+    return [f"*Saves:* {format_money(request.monthly_saving)}/month"]
+
+
 def _owner(request: CleanupRequest, deciders: list[str]) -> str:
     """The owner tag: a mention only when it is a user id among the resolved deciders."""
     owner = (request.owner or "").strip()
@@ -68,16 +88,14 @@ def _owner(request: CleanupRequest, deciders: list[str]) -> str:
 def _facts(request: CleanupRequest, deciders: list[str] | None = None) -> str:
     finding = Finding.from_json(request.finding)
     age = f" · {finding.age_days} days old" if finding.age_days is not None else ""
+    warning = IRREVERSIBLE.get(request.action)
     return "\n".join(
         [
             f"*What will happen:* {what(request)}",
+            *([f":warning: *{warning}*"] if warning else []),
             f"*Where:* {esc(request.region)} · account {esc(request.account)}",
             f"*Why:* {esc(finding.reason)}{age}",
-            *(
-                []
-                if request.kind == "budget"
-                else [f"*Saves:* {format_money(request.monthly_saving)}/month"]
-            ),
+            *_saves(request),
             f"*Team:* {tag_value(request.team)} · *Owner:* {_owner(request, deciders or [])} · "
             f"*Requested by:* {who(request.requested_by)}",
         ]
@@ -168,8 +186,8 @@ def status_line(request: CleanupRequest) -> str:
         return f":gear: Approved by {decided}; working on it…"
     if state == "executed":
         line = f":white_check_mark: Approved by {decided}; done: {esc(request.result)}"
-        if request.restore_state == "restored":
-            line += f"\n:leftwards_arrow_with_hook: Restored by {who(request.restored_by)}."
+        if undone(request):
+            line += f"\n:leftwards_arrow_with_hook: {_undone_line(request)}"
         return line
     if state == "rejected":
         reason = f" Reason: _{esc(request.result)}_" if request.result else ""
@@ -179,12 +197,31 @@ def status_line(request: CleanupRequest) -> str:
     return f":x: Approved by {decided}, but it did not happen: {esc(request.result)}"
 
 
+def _undone_line(request: CleanupRequest) -> str:
+    """`Volume vol-new (100 GiB gp2, us-east-1a) restored from snapshot snap-1 by @priya`."""
+    restore = request.restore or {}
+    by = who(request.restored_by)
+    sentence = str(restore.get("undone") or "")
+    if not sentence:
+        verb = "Started again" if request.action.endswith("stop-instance") else "Restored"
+        return f"{verb} by {by}."
+    if restore.get("snapshot_id") and restore.get("availability_zone"):
+        size = f"{restore['size_gb']} GiB " if restore.get("size_gb") else ""
+        kind = f"{restore.get('volume_type') or 'gp3'}, "
+        sentence = sentence.replace(
+            " restored from", f" ({size}{kind}{restore['availability_zone']}) restored from", 1
+        )
+    return f"{sentence[:1].upper()}{sentence[1:]} by {by}."
+
+
 def approval_message(
     request: CleanupRequest, *, deciders: list[str], restore_days: int | None = None
 ) -> dict[str, Any]:
     """The message in the owner's channel; buttons while pending, the outcome afterwards.
     Approving a delete, release or terminate asks for confirmation first."""
     title = f"Cleanup request #{request.id}: save {format_money(request.monthly_saving)}/month"
+    if undone(request):
+        title = f"Cleanup request #{request.id}: undone"
     if request.kind == "budget":
         title = f"Budget request #{request.id} for team {esc(request.team)}"
     blocks: Blocks = [
@@ -219,10 +256,12 @@ def approval_message(
 def requester_message(request: CleanupRequest) -> dict[str, Any]:
     """The requester's copy (a DM from the bot), updated as the request moves."""
     where = f" in {mention_channel(request.channel)}" if request.channel else ""
-    text = (
-        f"Your cleanup request #{request.id} ({what(request)}, saves "
-        f"{format_money(request.monthly_saving)}/month){where}:"
+    saves = (
+        "undone, saves nothing"
+        if undone(request)
+        else f"saves {format_money(request.monthly_saving)}/month"
     )
+    text = f"Your cleanup request #{request.id} ({what(request)}, {saves}){where}:"
     return {
         "text": f"Cleanup request #{request.id}: {request.state}",
         "blocks": [section(text), section(status_line(request))],
@@ -232,12 +271,13 @@ def requester_message(request: CleanupRequest) -> dict[str, Any]:
 def request_posted(request: CleanupRequest) -> dict[str, Any]:
     """Ephemeral answer to "Request cleanup": where the request went."""
     where = mention_channel(request.channel) if request.channel else "the team's channel"
+    warning = IRREVERSIBLE.get(request.action)
     return {
         "text": fallback(f"Cleanup request #{request.id} is pending approval in {where}."),
         "blocks": [
             section(
                 f":hourglass: Cleanup request #{request.id} ({what(request)}) is "
-                f"pending approval in {where}."
+                f"pending approval in {where}." + (f"\n:warning: {warning}" if warning else "")
             )
         ],
         "response_type": "ephemeral",

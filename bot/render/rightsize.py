@@ -32,6 +32,7 @@ from bot.render.common import (
     section,
     truncate,
 )
+from bot.render.estimates import approx_note
 from bot.render.orphans import describe_scope
 from bot.render.text import code, esc, tag_value
 
@@ -191,8 +192,9 @@ def rightsize_message(
         f"{report.instances} running instances · CPU over the last {lookback_days} days "
         f"(hourly averages) · on-demand prices as of {catalogue.as_of}"
     )
-    if any(f.approximate for f in report.findings):
-        note += " · ≈ priced with us-east-1 prices (region not in the catalogue)"
+    approx = approx_note(report.findings, table="catalogue")
+    if approx:
+        note += f" · {approx}"
     if any(f.kind == KIND_OVERSIZED for f in report.findings):
         note += (
             " · CPU only: check memory before a downsize (CloudWatch has no memory "

@@ -13,7 +13,16 @@ from bot.findings.model import Finding
 from bot.findings.prices import PriceTable, format_money
 from bot.findings.scope import ScanFilter
 from bot.payloads import ResourceButton
-from bot.render.common import MAX_BLOCKS, Blocks, context, fallback, header, section, truncate
+from bot.render.common import (
+    MAX_BLOCKS,
+    Blocks,
+    context,
+    fallback,
+    header,
+    section,
+    truncate,
+)
+from bot.render.estimates import approx_note
 from bot.render.orphans import describe_scope
 from bot.render.text import code, esc, tag_value
 
@@ -71,7 +80,7 @@ def _item(
         block["text"]["text"] += "\n:lock: protected: reported, never changed"
     elif open_request is not None:
         block["text"]["text"] += f"\n:hourglass: request #{open_request} is open"
-    elif button:
+    elif button and finding.action is not None:
         block["accessory"] = _button(finding, button)
     return block
 
@@ -111,7 +120,7 @@ def bucket_block(finding: Finding, open_request: int | None = None) -> dict[str,
         tiering = Decimal(finding.details.get("tiering_saving") or 0)
         if tiering > 0:
             lines.append(
-                f"or Intelligent-Tiering instead: about {format_money(tiering)}/month "
+                f"or Intelligent-Tiering instead: saves about {format_money(tiering)}/month "
                 "(before its per-object monitoring fee)"
             )
     return _item(finding, lines, "Request lifecycle policy", open_request)
@@ -160,8 +169,10 @@ def storage_message(
     title = f"Storage savings: {total}/month ({describe_scope(scope)})"
     blocks: Blocks = [header(title)]
     note = f"EBS prices as of {prices.as_of} · S3 prices as of {prices.s3_as_of}"
-    if any(f.approximate for f in report.volumes + report.buckets):
-        note += " · ≈ estimated with us-east-1 prices (region not in the price table)"
+    shown = [f for f in report.volumes if f.monthly_cost >= min_saving] + report.buckets
+    approx = approx_note(shown)
+    if approx:
+        note += f" · {approx}"
     blocks.append(context(note))
     if report.failures:
         lines = [

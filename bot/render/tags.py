@@ -110,11 +110,12 @@ def tags_message(report: TagReport, *, owners: dict[str, str]) -> dict[str, Any]
         )
     else:
         summary = f"No resources found{scope}. Required tags: {required}."
+    when = report.spend_period or "this month"
     spend = (
-        f"*Untagged spend this month:* {money(report.untagged_spend, report.currency)} "
+        f"*Untagged spend {when}:* {money(report.untagged_spend, report.currency)} "
         "(no team tag, from Cost Explorer)"
         if report.untagged_spend is not None
-        else "*Untagged spend this month:* unavailable"
+        else f"*Untagged spend {when}:* unavailable"
     )
     blocks.append(section(f"{summary}\n{spend}"))
     teams = report.teams
