@@ -11,7 +11,6 @@ from decimal import Decimal
 import boto3
 import pytest
 
-from bot.advice.compute import request_change as compute_change
 from bot.advice.rightsizing import (
     ACTION_CHANGE,
     ACTION_STOP,
@@ -19,8 +18,9 @@ from bot.advice.rightsizing import (
     KIND_IDLE,
     KIND_OVERSIZED,
 )
-from bot.advice.rightsizing import request_change as rightsize_change
-from bot.advice.storage import request_change as storage_change
+from bot.inventory.requests import request_compute_change as compute_change
+from bot.inventory.requests import request_rightsize_change as rightsize_change
+from bot.inventory.requests import request_storage_change as storage_change
 from bot.orphans.model import Finding
 from bot.remediation import requests as store
 from bot.remediation import rightsize_actions, service
