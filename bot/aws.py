@@ -8,6 +8,8 @@ Endpoints come from boto3's own settings, so `AWS_ENDPOINT_URL` and the per-serv
 
 from __future__ import annotations
 
+import html
+import re
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -51,12 +53,25 @@ def describe_aws_error(exc: BaseException) -> str:
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
         code = error.get("Code", "Error")
-        message = error.get("Message", "")
+        message = _plain(str(error.get("Message", "")), exc.response)
         operation = getattr(exc, "operation_name", "the request")
         return f"AWS {code} on {operation}: {message}".rstrip(": ")
     if isinstance(exc, BotoCoreError):
-        return f"AWS could not be reached: {exc}"
-    return f"AWS call failed: {exc}"
+        return f"AWS could not be reached: {_plain(str(exc))}"
+    return f"AWS call failed: {_plain(str(exc))}"
+
+
+def _plain(message: str, response: Any = None) -> str:
+    """An error message as one line of text: an HTML error page (a proxy's, a stand-in's)
+    becomes its title and HTTP status instead of the markup."""
+    if not re.search(r"<(html|!doctype|head|body|title)\b", message, re.IGNORECASE):
+        return " ".join(message.split())
+    status = ((response or {}).get("ResponseMetadata") or {}).get("HTTPStatusCode")
+    title = re.search(r"<title>(.*?)</title>", message, re.IGNORECASE | re.DOTALL)
+    text = " ".join(html.unescape(title.group(1) if title else "").split())
+    where = f" (HTTP {status})" if status else ""
+    page = f"an error page{where}" + (f": {text}" if text else "")
+    return f"the endpoint answered with {page}, not an AWS reply"
 
 
 class AwsClients:

@@ -30,6 +30,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run everything offline: moto, stand-ins, console, bot")
     demo.add_argument("--port", type=int, default=3030, help="console port (default 3030)")
     demo.add_argument("--host", default="127.0.0.1", help="console address (default 127.0.0.1)")
+    demo.add_argument(
+        "--keep", action="store_true", help="keep the demo's temporary folder when it stops"
+    )
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="apply migrations (also done on every start)")
@@ -79,8 +82,12 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from bot.demo import run_demo
 
-        return run_demo(host=args.host, port=args.port)
+        return run_demo(host=args.host, port=args.port, keep=args.keep)
     settings = Settings.from_env()
+    if args.command == "check-config":
+        from bot.check_config import check_config
+
+        return check_config(settings)
     if args.command == "db":
         from storage.db import Database
         from storage.migrate import current_revision, upgrade
@@ -130,9 +137,6 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         source = check_source(services)  # ConfigError (one line) when the export is unusable
         log.info("cost source: %s", source)
-    if args.command == "check-config":
-        print(f"{settings.config_path}: ok ({len(services.config.teams)} teams)")
-        return 0
     if args.command == "status":
         from bot.observability.cli import print_status
         from jobs.registry import load_jobs
@@ -144,15 +148,22 @@ def _dispatch(args: argparse.Namespace) -> int:
         socket_mode = settings.slack_app_token is not None
         settings.require_slack(socket_mode=socket_mode)
         start_worker(services)  # delivers the outbox in a background thread
+        from bot.remediation.recovery import start_recovery
+        from jobs.cleanups import redraw_request
+
+        start_recovery(services, process="serve", redraw=redraw_request)
         if socket_mode:
             serve_socket_mode(services)
         else:
             serve_http(services)
         return 0
     if args.command == "clock":
+        from bot.remediation.recovery import start_recovery
+        from jobs.cleanups import redraw_request
         from jobs.clock import run_clock
 
         start_worker(services)
+        start_recovery(services, process="clock", redraw=redraw_request)
         run_clock(services)
         return 0
     if args.command == "run-job":

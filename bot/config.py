@@ -6,6 +6,8 @@ the file and the key (``finops.yml: teams.payments.channel is missing``).
 
 from __future__ import annotations
 
+import difflib
+import functools
 import os
 import re
 from decimal import Decimal
@@ -25,7 +27,7 @@ from pydantic import (
 from bot.config_advice import ComputeConfig, InventoryConfig, OrganizationConfig, RightsizingConfig
 from bot.config_base import ConfigError
 from bot.config_cost import AthenaSourceConfig, FocusSourceConfig, check_charge_categories
-from bot.config_errors import describe_error
+from bot.config_errors import describe_errors
 from bot.settings import (
     DEFAULT_CONFIG_PATH,
     DEFAULT_DATABASE_URL,
@@ -393,6 +395,11 @@ class FinopsConfig(_Strict):
         for region in value:
             if not _REGION.match(region):
                 raise ValueError(f'"{region}" is not an AWS region name (like us-east-1)')
+            known = known_regions()
+            if known and region not in known:
+                close = difflib.get_close_matches(region, known, n=1, cutoff=0.6)
+                hint = f" (did you mean {close[0]}?)" if close else ""
+                raise ValueError(f'"{region}" is not a region AWS knows{hint}')
         return value
 
     @field_validator("default_channel")
@@ -411,6 +418,15 @@ class FinopsConfig(_Strict):
     def team_names(self) -> list[str]:
         """The configured team names, sorted."""
         return sorted(self.teams)
+
+
+@functools.cache
+def known_regions() -> tuple[str, ...]:
+    """Every region of every partition in botocore's bundled endpoint data (no network)."""
+    import botocore.loaders
+
+    data = botocore.loaders.create_loader().load_data("endpoints")
+    return tuple(sorted({r for p in data.get("partitions", []) for r in p.get("regions", {})}))
 
 
 class _Root(_Strict):
@@ -448,4 +464,4 @@ def load_config(path: str | os.PathLike[str]) -> FinopsConfig:
     try:
         return _Root.model_validate(data).finops
     except ValidationError as exc:
-        raise ConfigError(f"{name}: {describe_error(exc.errors()[0], _Root)}") from None
+        raise ConfigError(f"{name}: {describe_errors(exc.errors(), _Root)}") from None

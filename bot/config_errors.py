@@ -46,6 +46,21 @@ def describe_error(error: Any, root: type[BaseModel]) -> str:
     return f"{key}: {message}"
 
 
+def describe_errors(errors: list[Any], root: type[BaseModel]) -> str:
+    """The first error in words; a missing key next to an unknown one that looks like it
+    (`chanel:` for `channel:`) says so: `... channel is missing (found chanel: did you
+    mean channel?)`."""
+    first = errors[0]
+    if first["type"] == "missing":
+        parent, wanted = tuple(first["loc"][:-1]), str(first["loc"][-1])
+        for other in errors:
+            loc = tuple(other["loc"])
+            close = difflib.get_close_matches(str(loc[-1]), [wanted], n=1, cutoff=0.6)
+            if other["type"] == "extra_forbidden" and loc[:-1] == parent and close:
+                return f"{describe_error(first, root)} (found {loc[-1]}: did you mean {wanted}?)"
+    return describe_error(first, root)
+
+
 def _is_validator_tag(part: Any) -> bool:
     return isinstance(part, str) and (part in {"decimal", "str", "int"} or "[" in part)
 

@@ -23,9 +23,14 @@ def add_parsers(commands: argparse._SubParsersAction) -> None:
     savings.add_argument("--format", choices=("json", "table"), default="table")
     savings.add_argument("--team")
     savings.add_argument("--region")
-    audit = commands.add_parser("audit", help="print the cleanup audit log")
+    audit = commands.add_parser("audit", help="print the audit log (or --verify it)")
     audit.add_argument("--format", choices=("json", "csv"), default="json")
     audit.add_argument("--since", help="only events on or after this date (2026-11-01)")
+    audit.add_argument(
+        "--verify",
+        action="store_true",
+        help="check every request has the events its state needs; exit 1 listing those that don't",
+    )
     prices = commands.add_parser("prices", help="the price table used for waste estimates")
     prices_what = prices.add_subparsers(dest="prices_what", metavar="ACTION", required=True)
     prices_what.add_parser(
@@ -73,21 +78,16 @@ def _scan(args: argparse.Namespace, services: Services) -> int:
             f"finops-bot: not scanned {failure.where} ({failure.kind}): {failure.message}",
             file=sys.stderr,
         )
+    if result.every_scan_failed:
+        print("finops-bot: nothing could be scanned (every target failed)", file=sys.stderr)
+        return 1
     return 0
 
 
 def _audit(args: argparse.Namespace, services: Services) -> int:
-    from bot.audit_export import events, parse_since, render
+    from bot.audit_export import run_audit
 
-    try:
-        since = parse_since(args.since) if args.since else None
-    except ValueError as exc:
-        print(f"finops-bot: {exc}", file=sys.stderr)
-        return 2
-    print(render(events(services.db, since=since), args.format), end="")
-    if args.format == "json":
-        print()
-    return 0
+    return run_audit(services, fmt=args.format, since=args.since, verify=args.verify)
 
 
 def _prices_refresh(services: Services) -> int:

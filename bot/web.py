@@ -22,6 +22,7 @@ from bot.envelope import shape_problem
 from bot.redelivery import Redeliveries
 from bot.services import Services
 from bot.verify import Refused, Verified, body_key, read_body, verify, wsgi_headers
+from storage.health import database_problem
 from storage.migrate import current_revision, head_revision
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,10 @@ class BotWsgi:
             if body["schema"] != head:  # another replica is migrating, or this code is older
                 behind = True
                 body["status"], body["migrations"] = "degraded", f"behind (code expects {head})"
+            problem = database_problem(self._services.db)  # writable, same file
+            if problem is not None:
+                database_ok = False
+                body.update(status="degraded", database="unwritable", reason=problem)
         return (200 if database_ok and not behind else 503), body
 
     def _health(self, start_response: StartResponse) -> Iterable[bytes]:

@@ -31,9 +31,10 @@ from bot.render.anomalies import AnomalyAction
 from bot.render.common import CommandHelp
 from bot.render.compute import ComputeAction
 from bot.render.cost import CostAction
+from bot.render.home import HomeAction
 from bot.render.listing import ListingAction
 from bot.render.orphans import OrphanAction
-from bot.render.remediation import CleanupAction
+from bot.render.remediation import REJECT_VIEW, CleanupAction
 from bot.render.rightsize import RightsizeAction
 from bot.render.storage_advice import StorageAction
 from bot.render.tags import TagsAction
@@ -44,6 +45,7 @@ from handlers import (
     compute,
     cost,
     finops,
+    home,
     listings,
     orphans,
     rightsize,
@@ -103,13 +105,20 @@ ACTIONS: list[tuple[str, Callable[..., Any], type[Payload] | None]] = [
     (ListingAction.SHOW_MORE, listings.handle_show_more, ListingPageButton),
     (TagsAction.SHOW_MORE, tags.handle_show_more, TagsPageButton),
     (TagsAction.CSV, tags.handle_csv, TagsPageButton),
+    (HomeAction.APPROVE, cleanup_actions.handle_home_approve, RequestButton),
+    (HomeAction.REJECT, cleanup_actions.handle_home_reject, RequestButton),
 ]
 
 #: Events API event types and their listeners (run on the answer pool, acked at once).
-EVENTS: list[tuple[str, Callable[..., Any]]] = []
+EVENTS: list[tuple[str, Callable[..., Any]]] = [
+    (home.EVENT, home.handle_app_home_opened),
+]
 
 #: Modal callback ids, their submission listeners, and their private_metadata models.
-VIEWS: list[tuple[str, Callable[..., Any], type[Payload] | None]] = []
+VIEWS: list[tuple[str, Callable[..., Any], type[Payload] | None]] = [
+    # the reject modal's metadata is read by render.parse_reject_metadata
+    (REJECT_VIEW, cleanup_actions.handle_reject_submission, None),
+]
 
 
 def registered_commands() -> list[str]:

@@ -16,6 +16,7 @@ from bot.payloads import ResourceButton
 from bot.remediation.service import RequestResult, ResourceRef
 from bot.render import remediation as render
 from bot.render.common import error_message
+from bot.render.text import esc
 from bot.services import Services
 from handlers.cleanup_actions import announce_request
 
@@ -41,7 +42,7 @@ def scope_or_answer(
     try:
         return advice_scope(services, text, command=command)
     except ArgumentError as exc:
-        ack(**error_message(str(exc), hint=f"Usage: `{usage}`"))
+        ack(**error_message(esc(exc), hint=f"Usage: `{usage}`"))
         return None
 
 

@@ -11,9 +11,11 @@ from bot.args import ArgumentError, parse_args
 from bot.budgets.status import team_statuses
 from bot.budgets.store import budgets, check_team, parse_amount, set_budget
 from bot.cost.service import CostUnavailable
-from bot.render.budgets import budget_set_message, budget_table
+from bot.render.budgets import budget_help, budget_set_message, budget_table
 from bot.render.common import error_message, section
+from bot.render.text import esc, mention_user
 from bot.services import Services
+from handlers.progress import answer_with_placeholder
 
 COMMAND = "/budget"
 USAGE = "/budget [set team=NAME amount=N]"
@@ -34,10 +36,10 @@ def handle_budget(
             command.get("text", ""), keys=("team", "amount"), words=("help", "set"), command=COMMAND
         )
     except ArgumentError as exc:
-        ack(**error_message(str(exc), hint=f"Usage: `{USAGE}`"))
+        ack(**error_message(esc(exc), hint=f"Usage: `{USAGE}`"))
         return
     if "help" in args.words:
-        ack(**error_message(SUMMARY, hint=f"Usage: `{USAGE}`"))
+        ack(**budget_help(COMMAND, USAGE, SUMMARY))
         return
     if "set" in args.words:
         ack(**_set(services, args.options, user=command.get("user_id", "")))
@@ -45,11 +47,22 @@ def handle_budget(
     if args.options:
         ack(**error_message("Options go with `set`.", hint=f"Usage: `{USAGE}`"))
         return
-    ack(text="Adding up this month's spend…", blocks=[section(":hourglass: Adding up…")])
-    try:
-        respond(**budget_table(team_statuses(services)), response_type="ephemeral")
-    except CostUnavailable as exc:
-        respond(**error_message(str(exc)), response_type="ephemeral")
+    ack()  # a placeholder only if the answer is slow, and replaced by it
+
+    def compute() -> dict[str, Any]:
+        try:
+            return budget_table(team_statuses(services))
+        except CostUnavailable as exc:
+            return error_message(esc(exc))
+
+    answer_with_placeholder(
+        respond,
+        compute,
+        placeholder={
+            "text": "Adding up this month's spend…",
+            "blocks": [section(":hourglass: Adding up…")],
+        },
+    )
 
 
 def _set(services: Services, options: dict[str, str], *, user: str) -> dict[str, Any]:
@@ -64,10 +77,10 @@ def _set(services: Services, options: dict[str, str], *, user: str) -> dict[str,
         team = check_team(config, options["team"])
         amount = parse_amount(options["amount"])
     except ArgumentError as exc:
-        return error_message(str(exc), hint="Example: `/budget set team=payments amount=12000`")
+        return error_message(esc(exc), hint="Example: `/budget set team=payments amount=12000`")
     approvers = config.teams[team].approvers
     if user not in approvers:
-        who = ", ".join(f"<@{u}>" for u in approvers) or "nobody (no approvers configured)"
+        who = ", ".join(mention_user(u) for u in approvers) or "nobody (no approvers configured)"
         return error_message(
             f"Only the approvers of team *{team}* may set its budget: {who}.",
             hint="Nothing was changed.",

@@ -20,7 +20,9 @@ from bot.render import remediation as render
 from bot.services import Services
 from bot.slack.announce import deliver_request
 from bot.slack.outbound import outbound_for
+from handlers.home import refresh_home
 from handlers.orphans import orphans_answer
+from handlers.views import open_modal
 from storage.models_remediation import CleanupRequest
 
 log = logging.getLogger(__name__)
@@ -97,6 +99,9 @@ def _decide(
         resolve_email=outbound_for(services).lookup_email,
     )
     verb = "approve" if approve else "reject"
+    if decision.outcome == "unrecorded":
+        respond(**render.problem(decision.reason, hint="Try again in a few minutes."))
+        return
     if decision.request is None or decision.outcome == "missing":
         respond(**render.problem(decision.reason or f"No cleanup request #{request_id}."))
         return
@@ -114,6 +119,8 @@ def _decide(
     refresh_messages(services, decision.request)
     if approve:
         execution = service.execute(services, request_id)
+        if execution.outcome == "unrecorded":
+            respond(**render.problem(execution.message))
         if execution.request is not None:
             refresh_messages(services, execution.request)
 
@@ -141,9 +148,103 @@ def handle_reject(
     context: BoltContext,
     value: RequestButton,
 ) -> None:
-    """Reject (if allowed)."""
+    """Ask for an optional reason in a modal; the modal's submission rejects. Without a
+    trigger (or when the modal cannot open) it rejects at once, without a reason."""
     ack()
-    _decide(False, body, value, respond, client, context["services"])
+    ask_reason(body, value, respond, client, context["services"])
+
+
+def ask_reason(
+    body: dict[str, Any],
+    value: RequestButton,
+    respond: Respond,
+    client: WebClient,
+    services: Services,
+    *,
+    from_home: bool = False,
+) -> None:
+    """Open the reject modal for the request the button names (or say why not)."""
+    request_id = value.id
+    with services.db.session() as session:
+        request = store.get_request(session, request_id)
+    if request is None:
+        respond(**render.problem(f"No cleanup request #{request_id}."))
+        return
+    if request.state != "pending":
+        respond(**render.closed(request))
+        return
+    trigger = body.get("trigger_id")
+    modal = render.reject_modal(request, from_home=from_home)
+    if isinstance(trigger, str) and open_modal(services, trigger, modal):
+        return
+    _decide(False, body, value, respond, client, services)
+
+
+def handle_reject_submission(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    """The reject modal was submitted: reject with its reason, or show why not in the modal."""
+    services: Services = context["services"]
+    user = str((body.get("user") or {}).get("id") or "")
+    try:
+        request_id, from_home = render.parse_reject_metadata(view.get("private_metadata"))
+    except ValueError:
+        ack(response_action="errors", errors={render.REASON_BLOCK: "This form is out of date."})
+        return
+    decision = service.decide(
+        services,
+        request_id,
+        user=user,
+        approve=False,
+        resolve_email=outbound_for(services).lookup_email,
+        reason=render.reason_from(view),
+    )
+    if decision.outcome not in ("rejected",) or decision.request is None:
+        if decision.outcome == "refused":
+            problem = f"You can't reject cleanup request #{request_id}: {decision.reason}."
+        elif decision.outcome == "closed" and decision.request is not None:
+            problem = f"Request #{request_id} is no longer pending ({decision.request.state})."
+        else:
+            problem = decision.reason or f"No cleanup request #{request_id}."
+        ack(response_action="errors", errors={render.REASON_BLOCK: problem[:150]})
+        return
+    ack()
+    refresh_messages(services, decision.request)
+    if from_home:
+        refresh_home(services, user)
+
+
+def handle_home_approve(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, value: RequestButton
+) -> None:
+    """Approve from the Home tab: like the channel's button; the tab is published again,
+    with what went wrong (a Home tab has no response_url to answer on)."""
+    ack()
+    services: Services = context["services"]
+    notes: list[str] = []
+    _decide(True, body, value, _noting(notes), client, services)
+    refresh_home(services, str(body["user"]["id"]), answers=notes)
+
+
+def handle_home_reject(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext, value: RequestButton
+) -> None:
+    """Reject from the Home tab: the same reason modal."""
+    ack()
+    services: Services = context["services"]
+    notes: list[str] = []
+    ask_reason(body, value, _noting(notes), client, services, from_home=True)
+    if notes:
+        refresh_home(services, str(body["user"]["id"]), answers=notes)
+
+
+def _noting(notes: list[str]) -> Respond:
+    """A `respond` stand-in that keeps what would have been said (for the Home tab)."""
+
+    def keep(text: str = "", **message: Any) -> None:
+        notes.append(f":warning: {message.get('text') or text}")
+
+    return keep  # type: ignore[return-value]
 
 
 def handle_restore(

@@ -12,6 +12,8 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
+from sqlalchemy import delete
+from sqlalchemy.exc import IntegrityError
 
 from bot.args import ArgumentError
 from bot.cost.chart import MIN_CHART_DAYS, daily_chart
@@ -23,8 +25,10 @@ from bot.observability.metrics import count_outcome, observe_answer
 from bot.payloads import CostShareButton
 from bot.render.common import error_message, section
 from bot.render.cost import cost_help, cost_message, share_value
+from bot.render.text import esc
 from bot.services import Services
 from bot.slack.outbound import SlackFailure, outbound_for
+from storage.models_alerts import PostedAlert
 
 COMMAND = "/cost"
 USAGE = "/cost [team=NAME] [period=P] [by=D] [service=S] [account=ID] [region=R]"
@@ -48,12 +52,12 @@ def handle_cost(
         )
     except ArgumentError as exc:
         count_outcome(COMMAND, "bad_input")
-        ack(**error_message(str(exc), hint=f"Usage: `{USAGE}` · details: `{COMMAND} help`"))
+        ack(**error_message(esc(exc), hint=f"Usage: `{USAGE}` · details: `{COMMAND} help`"))
         return
     if parsed.wants_help:
         ack(**cost_help(COMMAND, USAGE, SUMMARY, services.config.team_names()))
         return
-    ack(text="Adding up costs…", blocks=[section(":abacus: Adding up costs…")])
+    ack()  # no placeholder: the answer (or a cached one, replaced later) comes from the worker
 
     def answer(cache_only: bool = False) -> dict[str, Any]:
         try:
@@ -148,7 +152,7 @@ def handle_share_cost(
         report = answer_cost(services, query)
     except (ArgumentError, CostUnavailable, ValueError, KeyError) as exc:
         respond(
-            **error_message(f"Could not share this answer: {exc}"),
+            **error_message(f"Could not share this answer: {esc(exc)}"),
             response_type="ephemeral",
             replace_original=False,
         )
@@ -157,7 +161,38 @@ def handle_share_cost(
     message = cost_message(
         report, command=COMMAND, chart_file_id=chart_id, shareable=False, shared_by=user
     )
-    respond(**message, response_type="in_channel", replace_original=False)
+    container = body.get("container") or {}
+    key = f"share:{container.get('channel_id')}:{container.get('message_ts')}"
+    if not claim_share(services, key=key, channel=str(container.get("channel_id") or "")):
+        respond(
+            **error_message("This answer is already shared in the channel."),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        return
+    try:
+        respond(**message, response_type="in_channel", replace_original=False)
+    except Exception:
+        release_share(services, key=key)
+        raise
+
+
+def claim_share(services: Services, *, key: str, channel: str) -> bool:
+    """Claim one answer's sharing (a second click, even on another replica, loses)."""
+    try:
+        with services.db.session() as session:
+            session.add(
+                PostedAlert(dedupe_key=key[:255], kind="share", channel=channel[:32], ts=None)
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def release_share(services: Services, *, key: str) -> None:
+    """Give the claim back when posting failed, so a new click can share."""
+    with services.db.session() as session:
+        session.execute(delete(PostedAlert).where(PostedAlert.dedupe_key == key[:255]))
 
 
 def _answer(
@@ -181,7 +216,7 @@ def _answer(
             message["_stale"] = True
             return message
     except ArgumentError as exc:
-        return {**error_message(str(exc), hint=f"Usage: `{USAGE}`"), "_outcome": "bad_input"}
+        return {**error_message(esc(exc), hint=f"Usage: `{USAGE}`"), "_outcome": "bad_input"}
     except CostUnavailable as exc:
         if cache_only:
             return {**error_message(str(exc)), "_stale": True}

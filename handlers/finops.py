@@ -10,6 +10,7 @@ from bot.args import ArgumentError, parse_args
 from bot.observability.status import build_status
 from bot.render.common import error_message, help_message
 from bot.render.status import short_status_message, status_message
+from bot.render.text import esc
 from bot.services import Services
 
 COMMAND = "/finops"
@@ -28,7 +29,7 @@ def handle_finops(
             command.get("text", ""), keys=(), words=("help", "status"), command=COMMAND
         )
     except ArgumentError as exc:
-        ack(**error_message(str(exc), hint=f"Try `{USAGE}`."))
+        ack(**error_message(esc(exc), hint=f"Try `{USAGE}`."))
         return
     if "status" in parsed.words and "help" not in parsed.words:
         ack(**status_answer(context["services"], user=command.get("user_id", "")))

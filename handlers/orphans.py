@@ -19,6 +19,7 @@ from bot.orphans.query import parse_scope
 from bot.render.common import error_message
 from bot.render.listing import Page
 from bot.render.orphans import orphans_help, orphans_message
+from bot.render.text import esc
 from bot.services import Services
 from handlers.listings import ListingView, answer_listing, listing_message, register_view
 
@@ -78,7 +79,7 @@ def handle_orphans(
     try:
         scope, wants_help = parse_scope(text, services.config, command=COMMAND)
     except ArgumentError as exc:
-        ack(**error_message(str(exc), hint=f"Usage: `{USAGE}`"))
+        ack(**error_message(esc(exc), hint=f"Usage: `{USAGE}`"))
         return
     if wants_help:
         ack(**orphans_help(COMMAND, USAGE, SUMMARY, sorted(load_kinds())))

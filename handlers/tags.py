@@ -21,6 +21,7 @@ from bot.render.tags import (
     tags_help,
     tags_message,
 )
+from bot.render.text import code, esc, mention_user
 from bot.services import Services
 from bot.slack import outbox
 from bot.slack.outbound import outbound_for
@@ -79,7 +80,7 @@ def handle_tags(
     try:
         team, wants_help = parse_team(command.get("text", ""), services)
     except ArgumentError as exc:
-        ack(**error_message(str(exc), hint=f"Usage: `{USAGE}`"))
+        ack(**error_message(esc(exc), hint=f"Usage: `{USAGE}`"))
         return
     if wants_help:
         ack(**tags_help(COMMAND, USAGE, SUMMARY, list(services.config.tags.required)))
@@ -162,7 +163,7 @@ def still_missing(
     if owner_of is not None and owner_of(owner_tag) != value["o"]:
         return f"`{value['id']}` is no longer tagged as theirs"
     missing = list(check(resource, services.config).missing)
-    return missing or f"`{value['id']}` has every required tag now"
+    return missing or f"{code(value['id'])} has every required tag now"
 
 
 def handle_ask_owner(
@@ -185,7 +186,7 @@ def handle_ask_owner(
     )
     if isinstance(missing, str):
         respond(
-            **error_message(f"Nothing sent to <@{owner}>: {missing}."),
+            **error_message(f"Nothing sent to {mention_user(owner)}: {missing}."),
             response_type="ephemeral",
             replace_original=False,
         )

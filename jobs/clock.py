@@ -30,6 +30,7 @@ from bot.services import Services
 from jobs.lease import Lease
 from jobs.registry import JobSpec, load_jobs
 from jobs.runner import run_job
+from storage.health import database_problem
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,10 @@ def clock_run(name: str, services: Services, leader: ClockLeader) -> str:
     if not leader.heartbeat():
         log.info("job %s not run: another clock (%s) leads", name, leader.lease.holder())
         return "standby"
+    problem = database_problem(services.db)
+    if problem is not None:
+        log.warning("job %s skipped: %s", name, problem)
+        return "skipped"
     return run_job(name, services, trigger="clock").status
 
 

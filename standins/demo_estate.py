@@ -296,6 +296,8 @@ class _RegionSeeder:
             (500, "gp3", _tags("data", Name="etl-scratch")),
             (20, "gp2", []),
             (50, "gp3", _tags("search", Name="search-index-backup", **{PROTECT_TAG: "true"})),
+            # A small leftover too, so /orphans has more than one page ("Show more").
+            (8, "gp2", _tags("payments", Name="ci-cache-2019")),
         ]
         for size, volume_type, tags in orphans:
             volume = self._volume(size, volume_type, tags)
@@ -417,3 +419,32 @@ def seed_demo_estate(
         session=session, regions=regions, now=now, endpoint_url=endpoint_url
     )
     return summary
+
+
+#: How old the demo's leftovers are, so the real default age rules (snapshots 90 days,
+#: stopped instances 30) report them as they would in a real account.
+SNAPSHOT_AGE = timedelta(days=140)
+STOPPED_AGE = timedelta(days=45)
+VOLUME_AGE = timedelta(days=60)
+
+
+def age_demo_estate(summary: EstateSummary, now: datetime) -> None:
+    """Backdate the seeded leftovers inside the in-process moto backend (moto stamps
+    everything "now"): orphaned snapshots, the stopped instances' stop time, the
+    unattached volumes. Only for the demo's own in-process moto."""
+    from moto.backends import get_backend
+
+    backends = get_backend("ec2")[summary.account_id]
+    for snapshot_id in summary.orphan_snapshot_ids:
+        snapshot = backends[summary.region_of[snapshot_id]].snapshots.get(snapshot_id)
+        if snapshot is not None:
+            snapshot.start_time = now - SNAPSHOT_AGE
+    for volume_id in summary.orphan_volume_ids:
+        volume = backends[summary.region_of[volume_id]].volumes.get(volume_id)
+        if volume is not None:
+            volume.create_time = now - VOLUME_AGE
+    stopped_at = (now - STOPPED_AGE).strftime("%Y-%m-%d %H:%M:%S UTC")
+    for seeded in summary.instances:
+        if seeded.profile == "stopped":
+            instance = backends[seeded.region].get_instance(seeded.instance_id)
+            instance._reason = f"User initiated ({stopped_at})"

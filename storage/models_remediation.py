@@ -38,7 +38,15 @@ EVENT_STATUSES = (
     "expired",
     "restored",
     "restore_failed",
+    # Write-ahead steps (migration 0008): written before / after each AWS call.
+    "step_started",
+    "step_done",
+    "step_failed",
+    "reconciled",
+    "restore_started",
 )
+#: A request in one of these states is finished: nothing more happens to it in AWS.
+TERMINAL_STATES = ("executed", "failed", "rejected", "expired")
 
 _OPEN_SQL = "state IN ('pending', 'approved', 'executing')"
 
@@ -96,6 +104,13 @@ class CleanupRequest(Base):
     restore_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     restore_state: Mapped[str | None] = mapped_column(String(16), nullable=True)
     restored_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    #: Crash safety (migration 0008): the key idempotency tokens derive from, the step in
+    #: progress, and the lease of the process executing it (reconciliation takes it over
+    #: only once it has lapsed).
+    run_key: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    step: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class RemediationEvent(Base):
@@ -123,3 +138,13 @@ class RemediationEvent(Base):
     before: Mapped[dict[str, Any]] = mapped_column(JSON)  # the resource's state before
     result: Mapped[str] = mapped_column(Text, default="")
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class HealthProbe(Base):
+    """The one row `/healthz` writes to prove the database takes writes."""
+
+    __tablename__ = "health_probe"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    writer: Mapped[str] = mapped_column(String(128))

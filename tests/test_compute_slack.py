@@ -116,7 +116,7 @@ def test_compute_answer_and_both_buttons_through_approval(world: SlackStack) -> 
         lambda: [
             m
             for m in console.messages("C0PAY")
-            if m["id"] == request["id"] and "Restored by" in text_of(m)
+            if m["id"] == request["id"] and ":leftwards_arrow_with_hook:" in text_of(m)
         ],
         timeout=20,
     )
@@ -127,13 +127,18 @@ def test_compute_answer_and_both_buttons_through_approval(world: SlackStack) -> 
         "requested",
         "refused",
         "approved",
+        "step_started",  # UpdateAutoScalingGroup, written before and after
+        "step_done",
         "executed",
     ]
     assert [s for s, r in statuses if r == "jobs"] == [
         "requested",
         "refused",
         "approved",
+        "step_started",
+        "step_done",
         "executed",
+        "restore_started",
         "restored",
     ]
     again = compute(console, "U0DEV", "C0PAY")

@@ -25,6 +25,10 @@ def mutated(change: str) -> dict:
         del finops["teams"]["payments"]["channel"]
     elif change == "typo key":
         finops["teams"]["payments"]["chanel"] = "C0PAY"
+    elif change == "typo required key":
+        finops["teams"]["payments"]["chanel"] = finops["teams"]["payments"].pop("channel")
+    elif change == "region typo":
+        finops["regions"] = ["us-east-1", "eu-wset-1"]
     elif change == "regions not list":
         finops["regions"] = "us-east-1"
     elif change == "bad region":
@@ -56,6 +60,14 @@ def test_valid_config_loads_with_exact_budget(config_file: Path) -> None:
         (
             "typo key",
             "finops.yml: teams.payments.chanel is not a known key (did you mean channel?)",
+        ),
+        (
+            "typo required key",
+            "finops.yml: teams.payments.channel is missing (found chanel: did you mean channel?)",
+        ),
+        (
+            "region typo",
+            'finops.yml: regions: "eu-wset-1" is not a region AWS knows (did you mean eu-west-1?)',
         ),
         ("regions not list", "finops.yml: regions must be a list (got 'us-east-1')"),
         ("bad region", 'finops.yml: regions: "mars-1" is not an AWS region name (like us-east-1)'),

@@ -101,3 +101,23 @@ def test_describe_shows_inclusive_dates() -> None:
     assert Period(date(2024, 12, 30), date(2025, 1, 2), "x").describe() == (
         "Dec 30, 2024 - Jan 1, 2025"
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("0000-01", '"0000-01" has no year 0'),
+        ("0000-01-01..0000-01-02", "has a date that does not exist"),
+        ("0001-01-01..0001-01-02", "is too old: Cost Explorer keeps data"),
+    ],
+)
+def test_impossible_dates_get_a_clear_answer_not_a_crash(text: str, message: str) -> None:
+    with pytest.raises(ArgumentError) as info:
+        parse_period(text, TODAY)
+    assert message in str(info.value)
+
+
+def test_a_range_running_to_year_9999_is_clipped_to_yesterday() -> None:
+    period = parse_period("2025-03-10..9999-12-31", TODAY)
+    assert (period.start, period.end) == (date(2025, 3, 10), date(2025, 3, 15))
+    assert period.label == "2025-03-10..2025-03-14"

@@ -105,6 +105,15 @@ def test_cost_answer_is_ephemeral_with_chart_and_share_posts_it(cost_slack: Cost
     assert blocks_of(shared, "image")[0]["slack_file"]["id"] == file_id
     assert not blocks_of(shared, "actions")  # no Share button on the shared copy
     assert stack.ce.request_count == requests_before  # recomputed from the cache
+    # A second click on the same answer posts nothing more, and says why.
+    console.click(user_id="U0DEV", message_id=answer["id"], action_id=CostAction.SHARE)
+    console.wait_for(
+        lambda: any("already shared" in m["text"] for m in console.ephemerals("U0DEV")),
+        timeout=10,
+    )
+    assert len(console.messages("C0PAY")) == 1
+    # The answer came without a placeholder left behind (it was ready at once).
+    assert not any("Adding up" in m["text"] for m in console.ephemerals("U0DEV"))
 
 
 def test_short_periods_have_no_chart(cost_slack: CostSlack) -> None:

@@ -6,9 +6,11 @@ import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -76,7 +78,12 @@ def free_port() -> int:
 
 def test_demo_command_starts_prints_its_address_and_stops_on_sigterm(tmp_path: Any) -> None:
     port = free_port()
+    # The asked-for port is taken: the demo says so and uses a free one (nothing crashes).
+    taken = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    taken.bind(("127.0.0.1", port))
+    taken.listen()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "SLACK_"))}
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
     process = subprocess.Popen(
         [sys.executable, "-m", "bot.cli", "demo", "--port", str(port)],
         cwd=tmp_path,
@@ -88,21 +95,31 @@ def test_demo_command_starts_prints_its_address_and_stops_on_sigterm(tmp_path: A
     assert process.stdout is not None
     seen: list[str] = []
     deadline = time.monotonic() + 90
-    url = None
-    while time.monotonic() < deadline and url is None:
+    while time.monotonic() < deadline:
         line = process.stdout.readline()
         if not line:
             break
         seen.append(line)
-        match = re.search(r"Open (http://\S+)", line)
-        url = match.group(1) if match else None
+        if "Press Ctrl-C" in line:
+            break
+    text = "".join(seen)
     try:
-        assert url == f"http://127.0.0.1:{port}", "".join(seen)
-        page = requests.get(url, timeout=5)
+        assert f"Port {port} on 127.0.0.1 is already in use" in text, text
+        match = re.search(r"Open (http://127.0.0.1:(\d+))", text)
+        assert match is not None and int(match.group(2)) != port, text
+        page = requests.get(match.group(1), timeout=5)
         assert page.status_code == 200 and "<html" in page.text.lower()
+        env_match = re.search(r"env \$\(cat (\S+/demo.env)\) (\S+) run-job", text)
+        assert env_match is not None, text
+        env_file = Path(env_match.group(1))
+        assert stat.S_IMODE(env_file.stat().st_mode) == 0o600
+        # The printed command is a full path that works without an activated venv.
+        assert env_match.group(2).startswith("/") and Path(env_match.group(2)).exists()
     finally:
+        taken.close()
         process.send_signal(signal.SIGTERM)
         output = process.communicate(timeout=30)[0]
     assert process.returncode == 0, output
     assert "demo stopped" in output
-    assert "Traceback" not in "".join(seen) + output
+    assert "Traceback" not in text + output
+    assert not env_file.parent.exists()  # the temporary folder (and its secret) is gone

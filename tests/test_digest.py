@@ -130,6 +130,24 @@ def seed_records(stack: SlackStack) -> None:
             now=NOW - timedelta(days=3),
             result="deleted",
         )
+        # Executed, then undone (restored): not a saving.
+        undone = store.create_request(
+            session,
+            finding=finding("vol-undone", "88.11"),
+            requested_by="U0DEV",
+            now=NOW - timedelta(days=2),
+            ttl=ttl,
+        )
+        store.transition(session, undone.id, from_states=("pending",), to="executed")
+        store.append_event(
+            session,
+            undone,
+            "executed",
+            actor=store.BOT_ACTOR,
+            now=NOW - timedelta(days=2),
+            result="deleted",
+        )
+        store.set_fields(session, undone.id, restore_state="restored", restored_by="U0LEAD")
         store.create_request(
             session, finding=finding("vol-open", "7.00"), requested_by="U0DEV", now=NOW, ttl=ttl
         )

@@ -68,3 +68,22 @@ def test_interactivity_points_at_the_events_endpoint() -> None:
     interactivity = MANIFEST["settings"]["interactivity"]
     assert interactivity["is_enabled"] is True
     assert interactivity["request_url"].endswith("/slack/events")
+
+
+#: Events API event type -> bot scope it needs (Slack: app_home_opened needs none).
+EVENT_SCOPES: dict[str, str | None] = {"app_home_opened": None}
+
+
+def test_manifest_subscribes_to_exactly_the_events_the_code_listens_to() -> None:
+    from handlers import EVENTS
+
+    listened = {event for event, _ in EVENTS}
+    subscriptions = MANIFEST["settings"]["event_subscriptions"]
+    assert set(subscriptions["bot_events"]) == listened
+    assert subscriptions["request_url"].endswith("/slack/events")
+    unknown = listened - EVENT_SCOPES.keys()
+    assert not unknown, f"add the scope these events need to EVENT_SCOPES: {unknown}"
+    needed = {EVENT_SCOPES[e] for e in listened if EVENT_SCOPES[e]}
+    assert needed <= set(MANIFEST["oauth_config"]["scopes"]["bot"])
+    # the Home tab the app publishes must be switched on
+    assert MANIFEST["features"]["app_home"]["home_tab_enabled"] is True

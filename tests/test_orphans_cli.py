@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import http.server
 import io
 import json
+import threading
 from pathlib import Path
 
 import boto3
@@ -13,7 +15,8 @@ import pytest
 from bot.cli import main
 from bot.remediation import service
 from tests.conftest import make_env
-from tests.orphans_fixtures import CONFIG, Estate, aws, services_for  # noqa: F401
+from tests.orphans_fixtures import CONFIG, Estate, aws, clear_aws_env, services_for  # noqa: F401
+from tests.test_orphans_kinds import _alb
 from tests.test_remediation_flow import open_request
 
 
@@ -114,3 +117,63 @@ def test_prices_refresh_without_the_pricing_api_exits_1(
     assert "neither prices.json nor instances.json was changed" in err
     assert Path("bot/findings/prices.json").read_text() == before
     assert Path("bot/advice/instances.json").read_text() == catalogue
+
+
+def test_scan_orphans_table_has_short_ids_and_names_json_keeps_arns(
+    cli_env: Path, aws: boto3.Session, capsys: pytest.CaptureFixture[str]
+) -> None:
+    estate = Estate(aws)
+    estate.volume(100, "gp2", "payments", Name="build-cache-from-the-old-ci-runner-2019")
+    arn = _alb(aws, "idle-web", None)
+    assert main(["scan", "orphans", "--format", "json"]) == 0
+    assert arn in {r["resource_id"] for r in json.loads(capsys.readouterr().out)}
+    assert main(["scan", "orphans", "--format", "table"]) == 0
+    table = capsys.readouterr().out
+    header = table.splitlines()[0].split()
+    assert "NAME" in header and "RESOURCE" in header
+    assert arn not in table and "app/idle-web/" in table
+    assert "build-cache-from-the-old-ci…" in table
+    assert max(len(line) for line in table.splitlines()) < 160
+
+
+class HtmlErrors(http.server.BaseHTTPRequestHandler):
+    """An endpoint that answers every call with an HTML 500 page (as a broken proxy does)."""
+
+    PAGE = b"<!doctype html><html><head><title>500 Internal Server Error</title></head></html>"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length", 0)))
+        self.send_response(500)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(self.PAGE)))
+        self.end_headers()
+        self.wfile.write(self.PAGE)
+
+    do_GET = do_POST
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_scan_orphans_exits_non_zero_when_every_target_failed(
+    tmp_path: Path,
+    sqlite_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), HtmlErrors)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    clear_aws_env(monkeypatch)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{server.server_port}")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    config = tmp_path / "finops.yml"
+    config.write_text(CONFIG.replace("[us-east-1, eu-west-1]", "[us-east-1]"))
+    for key, value in make_env(config, sqlite_url).items():
+        monkeypatch.setenv(key, value)
+    try:
+        assert main(["scan", "orphans", "--format", "table"]) == 1
+    finally:
+        server.shutdown()
+    err = capsys.readouterr().err
+    assert "every target failed" in err
+    assert "<html" not in err.lower() and "500 Internal Server Error" in err

@@ -46,7 +46,8 @@ def test_orphans_lists_the_seeded_waste_with_correct_costs(demo: DemoStack) -> N
         "$1.50/month",
     ):
         assert cost in text, cost
-    assert "Waste: $191.71/month (all teams)" in answer["text"]
+    # The protected backup volumes ($4.00 + $4.40) are counted apart.
+    assert "Waste: $184.99/month (all teams)" in answer["text"]
     assert ":lock: protected" in text  # the search backup volume: reported, no button
     assert len(answer["blocks"]) <= 50
 
@@ -98,7 +99,7 @@ def test_request_approve_and_reject_from_the_console_and_audit(demo: DemoStack) 
         lambda: [
             m
             for m in console.messages("C0PAY")
-            if m["id"] == request["id"] and "Restored by" in text_of(m)
+            if m["id"] == request["id"] and ":leftwards_arrow_with_hook:" in text_of(m)
         ],
         timeout=15,
     )
@@ -116,6 +117,8 @@ def test_request_approve_and_reject_from_the_console_and_audit(demo: DemoStack) 
         timeout=15,
     )[-1]
     console.click(user_id="U0SLEAD", message_id=search["id"], action_id="cleanup_reject")
+    console.wait_for(lambda: console.modal("U0SLEAD"), timeout=15)  # the optional reason
+    console.submit_view(user_id="U0SLEAD", values={"reason": "we still need it"})
     console.wait_for(
         lambda: [
             m
@@ -132,6 +135,34 @@ def test_request_approve_and_reject_from_the_console_and_audit(demo: DemoStack) 
     assert ("executed", volume) in statuses and ("rejected", block["block_id"]) in statuses
     assert ("refused", volume) in statuses and ("approved", volume) in statuses
     assert ("restored", volume) in statuses
+    rejected = next(r for r in rows if r["status"] == "rejected")
+    assert rejected["result"] == "we still need it"
     executed = next(r for r in rows if r["status"] == "executed")
     assert executed["decided_by"] == "U0LEAD" and executed["requested_by"] == "U0DEV"
     assert executed["monthly_saving"] == "10.00"
+
+
+def test_demo_ages_are_realistic_under_the_default_age_rules(demo: DemoStack) -> None:
+    from bot.config import load_config
+    from bot.demo.runner import DEMO_CONFIG
+
+    rules = load_config(DEMO_CONFIG).remediation
+    assert (rules.snapshot_age_days, rules.stopped_instance_days) == (90, 30)  # the defaults
+    answer = orphans(demo.console, "U0DEV", "C0FINOPS", "kind=snapshot")
+    text = text_of(answer)
+    assert "140 days old" in text and " 0 days old" not in text
+    stopped = text_of(orphans(demo.console, "U0DEV", "C0FINOPS", "kind=stopped-instance"))
+    assert "45 days old" in stopped
+
+
+def test_show_more_is_reachable_in_the_demo(demo: DemoStack) -> None:
+    answer = orphans(demo.console, "U0DEV", "C0FINOPS")
+    assert "orphans_show_more" in text_of(answer)
+    demo.console.click(user_id="U0DEV", message_id=answer["id"], action_id="orphans_show_more")
+    demo.console.wait_for(
+        lambda: (
+            "Showing 21 to" in text_of(demo.console.ephemerals("U0DEV")[-1])
+            or "Show more" not in text_of(demo.console.ephemerals("U0DEV")[-1])
+        ),
+        timeout=30,
+    )

@@ -57,7 +57,15 @@ def test_many_concurrent_approvals_execute_once(svc_db: Services, aws: boto3.Ses
     assert outcomes.count("approved") == 1 and outcomes.count("executed") == 1, outcomes
     assert outcomes.count("closed") == 7
     assert deletes == [volume]
-    assert [e["status"] for e in events(svc_db.db)] == ["requested", "approved", "executed"]
+    assert [e["status"] for e in events(svc_db.db)] == [
+        "requested",
+        "approved",
+        "step_started",
+        "step_done",
+        "step_started",
+        "step_done",
+        "executed",
+    ]
 
 
 def _approve_in_process(
@@ -118,7 +126,15 @@ def test_two_processes_on_postgresql_execute_once(
         assert flat.count("approved") == 1 and flat.count("executed") == 1, outcomes
         assert flat.count("closed") == 2
         statuses = [e["status"] for e in events(services.db)]
-        assert statuses == ["requested", "approved", "executed"]
+        assert statuses == [
+            "requested",
+            "approved",
+            "step_started",
+            "step_done",
+            "step_started",
+            "step_done",
+            "executed",
+        ]
         ec2 = boto3.client("ec2", region_name="us-east-1")
         snapshots = ec2.describe_snapshots(
             Filters=[{"Name": "tag:finops:source", "Values": [volume]}]

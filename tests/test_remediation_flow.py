@@ -55,8 +55,25 @@ def test_volume_cleanup_snapshots_first_then_deletes(svc: Services, estate: Esta
     assert snap_tags["Team"] == "payments" and "finops:restore-until" in snap_tags
     assert done.request is not None and done.request.state == "executed"
     assert snapshots[0]["SnapshotId"] in done.request.result
-    assert statuses(svc) == ["requested", "approved", "executed"]
+    # each step written before and after its AWS call: snapshot, then delete
+    assert statuses(svc) == [
+        "requested",
+        "approved",
+        "step_started",
+        "step_done",
+        "step_started",
+        "step_done",
+        "executed",
+    ]
     audit = events(svc.db)
+    assert [e["detail"].get("step") for e in audit[2:6]] == [
+        "snapshot",
+        "snapshot",
+        "delete",
+        "delete",
+    ]
+    assert audit[2]["detail"]["aws_call"] == "CreateSnapshot" and audit[2]["detail"]["token"]
+    assert audit[3]["detail"]["outcome"]["snapshot_id"] == snapshots[0]["SnapshotId"]
     assert audit[-1]["decided_by"] == "U0LEAD" and audit[-1]["requested_by"] == "U0DEV"
     assert audit[-1]["monthly_saving"] == "10.00" and audit[0]["decided_by"] is None
     assert audit[-1]["detail"]["before"]["resource_id"] == volume
@@ -83,6 +100,15 @@ def test_other_cleanups(svc: Services, estate: Estate, clock: Clock, kind: str) 
         clock.advance(days=31)
     approver = "U0SLEAD" if kind == "address" else "U0LEAD"
     request_id = open_request(svc, resource, kind)
+    from bot.remediation import requests as store
+    from bot.render.remediation import approval_message
+
+    with svc.db.session() as session:
+        pending = store.get_request(session, request_id)
+        assert pending is not None
+        shown = json.dumps(approval_message(pending, deciders=[]))
+    # Releasing an Elastic IP cannot be undone, and the request says so; others don't.
+    assert ("Cannot be undone" in shown) == (kind == "address")
     assert service.decide(svc, request_id, user=approver, approve=True).outcome == "approved"
     done = service.execute(svc, request_id)
     assert done.outcome == "executed", done.message
@@ -238,7 +264,18 @@ def test_an_aws_error_during_execution_fails_the_request(svc: Services, estate: 
     assert done.outcome == "failed" and "UnauthorizedOperation" in done.message
     assert done.request is not None and done.request.state == "failed"
     assert service.execute(svc, request_id).outcome == "not_claimed"  # not retried
-    assert statuses(svc) == ["requested", "approved", "failed"]
+    # the real state: the snapshot was taken, the delete refused
+    assert statuses(svc) == [
+        "requested",
+        "approved",
+        "step_started",
+        "step_done",
+        "step_started",
+        "step_failed",
+        "failed",
+    ]
+    assert "Done before it: snapshot done" in done.message
+    assert done.request.result == done.message
 
 
 def test_requests_expire(svc: Services, estate: Estate, clock: Clock) -> None:
@@ -281,6 +318,14 @@ def test_restore_within_the_window_once(svc: Services, estate: Estate, clock: Cl
     ]
     assert len(volumes) == 1 and volumes[0]["Size"] == 100 and volumes[0]["VolumeType"] == "gp3"
     assert volumes[0]["VolumeId"] in restored.message
+    # The messages say where the volume went (id, size, zone), and no longer "Saves".
+    assert restored.request is not None
+    from bot.render.remediation import approval_message, requester_message
+
+    shown = json.dumps(approval_message(restored.request, deciders=[]))
+    assert f"Volume `{volumes[0]['VolumeId']}` (100 GiB gp3, us-east-1a) restored" in shown
+    assert "by <@U0LEAD>" in shown and "Saves:* nothing now" in shown and "/month" not in shown
+    assert "undone, saves nothing" in json.dumps(requester_message(restored.request))
     assert service.restore(svc, request_id, user="U0LEAD").outcome == "unavailable"
     assert statuses(svc)[-1] == "restored"
 
@@ -314,7 +359,7 @@ def test_audit_export_json_csv_since_and_append_only(
         "requested_by",
         "decided_by",
         "monthly_saving",
-        "detail",
+        "details",
     ):
         assert key in rows[0]
     assert rows[1]["decided_by"] == "U0LEAD" and Decimal(rows[2]["monthly_saving"]) == 2

@@ -138,7 +138,7 @@ def test_approximate_prices_are_flagged_only_when_used() -> None:
             exact, scope=ScanFilter(), catalogue=default_catalogue(), lookback_days=14
         )
     )
-    assert "as of 2025-06-01" in shown and "priced with us-east-1" not in shown
+    assert "as of 2025-06-01" in shown and "estimated with us-east-1" not in shown
     assert "check memory before a downsize" in shown
     idle_only = RightsizeReport(findings=[finding(3, KIND_IDLE, ACTION_STOP)], instances=1)
     assert "check memory" not in json.dumps(
@@ -155,4 +155,7 @@ def test_approximate_prices_are_flagged_only_when_used() -> None:
         ),
         ensure_ascii=False,
     )
-    assert "≈ priced with us-east-1 prices" in shown and "$62.05≈/month" in shown
+    assert (
+        "estimated with us-east-1 prices (not in the catalogue)" in shown
+        and "$62.05≈/month" in shown
+    )

@@ -135,7 +135,7 @@ def test_answer_and_every_button_through_approval(world: SlackStack) -> None:
         lambda: [
             m
             for m in console.messages("C0PAY")
-            if m["id"] == message["id"] and "Restored by" in text_of(m)
+            if m["id"] == message["id"] and ":leftwards_arrow_with_hook:" in text_of(m)
         ],
         timeout=20,
     )
@@ -156,15 +156,23 @@ def test_answer_and_every_button_through_approval(world: SlackStack) -> None:
     assert instance(terminable)["State"]["Name"] == "terminated"
 
     statuses = [(e["status"], e["resource_id"]) for e in events(world.services.db)]
+    step = ["step_started", "step_done"]
     assert [s for s, r in statuses if r == oversized] == [
         "requested",
         "refused",
         "approved",
+        *step * 3,  # stop, modify, start
         "executed",
+        "restore_started",
         "restored",
     ]
-    for resource in (idle, terminable):
-        assert [s for s, r in statuses if r == resource] == ["requested", "approved", "executed"]
+    for resource, steps in ((idle, 1), (terminable, 2)):  # stop; image, terminate
+        assert [s for s, r in statuses if r == resource] == [
+            "requested",
+            "approved",
+            *step * steps,
+            "executed",
+        ]
     again = text_of(rightsize(console, "U0DEV", "C0PAY"))
     assert idle not in again and terminable not in again
 

@@ -90,6 +90,9 @@ def test_team_and_region_filters(rs: Services, clock: Clock) -> None:
     silent = launch("t3.small", "payments", region="eu-west-1")
     report = scan_rightsizing(rs, ScanFilter(team="search"))
     assert [f.resource_id for f in report.findings] == [search] and not report.no_data
+    assert report.instances == 1  # the team's running instances, not everyone's
+    assert scan_rightsizing(rs, ScanFilter(team="payments")).instances == 2
+    assert scan_rightsizing(rs).instances == 3
     assert report.findings[0].region == "eu-west-1"
     report = scan_rightsizing(rs, ScanFilter(region="us-east-1"))
     assert [f.resource_id for f in report.findings] == [payments] and not report.no_data

@@ -83,7 +83,16 @@ def test_change_type_then_undo_restores_the_previous_type(rs: Services, clock: C
     assert instance(target)["InstanceType"] == "c5.xlarge"
     assert instance(target)["State"]["Name"] == "running"
     assert service.restore(rs, request_id, user="U0LEAD").outcome == "unavailable"
-    assert trail(rs, target) == ["requested", "refused", "approved", "executed", "restored"]
+    steps = ["step_started", "step_done"] * 3  # stop, modify, start
+    assert trail(rs, target) == [
+        "requested",
+        "refused",
+        "approved",
+        *steps,
+        "executed",
+        "restore_started",
+        "restored",
+    ]
 
 
 def test_stop_then_undo_starts_it_again(rs: Services, clock: Clock) -> None:
@@ -96,6 +105,11 @@ def test_stop_then_undo_starts_it_again(rs: Services, clock: Clock) -> None:
     assert instance(target)["InstanceType"] == "m5.large"
     undone = service.restore(rs, request_id, user="U0LEAD")
     assert undone.outcome == "restored" and "started again" in undone.message
+    from bot.render.remediation import status_line
+
+    assert undone.request is not None
+    line = status_line(undone.request)
+    assert "started again by <@U0LEAD>" in line and "Restored" not in line
     assert instance(target)["State"]["Name"] == "running"
 
 

@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from bot.advice import savings
 from bot.advice.savings import SOURCES, collect_savings, load_sources
+from bot.advice.storage import scan_storage
 from bot.orphans.scanner import ScanFilter
 from bot.render.common import MAX_BLOCKS
 from bot.render.listing import Page
@@ -39,8 +40,18 @@ def test_every_source_is_collected_and_sorted_by_saving(
         ("storage", "logs-payments", Decimal("10.40")),
         ("orphans", address, Decimal("3.65")),
     ]
-    # The orphaned gp2 volume is also a gp3 candidate: counted once, with the larger saving.
+    # The orphaned gp2 volume is also a gp3 candidate: counted once, as waste, with gp3
+    # as its alternative.
     assert report.overlapping == 1
+    assert [(a.source, a.saving) for a in report.items[0].alternatives] == [
+        ("storage", Decimal("6.00"))
+    ]
+    # /storage agrees: the unattached volume is only an alternative there (no button, no
+    # part of its total).
+    storage = scan_storage(svc)
+    [gp2] = storage.volumes
+    assert gp2.action is None and "`/orphans` proposes deleting it" in gp2.reason
+    assert storage.volume_saving == Decimal("0.00")
     assert report.total == Decimal("44.05")
     assert report.by_source() == {"orphans": Decimal("33.65"), "storage": Decimal("10.40")}
     assert {"orphans", "storage"} <= set(load_sources())

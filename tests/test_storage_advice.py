@@ -59,6 +59,13 @@ def test_gp2_volumes_are_listed_with_their_saving_and_gp3_ones_are_not(
     irish = estate.volume(100, "gp2", "search", region="eu-west-1")
     estate.volume(100, "gp3", "payments")
     estate.volume(500, "st1", "payments")
+    server = estate.instance()
+    estate.ec2().attach_volume(VolumeId=small, InstanceId=server, Device="/dev/sdf")
+    [root] = [
+        v["VolumeId"]
+        for v in estate.ec2().describe_volumes()["Volumes"]
+        if v["Attachments"] and v["VolumeId"] != small
+    ]
     report = scan_storage(svc)
     saving = {f.resource_id: f.monthly_cost for f in report.volumes}
     # us-east-1: gp2 $0.10, gp3 $0.08 per GB-month; eu-west-1: $0.11 and $0.088.
@@ -66,9 +73,14 @@ def test_gp2_volumes_are_listed_with_their_saving_and_gp3_ones_are_not(
     assert saving[irish] == Decimal("2.20")
     # 2,000 GiB gp2 has a 6,000 IOPS baseline: gp3 keeps it with 3,000 paid IOPS at $0.005.
     assert saving[big] == Decimal("200.00") - (Decimal("160.00") + Decimal("15.00"))
-    assert set(saving) == {small, big, irish}
+    assert set(saving) - {small, big, irish} == {root} and saving[root] == Decimal("0.16")
     assert report.volumes[0].resource_id == big  # largest saving first
-    assert report.volume_saving == Decimal("29.20")
+    # Unattached ones are waste (`/orphans` deletes them): gp3 is only their alternative,
+    # without a button and outside the total; the attached one counts.
+    by_id = {f.resource_id: f for f in report.volumes}
+    assert by_id[small].action is not None
+    assert by_id[big].action is None and by_id[irish].action is None
+    assert report.volume_saving == Decimal("2.16")  # the attached one and the root volume
     assert all(isinstance(f.monthly_cost, Decimal) for f in report.volumes)
 
 
@@ -90,7 +102,13 @@ def test_volume_change_is_approved_then_made_and_audited(
     assert done.outcome == "executed", done.message
     assert volume_type(volume) == "gp3"
     audit = events(svc.db)
-    assert [e["status"] for e in audit] == ["requested", "approved", "executed"]
+    assert [e["status"] for e in audit] == [
+        "requested",
+        "approved",
+        "step_started",
+        "step_done",
+        "executed",
+    ]
     assert audit[-1]["action"] == "modify-volume-gp3"
     assert audit[-1]["monthly_saving"] == "2.00" and audit[-1]["decided_by"] == "U0LEAD"
     assert scan_storage(svc).volumes == []
@@ -231,7 +249,13 @@ def test_lifecycle_policy_is_applied_after_approval_and_audited(svc: Services) -
         {"Days": 90, "StorageClass": "GLACIER"},
     ]
     audit = events(svc.db)
-    assert [e["status"] for e in audit] == ["requested", "approved", "executed"]
+    assert [e["status"] for e in audit] == [
+        "requested",
+        "approved",
+        "step_started",
+        "step_done",
+        "executed",
+    ]
     assert audit[-1]["action"] == "put-bucket-lifecycle"
     assert audit[-1]["monthly_saving"] == "10.40"
     assert scan_storage(svc).buckets == []

@@ -98,7 +98,7 @@ def test_storage_answer_and_both_buttons_through_approval(world: SlackStack) -> 
     assert "Storage savings: $12.40/month" in answer["text"]
     assert gp2 in shown and gp3 not in shown and "$2.00/month saved" in shown
     assert "$10.40/month estimated" in shown and "Standard 1,000.0 GiB" in shown
-    assert "Intelligent-Tiering instead: about $6.30/month" in shown
+    assert "Intelligent-Tiering instead: saves about $6.30/month" in shown
     assert "quiet-payments" in shown and "*no data*" in shown
     assert "tidy-payments" not in shown and "assumes the Standard bytes' age split" in shown
     request_and_approve(console, answer, f"gp2-volume:{gp2}")
@@ -111,6 +111,8 @@ def test_storage_answer_and_both_buttons_through_approval(world: SlackStack) -> 
             "requested",
             "refused",
             "approved",
+            "step_started",
+            "step_done",
             "executed",
         ]
     again = storage(console, "U0DEV", "C0PAY")

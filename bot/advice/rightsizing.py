@@ -232,11 +232,12 @@ def running_instances(
     return [i for r in reservations for i in r.get("Instances", [])]
 
 
-def scan_instances(ctx: TargetContext) -> tuple[list[Finding], list[NoData], int]:
-    """Recommendations and no-data entries for one account and region, and how many ran."""
+def scan_instances(ctx: TargetContext) -> tuple[list[Finding], list[NoData], dict[str, int]]:
+    """Recommendations and no-data entries for one account and region, and how many ran
+    per team (team tag; "" when untagged)."""
     instances = running_instances(ctx)
     if not instances:
-        return [], [], 0
+        return [], [], {}
     start, end = cpu_window(ctx)
     cpu = cpu_by_instance(
         ctx.client("cloudwatch"), [str(i["InstanceId"]) for i in instances], start=start, end=end
@@ -249,7 +250,11 @@ def scan_instances(ctx: TargetContext) -> tuple[list[Finding], list[NoData], int
             findings.append(advice)
         elif isinstance(advice, NoData):
             no_data.append(advice)
-    return findings, no_data, len(instances)
+    teams: dict[str, int] = {}
+    for instance in instances:
+        team = tag_dict(instance.get("Tags")).get(ctx.config.tags.team) or ""
+        teams[team] = teams.get(team, 0) + 1
+    return findings, no_data, teams
 
 
 def sort_findings(findings: list[Finding]) -> list[Finding]:
@@ -278,7 +283,9 @@ def scan_rightsizing(
     if not contexts:
         return report
 
-    def run(target: Target) -> tuple[list[Finding], list[NoData], int, ScanFailure | None]:
+    def run(
+        target: Target,
+    ) -> tuple[list[Finding], list[NoData], dict[str, int], ScanFailure | None]:
         ctx = contexts[target]
         try:
             return (*scan_instances(ctx), None)
@@ -287,7 +294,7 @@ def scan_rightsizing(
             return (
                 [],
                 [],
-                0,
+                {},
                 ScanFailure(target.account, target.region, "instances", describe_aws_error(exc)),
             )
 
@@ -295,7 +302,10 @@ def scan_rightsizing(
         for findings, no_data, count, failure in pool.map(run, contexts):
             report.findings += [f for f in findings if scope.keeps(f)]
             report.no_data += [n for n in no_data if scope.team is None or n.team == scope.team]
-            report.instances += count
+            # Instances of the team asked about, not of every team.
+            report.instances += (
+                sum(count.values()) if scope.team is None else count.get(scope.team, 0)
+            )
             if failure is not None:
                 report.failures.append(failure)
     report.findings = sort_findings(report.findings)

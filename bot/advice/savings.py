@@ -3,8 +3,9 @@ compute) in one list, sorted by monthly saving, with the total.
 
 Each kind of advice is one registered source (`@savings_source`); the sources run
 concurrently. A resource named by several sources (an idle batch instance is both a stop
-candidate and a spot candidate) counts once, with its largest saving, so the total is
-what acting on the list could really save.
+candidate and a spot candidate) counts once, with the one recommendation
+`precedence.one_per_resource` picks (waste first), so the total is what acting on the
+list could really save; the others are kept as alternatives.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from bot.advice.precedence import one_per_resource
 from bot.aws import describe_aws_error
 from bot.findings.model import Finding
 from bot.findings.scope import ScanFailure, ScanFilter
@@ -63,6 +65,8 @@ class Recommendation:
     finding: Finding
     source: str
     command: str
+    #: Other advice for the same resource, replaced by this one (largest saving first).
+    alternatives: list[Recommendation] = field(default_factory=list)
 
     @property
     def saving(self) -> Decimal:
@@ -80,6 +84,7 @@ class SavingsReport:
     overlapping: int = 0
     #: Reported by their command but left out here: tagged finops:protect.
     protected: int = 0
+    protected_items: list[Recommendation] = field(default_factory=list)
 
     @property
     def total(self) -> Decimal:
@@ -99,10 +104,6 @@ def load_sources() -> dict[str, SavingsSource]:
     from bot.advice import savings_sources  # noqa: F401 - imported for registration
 
     return SOURCES
-
-
-def _key(finding: Finding) -> tuple[str, str, str]:
-    return (finding.account, finding.region, finding.resource_id)
 
 
 def collect_savings(services: Services, scope: ScanFilter | None = None) -> SavingsReport:
@@ -129,10 +130,12 @@ def collect_savings(services: Services, scope: ScanFilter | None = None) -> Savi
 def merge_savings(
     results: list[tuple[SavingsSource, SourceResult]], scope: ScanFilter
 ) -> SavingsReport:
-    """One list from every source's findings: a resource counts once, with its largest
-    saving; protected and zero-saving findings are left out (protected ones counted)."""
+    """One list from every source's findings: a resource counts once, with the one
+    recommendation `precedence.one_per_resource` picks (waste first); the others are its
+    alternatives. Protected and zero-saving findings are left out (protected ones counted)."""
     report = SavingsReport()
-    best: dict[tuple[str, str, str], Recommendation] = {}
+    candidates: list[tuple[str, Finding]] = []
+    commands = {source.name: source.command for source, _ in results}
     for source, (findings, failures) in results:
         report.failures += failures
         for finding in findings:
@@ -140,22 +143,19 @@ def merge_savings(
                 continue
             if finding.protected:
                 report.protected += 1
+                report.protected_items.append(Recommendation(finding, source.name, source.command))
                 continue
-            item = Recommendation(finding, source.name, source.command)
-            key = _key(finding)
-            if key in best:
-                report.overlapping += 1
-                if best[key].saving >= item.saving:
-                    continue
-            best[key] = item
-    report.items = sorted(
-        best.values(),
-        key=lambda i: (
-            -i.saving,
-            i.source,
-            i.finding.account,
-            i.finding.region,
-            i.finding.resource_id,
-        ),
-    )
+            candidates.append((source.name, finding))
+    best = []
+    for choice in one_per_resource(candidates).values():
+        report.overlapping += len(choice.alternatives)
+        best.append(
+            Recommendation(
+                choice.finding,
+                choice.source,
+                commands[choice.source],
+                alternatives=[Recommendation(f, s, commands[s]) for s, f in choice.alternatives],
+            )
+        )
+    report.items = sorted(best, key=lambda i: (-i.saving, i.source, i.finding.resource_id))
     return report

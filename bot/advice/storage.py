@@ -15,6 +15,7 @@ from functools import partial
 from bot.advice import storage_buckets as buckets
 from bot.advice import storage_volumes as volumes
 from bot.advice.common import advice_contexts
+from bot.advice.precedence import demote, one_per_resource, resource_key, total_saving
 from bot.aws import describe_aws_error
 from bot.findings.model import Finding, TargetContext
 from bot.findings.scope import ScanFailure, ScanFilter
@@ -40,8 +41,9 @@ class StorageReport:
 
     @property
     def volume_saving(self) -> Decimal:
-        """Monthly saving of moving every (unprotected) gp2 volume to gp3."""
-        return sum((f.monthly_cost for f in self.volumes if not f.protected), Decimal("0.00"))
+        """Monthly saving of moving every (unprotected) gp2 volume to gp3, leaving out those
+        whose recommendation is another (an unattached one is deleted, not converted)."""
+        return total_saving(self.volumes)
 
     @property
     def bucket_saving(self) -> Decimal:
@@ -120,6 +122,19 @@ def scan_storage(
             (report.volumes if kind == volumes.KIND else report.buckets).extend(kept)
             if failure is not None:
                 report.failures.append(failure)
-    report.volumes = _sort(report.volumes)
+    report.volumes = _sort(_waste_first(report.volumes))
     report.buckets = _sort(report.buckets)
     return report
+
+
+def _waste_first(found: list[Finding]) -> list[Finding]:
+    """An unattached gp2 volume is waste (`/orphans` proposes deleting it): gp3 is only its
+    alternative here, as everywhere (`precedence.one_per_resource`)."""
+    waste = [("orphans", f) for f in found if f.details.get("state") == "available"]
+    chosen = one_per_resource([*waste, *(("storage", f) for f in found)])
+    for finding in found:
+        if chosen[resource_key(finding)].source == "orphans":
+            demote(
+                finding, instead="unattached: `/orphans` proposes deleting it", command="/orphans"
+            )
+    return found

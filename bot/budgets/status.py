@@ -32,6 +32,18 @@ class BudgetStatus:
     forecast_basis: str  # "Cost Explorer", "run rate" or ""
     today: date
     currency: str = "USD"
+    #: Last month's final spend, given when this month has no full day yet (the 1st).
+    last_month: Decimal | None = None
+
+    @property
+    def last_month_pct(self) -> Decimal | None:
+        """Last month's spend in % of the budget."""
+        return _pct(self.last_month, self.budget.amount)
+
+    @property
+    def last_month_name(self) -> str:
+        """`November 2026`."""
+        return (month_start(self.today) - timedelta(days=1)).strftime("%B %Y")
 
     @property
     def use_pct(self) -> Decimal | None:
@@ -86,22 +98,49 @@ def month_to_date(services: Services, today: date) -> tuple[dict[str, Decimal], 
     return dict(totals), data.currency
 
 
+def last_month(services: Services, today: date) -> dict[str, Decimal]:
+    """Last month's spend per team (untagged: key "")."""
+    start, end = add_months(today, -1), month_start(today)
+    data = daily_costs(services, group=("team", "service"), start=start, end=end)
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for _, team, _, amount in data.rows:
+        totals[team] += amount
+    return dict(totals)
+
+
 def team_statuses(services: Services, *, budgeted_only: bool = False) -> list[BudgetStatus]:
     """Every configured team's budget status today (only teams with a budget: no
     forecast is asked for the others)."""
     today = services.now().date()
+    spend, currency = month_to_date(services, today)
+    return statuses_from(services, spend, currency, today=today, budgeted_only=budgeted_only)
+
+
+def statuses_from(
+    services: Services,
+    spend: dict[str, Decimal],
+    currency: str,
+    *,
+    today: date,
+    budgeted_only: bool = False,
+    forecast_unbudgeted: bool = True,
+) -> list[BudgetStatus]:
+    """Budget statuses from month-to-date spend per team: the one forecast source of
+    `/budget`, the budget job and the digest. On the 1st, with last month's result.
+    Without `forecast_unbudgeted`, teams with no budget get the run rate (no request)."""
     with services.db.session() as session:
         effective = budgets(session, services.config)
-    spend, currency = month_to_date(services, today)
     elapsed = (today - month_start(today)).days
     month_days = (add_months(today, 1) - month_start(today)).days
+    previous = last_month(services, today) if elapsed == 0 else None
     statuses = []
     for team in sorted(effective):
         if budgeted_only and effective[team].amount is None:
             continue
         so_far = spend.get(team, Decimal(0))
-        forecast = month_end_forecast(services, team=team, so_far=so_far)
-        amount, basis = forecast.month_end, "Cost Explorer"
+        amount, basis = None, "Cost Explorer"
+        if forecast_unbudgeted or effective[team].amount is not None:
+            amount = month_end_forecast(services, team=team, so_far=so_far).month_end
         if amount is None and elapsed > 0:
             amount, basis = (so_far * month_days / elapsed).quantize(Decimal("0.01")), "run rate"
         statuses.append(
@@ -113,6 +152,7 @@ def team_statuses(services: Services, *, budgeted_only: bool = False) -> list[Bu
                 forecast_basis=basis if amount is not None else "",
                 today=today,
                 currency=currency,
+                last_month=None if previous is None else previous.get(team, Decimal(0)),
             )
         )
     return statuses

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
@@ -16,6 +17,7 @@ from storage.models_budgets import TeamBudget
 
 CENTS = Decimal("0.01")
 MAX_AMOUNT = Decimal("1000000000000")
+_AMOUNT = re.compile(r"^(\d{1,3}(,\d{3})+|\d{1,3}(_\d{3})+|\d+)(\.\d+)?$")
 
 
 @dataclass(frozen=True)
@@ -43,10 +45,13 @@ def budgets(db_session: Session, config: FinopsConfig) -> dict[str, Budget]:
 
 def parse_amount(text: str) -> Decimal:
     """`12000`, `12,000`, `$12,000.50` → Decimal; ArgumentError with an example otherwise."""
-    cleaned = text.strip().replace(",", "").replace("_", "").removeprefix("$")
+    cleaned = text.strip().removeprefix("$")
     try:
-        amount = Decimal(cleaned)
+        # Thousands separators only where they belong: `12,000` yes, `1,2,3` no.
+        amount = Decimal(cleaned.replace(",", "").replace("_", ""))
     except InvalidOperation:
+        amount = Decimal("NaN")
+    if not _AMOUNT.match(cleaned):
         amount = Decimal("NaN")
     if not amount.is_finite() or amount <= 0 or amount >= MAX_AMOUNT:
         raise ArgumentError(

@@ -101,6 +101,8 @@ def _choices() -> str:
 def _month(year: int, month: int, today: date, text: str) -> Period:
     if not 1 <= month <= 12:
         raise ArgumentError(f'"{text}" is not a month: use `YYYY-MM`, like `{today:%Y-%m}`.')
+    if year < 1:
+        raise ArgumentError(f'"{text}" has no year 0; use `YYYY-MM`, like `{today:%Y-%m}`.')
     start = date(year, month, 1)
     if start > today:
         raise ArgumentError(f'"{text}" is in the future; there is no cost for it yet.')
@@ -124,7 +126,7 @@ def _range(first_text: str, last_text: str, today: date, text: str) -> Period:
             f"({today - timedelta(days=1)})."
         )
     _check_history(first, today, text)
-    end = min(last + timedelta(days=1), today)
+    end = min(last, today - timedelta(days=1)) + timedelta(days=1)
     return Period(first, end, f"{first}..{end - timedelta(days=1)}")
 
 

@@ -54,6 +54,8 @@ class CostReport:
     data_as_of: datetime | None = None  # set when Cost Explorer failed and the cache answered
     problem: str | None = None
     notes: list[str] = field(default_factory=list)
+    #: The month a forecast is for when it is not the period's (on the 1st: the new month).
+    forecast_month: date | None = None
     metric: str = "billed cost (UnblendedCost)"
     source: str = "Cost Explorer"
     providers: list[Line] = field(default_factory=list)  # when the data has several

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from bot.config import FinopsConfig
+from bot.formatting import format_money
 from bot.observability.metrics import count_cache
 from bot.services import Services
 
@@ -20,7 +21,7 @@ from .explorer import SliceSpec
 from .export_files import ExportError, SourceFailure
 from .failures import CostUnavailable, failed, open_text
 from .forecasting import forecast as _forecast
-from .periods import Period, month_start, parse_period, previous_period
+from .periods import LOOKBACK_MONTHS, Period, month_start, parse_period, previous_period
 from .query import CostQuery, dimension_of, resolve_service
 from .report import (
     CostReport,
@@ -64,6 +65,8 @@ def answer_cost(services: Services, query: CostQuery, *, cache_only: bool = Fals
     config, now = services.config, services.now()
     today = now.date()
     period = parse_period(query.period, today)
+    if period.days == 0 and query.period.strip().lower() == "mtd":
+        return _first_of_month(services, query, cache_only=cache_only)
     previous = previous_period(period, today)
     current_days = period.day_list()
     days = current_days + (previous.day_list() if previous else [])
@@ -137,6 +140,7 @@ def answer_cost(services: Services, query: CostQuery, *, cache_only: bool = Fals
         report.data_as_of = cached.oldest_fetch()
     if config.cost.source != "cost_explorer" and by != "provider":
         report.providers = _providers(services, spec, period, now, fetch=fetch)
+    _coverage(report, first_day=min((row[0] for row in cached.rows), default=None))
     if period.days == 0:
         report.notes.append("The month started today: Cost Explorer has no cost for it yet.")
     if problems:
@@ -147,6 +151,58 @@ def answer_cost(services: Services, query: CostQuery, *, cache_only: bool = Fals
             services, query, filters, total, today, now, fetch=fetch, stale=stale
         )
         report.stale = bool(stale)
+    return report
+
+
+def _coverage(report: CostReport, *, first_day: date | None) -> None:
+    """When the data starts inside the window (a newer account, or older than Cost
+    Explorer's ~13 months), say what is covered, and drop a comparison with a period that
+    mostly has no data."""
+    if first_day is None:
+        return
+    period, previous = report.period, report.previous
+    if first_day > period.start:
+        report.notes.append(
+            f"Cost data starts on {first_day}: {period.describe()} is covered from then on "
+            f"(nothing before it in Cost Explorer, which keeps about {LOOKBACK_MONTHS} months)."
+        )
+    if previous is not None and (first_day - previous.start).days * 2 > previous.days:
+        report.notes.append(
+            f"No comparison with {previous.label}: most of it ({previous.describe()}) "
+            "has no cost data."
+        )
+        report.previous, report.previous_total = None, None
+
+
+def _first_of_month(
+    services: Services, query: CostQuery, *, cache_only: bool = False
+) -> CostReport:
+    """Month to date on the 1st has no settled day: last month's final figures lead (total,
+    breakdown, vs the month before), with this month's forecast and last month vs budget."""
+    now = services.now()
+    today = now.date()
+    report = answer_cost(services, replace(query, period="last-month"), cache_only=cache_only)
+    month = f"{report.period.start:%B}"
+    report.notes.insert(
+        0,
+        f"{today:%B} has no full day yet: these are {month}'s final figures "
+        "(ask `period=mtd` again tomorrow for the new month).",
+    )
+    filters = {
+        k: v
+        for k, v in (("team", query.team), ("account", query.account), ("region", query.region))
+        if v
+    }
+    forecast = _forecast(
+        services, query, filters, Decimal("0.00"), today, now, fetch=not cache_only
+    )
+    report.forecast, report.forecast_month = forecast, today
+    if forecast.budget:
+        use = (report.total * 100 / forecast.budget).quantize(Decimal("0.1"))
+        report.notes.insert(
+            1,
+            f"Budget {format_money(forecast.budget, report.currency)}: {month} used {use:,.1f} %.",
+        )
     return report
 
 

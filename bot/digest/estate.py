@@ -16,6 +16,7 @@ from bot.aws import describe_aws_error
 from bot.findings.scope import ScanFilter
 from bot.inventory.listing import all_kinds, refresh_and_wait
 from bot.inventory.reports import savings_report
+from bot.orphans.waste import open_waste
 from bot.services import Services
 from bot.tags.compliance import TeamCompliance, checked_inventory, team_compliance
 from bot.tags.inventory import list_resources
@@ -27,6 +28,7 @@ class EstateFigures:
 
     waste: Decimal | None = None
     waste_items: int = 0
+    waste_protected: str = ""  # `2 protected ($8.40/month) not counted`
     #: Every open recommendation (`/savings`): total and per source.
     savings: Decimal | None = None
     savings_items: int = 0
@@ -48,12 +50,14 @@ def estate_figures(services: Services) -> EstateFigures:
     """Open waste and recommendations ($/month) and tagging compliance across all targets."""
     figures = EstateFigures()
     try:
-        # The same stored findings /savings lists (refreshed first where due).
+        # The same stored findings /savings lists (refreshed first where due); open waste
+        # by the /orphans definition, protected findings counted apart.
         scope = ScanFilter()
         report = savings_report(refresh_and_wait(services, kinds=all_kinds(), scope=scope), scope)
-        waste = [i for i in report.items if i.source == "orphans"]
-        figures.waste = sum((i.saving for i in waste), Decimal("0.00"))
-        figures.waste_items = len(waste)
+        everything = report.items + report.protected_items
+        waste = open_waste(i.finding for i in everything if i.source == "orphans")
+        figures.waste, figures.waste_items = waste.amount, waste.count
+        figures.waste_protected = waste.protected_note()
         figures.savings, figures.savings_items = report.total, len(report.items)
         figures.savings_by_source = report.by_source()
         if report.failures:

@@ -2,7 +2,7 @@
 
 Spend comes from one cached Cost Explorer slice (team x service per day, shared with
 `/cost` and the anomaly job): at most one request per digest, whatever the number of
-teams. Month-end figures are run-rate projections so no per-team forecast is asked for.
+teams. Month-end figures are `/budget`'s (Cost Explorer's cached forecast, else the run rate).
 """
 
 from __future__ import annotations
@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
-from bot.budgets.status import BudgetStatus
-from bot.budgets.store import budgets
-from bot.cost.periods import add_months, month_start
+from bot.budgets.status import BudgetStatus, statuses_from
+from bot.cost.periods import month_start
 from bot.cost.service import daily_costs
 from bot.digest.estate import EstateFigures, estate_figures
 from bot.services import Services
@@ -24,6 +23,8 @@ from storage.models_alerts import Anomaly
 from storage.models_remediation import OPEN_STATES, CleanupRequest, RemediationEvent
 
 TOP_MOVERS = 5
+#: Restore states of a cleanup that was undone (or is being undone): no saving.
+UNDONE_STATES = ("restoring", "restored")
 
 
 @dataclass(frozen=True)
@@ -151,26 +152,8 @@ def _teams(
 def _budgets(
     services: Services, mtd: dict[str, Decimal], today: date, currency: str
 ) -> list[BudgetStatus]:
-    with services.db.session() as session:
-        effective = budgets(session, services.config)
-    elapsed = (today - month_start(today)).days
-    month_days = (add_months(today, 1) - month_start(today)).days
-    result = []
-    for team, budget in sorted(effective.items()):
-        so_far = mtd.get(team, Decimal(0))
-        projected = (so_far * month_days / elapsed).quantize(Decimal("0.01")) if elapsed else None
-        result.append(
-            BudgetStatus(
-                team=team,
-                budget=budget,
-                month_to_date=so_far,
-                forecast=projected,
-                forecast_basis="run rate",
-                today=today,
-                currency=currency,
-            )
-        )
-    return result
+    """The same statuses (and forecast source) as `/budget`, from the digest's own slice."""
+    return statuses_from(services, mtd, currency, today=today, forecast_unbudgeted=False)
 
 
 def _from_database(services: Services, digest: Digest, *, since: datetime) -> None:
@@ -185,9 +168,17 @@ def _from_database(services: Services, digest: Digest, *, since: datetime) -> No
             )
         )
         session.expunge_all()
+        # Undone cleanups (a volume restored, an instance started again) saved nothing.
         executed = session.execute(
-            select(func.count(), func.coalesce(func.sum(RemediationEvent.monthly_saving), 0)).where(
-                RemediationEvent.status == "executed", RemediationEvent.at >= since
+            select(func.count(), func.coalesce(func.sum(RemediationEvent.monthly_saving), 0))
+            .outerjoin(CleanupRequest, CleanupRequest.id == RemediationEvent.request_id)
+            .where(
+                RemediationEvent.status == "executed",
+                RemediationEvent.at >= since,
+                or_(
+                    CleanupRequest.restore_state.is_(None),
+                    CleanupRequest.restore_state.not_in(UNDONE_STATES),
+                ),
             )
         ).one()
         digest.executed, digest.savings = int(executed[0]), Decimal(str(executed[1]))

@@ -35,6 +35,12 @@ class ScanResult:
     findings: list[Finding] = field(default_factory=list)
     failures: list[ScanFailure] = field(default_factory=list)
     targets: int = 0
+    scans: int = 0  # (target, kind) pairs looked at
+
+    @property
+    def every_scan_failed(self) -> bool:
+        """Nothing could be looked at: every (target, kind) scan failed."""
+        return self.scans > 0 and len(self.failures) >= self.scans
 
     @property
     def total(self) -> Decimal:

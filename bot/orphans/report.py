@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.findings.prices import format_money
 from bot.findings.scope import ScanResult
+from bot.orphans.waste import open_waste
 
 
 def finding_rows(result: ScanResult) -> list[dict[str, Any]]:
@@ -43,9 +44,29 @@ def as_json(result: ScanResult, sources: dict[str, str] | None = None) -> str:
     return json.dumps(rows, indent=2)
 
 
+#: The NAME column's width in `--format table` (longer names end with "…").
+NAME_WIDTH = 28
+
+
+def short_id(resource_id: str) -> str:
+    """A resource id a person reads: an ARN's last part (`app/web/50dc6c49`), ids as they are.
+    JSON keeps the full ARN."""
+    if not resource_id.startswith("arn:"):
+        return resource_id
+    resource = resource_id.split(":", 5)[-1]
+    kind, _, rest = resource.partition("/")
+    return rest or kind
+
+
+def _name(name: str, resource_id: str) -> str:
+    if not name or name == resource_id:
+        return "-"
+    return name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1] + "…"
+
+
 def as_table(result: ScanResult) -> str:
-    """A plain-text table, the total, and the parts that could not be scanned."""
-    header = ("COST/MONTH", "KIND", "REGION", "ACCOUNT", "TEAM", "RESOURCE", "SIZE")
+    """A plain-text table (short ids, names), the total, and what could not be scanned."""
+    header = ("COST/MONTH", "KIND", "REGION", "ACCOUNT", "TEAM", "RESOURCE", "NAME", "SIZE")
     rows = [
         (
             format_money(f.monthly_cost) + ("≈" if f.approximate else ""),
@@ -53,7 +74,8 @@ def as_table(result: ScanResult) -> str:
             f.region,
             f.account,
             f.team or "-",
-            f.resource_id,
+            short_id(f.resource_id),
+            _name(f.name, f.resource_id),
             f.size,
         )
         for f in result.findings
@@ -63,6 +85,10 @@ def as_table(result: ScanResult) -> str:
         "  ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
         for r in [header, *rows]
     ]
-    lines.append(f"Total: {format_money(result.total)}/month in {len(rows)} finding(s)")
+    waste = open_waste(result.findings)
+    protected = f"; {waste.protected_note()}" if waste.protected_count else ""
+    lines.append(
+        f"Total: {format_money(waste.amount)}/month in {waste.count} finding(s){protected}"
+    )
     lines += [f"NOT SCANNED {f.where} ({f.kind}): {f.message}" for f in result.failures]
     return "\n".join(lines)

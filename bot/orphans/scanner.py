@@ -76,7 +76,7 @@ def scan(
         for t in targets
     }
     jobs = [(t, kind) for t in targets for kind in selected]
-    result = ScanResult(targets=len(targets))
+    result = ScanResult(targets=len(targets), scans=len(jobs))
     if not jobs:
         return result
 

@@ -6,8 +6,9 @@ a volume is snapshotted before it is deleted, an instance imaged before it is te
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, ClassVar
+
+from botocore.exceptions import ClientError
 
 from bot.orphans.model import (
     CREATED_BY_TAG,
@@ -15,6 +16,16 @@ from bot.orphans.model import (
     Finding,
     NotEligible,
     TargetContext,
+)
+from bot.remediation.steps import (
+    STEP_TOKEN_TAG,
+    Step,
+    StepRun,
+    error_code,
+    gone,
+    instance_state,
+    is_not_found,
+    tolerating_not_found,
 )
 
 BOT_NAME = "finops-bot"
@@ -31,8 +42,12 @@ class Outcome:
     created: list[str] = field(default_factory=list)
 
 
+Outcomes = dict[str, dict[str, Any]]
+
+
 class CleanupAction:
-    """Base of every action."""
+    """Base of every action: its steps (each one changing AWS call, recorded before and
+    after), and `conclude`, which says what the finished steps amount to."""
 
     name: ClassVar[str]
     permissions: ClassVar[tuple[str, ...]]
@@ -46,10 +61,12 @@ class CleanupAction:
         """Undo it from its `Outcome.restore`; what was done, in a sentence."""
         raise NotImplementedError(f"{self.name} cannot be undone")
 
-    def execute(
-        self, ctx: TargetContext, finding: Finding, *, request_id: int, restore_until: datetime
-    ) -> Outcome:
-        """Do it. AWS errors propagate; the caller records them."""
+    def steps(self, finding: Finding) -> list[Step]:
+        """The changing AWS calls, in order (the executor records and runs them)."""
+        raise NotImplementedError
+
+    def conclude(self, finding: Finding, outcomes: Outcomes) -> Outcome:
+        """What was done, from every step's outcome (by step name)."""
         raise NotImplementedError
 
     def recheck(self, ctx: TargetContext, finding: Finding) -> Finding:
@@ -82,12 +99,51 @@ def _bot_tags(finding: Finding, request_id: int, **extra: str) -> list[dict[str,
     return [{"Key": k, "Value": v} for k, v in keep.items()]
 
 
+def _create_snapshot(run: StepRun) -> dict[str, Any]:
+    volume = run.finding.resource_id
+    tags = _bot_tags(
+        run.finding,
+        run.request_id,
+        **{RESTORE_UNTIL_TAG: run.restore_until.isoformat(), STEP_TOKEN_TAG: run.token},
+    )
+    snapshot = run.ctx.client("ec2").create_snapshot(  # CreateSnapshot takes no ClientToken
+        VolumeId=volume,
+        Description=f"finops-bot: before deleting {volume} (request {run.request_id})",
+        TagSpecifications=[{"ResourceType": "snapshot", "Tags": tags}],
+    )["SnapshotId"]
+    return {"snapshot_id": snapshot}
+
+
+def _find_snapshot(run: StepRun) -> dict[str, Any] | None:
+    found = run.ctx.client("ec2").describe_snapshots(
+        OwnerIds=["self"], Filters=[{"Name": f"tag:{STEP_TOKEN_TAG}", "Values": [run.token]}]
+    )["Snapshots"]
+    return {"snapshot_id": found[0]["SnapshotId"]} if found else None
+
+
+def _volume_gone(run: StepRun) -> dict[str, Any] | None:
+    try:
+        volumes = run.ctx.client("ec2").describe_volumes(VolumeIds=[run.finding.resource_id])
+    except ClientError as exc:
+        if is_not_found(exc):
+            return {"gone": run.finding.resource_id}
+        raise
+    states = {v.get("State") for v in volumes["Volumes"]}
+    return {"gone": run.finding.resource_id} if states <= {"deleting", "deleted"} else None
+
+
 @action
 class SnapshotAndDeleteVolume(CleanupAction):
     """Snapshot an unattached volume (tagged with where it came from), then delete it."""
 
     name = "snapshot-and-delete-volume"
-    permissions = ("ec2:CreateSnapshot", "ec2:CreateTags", "ec2:DeleteVolume")
+    permissions = (
+        "ec2:CreateSnapshot",
+        "ec2:CreateTags",
+        "ec2:DeleteVolume",
+        "ec2:DescribeSnapshots",
+        "ec2:DescribeVolumes",
+    )
     undo_label = "Restore volume"
 
     def undo(self, ctx: TargetContext, restore: dict[str, Any], *, request_id: int) -> str:
@@ -97,24 +153,18 @@ class SnapshotAndDeleteVolume(CleanupAction):
     def describe(self, finding: Finding) -> str:
         return f"Snapshot, then delete EBS volume `{finding.resource_id}` ({finding.size})"
 
-    def execute(
-        self, ctx: TargetContext, finding: Finding, *, request_id: int, restore_until: datetime
-    ) -> Outcome:
-        ec2 = ctx.client("ec2")
-        snapshot = ec2.create_snapshot(
-            VolumeId=finding.resource_id,
-            Description=f"finops-bot: before deleting {finding.resource_id} (request {request_id})",
-            TagSpecifications=[
-                {
-                    "ResourceType": "snapshot",
-                    "Tags": _bot_tags(
-                        finding, request_id, **{RESTORE_UNTIL_TAG: restore_until.isoformat()}
-                    ),
-                }
-            ],
-        )["SnapshotId"]
+    def steps(self, finding: Finding) -> list[Step]:
         # A started snapshot completes even when its volume is deleted meanwhile.
-        ec2.delete_volume(VolumeId=finding.resource_id)
+        delete = tolerating_not_found(
+            lambda run: run.ctx.client("ec2").delete_volume(VolumeId=run.finding.resource_id)
+        )
+        return [
+            Step("snapshot", "CreateSnapshot", _create_snapshot, _find_snapshot),
+            Step("delete", "DeleteVolume", delete, _volume_gone),
+        ]
+
+    def conclude(self, finding: Finding, outcomes: Outcomes) -> Outcome:
+        snapshot = str(outcomes["snapshot"]["snapshot_id"])
         details = finding.details
         restore = {
             "snapshot_id": snapshot,
@@ -137,16 +187,22 @@ class ReleaseAddress(CleanupAction):
     """Release an unassociated Elastic IP."""
 
     name = "release-address"
-    permissions = ("ec2:ReleaseAddress",)
+    permissions = ("ec2:ReleaseAddress", "ec2:DescribeAddresses")
 
     def describe(self, finding: Finding) -> str:
         ip = finding.details.get("public_ip") or finding.name
         return f"Release Elastic IP `{ip}` (`{finding.resource_id}`)"
 
-    def execute(
-        self, ctx: TargetContext, finding: Finding, *, request_id: int, restore_until: datetime
-    ) -> Outcome:
-        ctx.client("ec2").release_address(AllocationId=finding.resource_id)
+    def steps(self, finding: Finding) -> list[Step]:
+        def release(run: StepRun) -> Any:
+            return run.ctx.client("ec2").release_address(AllocationId=run.finding.resource_id)
+
+        def describe(run: StepRun) -> Any:
+            return run.ctx.client("ec2").describe_addresses(AllocationIds=[run.finding.resource_id])
+
+        return [Step("release", "ReleaseAddress", tolerating_not_found(release), gone(describe))]
+
+    def conclude(self, finding: Finding, outcomes: Outcomes) -> Outcome:
         return Outcome(f"address `{finding.details.get('public_ip')}` released")
 
 
@@ -155,15 +211,21 @@ class DeleteSnapshot(CleanupAction):
     """Delete an old snapshot of a deleted volume."""
 
     name = "delete-snapshot"
-    permissions = ("ec2:DeleteSnapshot",)
+    permissions = ("ec2:DeleteSnapshot", "ec2:DescribeSnapshots")
 
     def describe(self, finding: Finding) -> str:
         return f"Delete snapshot `{finding.resource_id}` ({finding.size})"
 
-    def execute(
-        self, ctx: TargetContext, finding: Finding, *, request_id: int, restore_until: datetime
-    ) -> Outcome:
-        ctx.client("ec2").delete_snapshot(SnapshotId=finding.resource_id)
+    def steps(self, finding: Finding) -> list[Step]:
+        def delete(run: StepRun) -> Any:
+            return run.ctx.client("ec2").delete_snapshot(SnapshotId=run.finding.resource_id)
+
+        def describe(run: StepRun) -> Any:
+            return run.ctx.client("ec2").describe_snapshots(SnapshotIds=[run.finding.resource_id])
+
+        return [Step("delete", "DeleteSnapshot", tolerating_not_found(delete), gone(describe))]
+
+    def conclude(self, finding: Finding, outcomes: Outcomes) -> Outcome:
         return Outcome(f"snapshot `{finding.resource_id}` deleted")
 
 
@@ -172,19 +234,93 @@ class DeleteLoadBalancer(CleanupAction):
     """Delete a load balancer with nothing behind it."""
 
     name = "delete-load-balancer"
-    permissions = ("elasticloadbalancing:DeleteLoadBalancer",)
+    permissions = (
+        "elasticloadbalancing:DeleteLoadBalancer",
+        "elasticloadbalancing:DescribeLoadBalancers",
+    )
 
     def describe(self, finding: Finding) -> str:
         return f"Delete {finding.size} `{finding.name or finding.resource_id}`"
 
-    def execute(
-        self, ctx: TargetContext, finding: Finding, *, request_id: int, restore_until: datetime
-    ) -> Outcome:
-        if finding.resource_id.startswith("arn:"):
-            ctx.client("elbv2").delete_load_balancer(LoadBalancerArn=finding.resource_id)
-        else:
-            ctx.client("elb").delete_load_balancer(LoadBalancerName=finding.resource_id)
+    def steps(self, finding: Finding) -> list[Step]:
+        def delete(run: StepRun) -> Any:
+            name = run.finding.resource_id
+            if name.startswith("arn:"):
+                return run.ctx.client("elbv2").delete_load_balancer(LoadBalancerArn=name)
+            return run.ctx.client("elb").delete_load_balancer(LoadBalancerName=name)
+
+        def describe(run: StepRun) -> Any:
+            name = run.finding.resource_id
+            if name.startswith("arn:"):
+                return run.ctx.client("elbv2").describe_load_balancers(LoadBalancerArns=[name])
+            return run.ctx.client("elb").describe_load_balancers(LoadBalancerNames=[name])
+
+        return [Step("delete", "DeleteLoadBalancer", tolerating_not_found(delete), gone(describe))]
+
+    def conclude(self, finding: Finding, outcomes: Outcomes) -> Outcome:
         return Outcome(f"load balancer `{finding.name or finding.resource_id}` deleted")
+
+
+def _image_name(run: StepRun) -> str:
+    return f"finops-bot-{run.finding.resource_id}-request-{run.request_id}"
+
+
+def _find_image(run: StepRun) -> dict[str, Any] | None:
+    ec2 = run.ctx.client("ec2")
+    for name, value in ((f"tag:{STEP_TOKEN_TAG}", run.token), ("name", _image_name(run))):
+        found = ec2.describe_images(Owners=["self"], Filters=[{"Name": name, "Values": [value]}])
+        if found["Images"]:
+            return {"image_id": found["Images"][0]["ImageId"]}
+    return None
+
+
+def _create_image(run: StepRun) -> dict[str, Any]:
+    # CreateImage takes no ClientToken; the AMI name is unique per account and region,
+    # so a retried step is refused as a duplicate and the first image is found instead.
+    tags = _bot_tags(run.finding, run.request_id, **{STEP_TOKEN_TAG: run.token})
+    try:
+        image = run.ctx.client("ec2").create_image(
+            InstanceId=run.finding.resource_id,
+            Name=_image_name(run),
+            Description=f"finops-bot: before terminating {run.finding.resource_id}",
+            NoReboot=True,
+            TagSpecifications=[{"ResourceType": "image", "Tags": tags}],
+        )["ImageId"]
+    except ClientError as exc:
+        found = _find_image(run) if error_code(exc) == "InvalidAMIName.Duplicate" else None
+        if found is None:
+            raise
+        return found
+    return {"image_id": image}
+
+
+def _terminated(run: StepRun) -> dict[str, Any] | None:
+    state = instance_state(run, run.finding.resource_id)
+    if state is None or state[0] in ("shutting-down", "terminated"):
+        return {"terminated": run.finding.resource_id}
+    return None
+
+
+def _terminate(run: StepRun) -> dict[str, Any]:
+    run.ctx.client("ec2").terminate_instances(InstanceIds=[run.finding.resource_id])
+    return {"terminated": run.finding.resource_id}
+
+
+#: Image, then terminate: shared by the stopped-instance cleanup and idle-instance advice.
+IMAGE_AND_TERMINATE_STEPS = (
+    Step("image", "CreateImage", _create_image, _find_image),
+    Step("terminate", "TerminateInstances", _terminate, _terminated),
+)
+
+
+def image_and_terminate_outcome(finding: Finding, outcomes: Outcomes) -> Outcome:
+    """What imaging then terminating an instance did."""
+    image = str(outcomes["image"]["image_id"])
+    return Outcome(
+        f"AMI `{image}` created, then instance `{finding.resource_id}` terminated "
+        "(launch from the AMI to bring it back)",
+        created=[image],
+    )
 
 
 @action
@@ -192,30 +328,24 @@ class ImageAndTerminateInstance(CleanupAction):
     """Create an AMI of a long-stopped instance (its volumes), then terminate it."""
 
     name = "image-and-terminate-instance"
-    permissions = ("ec2:CreateImage", "ec2:CreateTags", "ec2:TerminateInstances")
+    permissions = (
+        "ec2:CreateImage",
+        "ec2:CreateTags",
+        "ec2:TerminateInstances",
+        "ec2:DescribeImages",
+        "ec2:DescribeInstances",
+    )
 
     def describe(self, finding: Finding) -> str:
         return (
             f"Create an AMI of instance `{finding.resource_id}` ({finding.size}), then terminate it"
         )
 
-    def execute(
-        self, ctx: TargetContext, finding: Finding, *, request_id: int, restore_until: datetime
-    ) -> Outcome:
-        ec2 = ctx.client("ec2")
-        image = ec2.create_image(
-            InstanceId=finding.resource_id,
-            Name=f"finops-bot-{finding.resource_id}-request-{request_id}",
-            Description=f"finops-bot: before terminating {finding.resource_id}",
-            NoReboot=True,
-            TagSpecifications=[{"ResourceType": "image", "Tags": _bot_tags(finding, request_id)}],
-        )["ImageId"]
-        ec2.terminate_instances(InstanceIds=[finding.resource_id])
-        return Outcome(
-            f"AMI `{image}` created, then instance `{finding.resource_id}` terminated "
-            "(launch from the AMI to bring it back)",
-            created=[image],
-        )
+    def steps(self, finding: Finding) -> list[Step]:
+        return list(IMAGE_AND_TERMINATE_STEPS)
+
+    def conclude(self, finding: Finding, outcomes: Outcomes) -> Outcome:
+        return image_and_terminate_outcome(finding, outcomes)
 
 
 #: IAM actions `restore_volume` needs (creating a tagged volume from a snapshot).
@@ -235,6 +365,8 @@ def restore_volume(ctx: TargetContext, restore: dict[str, Any], *, request_id: i
         kwargs["Throughput"] = int(restore["throughput"])
     tags = dict(restore.get("tags") or {})
     tags.update({"finops:restored-from": restore["snapshot_id"], REQUEST_TAG: str(request_id)})
+    if restore.get("restore_token"):  # a retried restore gets the volume the first one made
+        kwargs["ClientToken"] = str(restore["restore_token"])
     kwargs["TagSpecifications"] = [
         {"ResourceType": "volume", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
     ]

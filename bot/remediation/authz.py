@@ -40,8 +40,9 @@ def owner_user(owner: str | None, resolve_email: EmailResolver | None) -> str | 
 
 
 def _approvers(config: FinopsConfig, team: str | None) -> list[str]:
-    if team in config.teams:
+    if team in config.teams and config.teams[team].approvers:
         return list(config.teams[team].approvers)
+    # A team without approvers (and untagged resources) falls back to the default ones.
     return list(config.remediation.default_approvers)
 
 

@@ -3,12 +3,46 @@ target right before it runs, like the cleanup kinds do."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from bot.orphans.model import Finding, NotEligible, TargetContext, tag_dict
-from bot.remediation.actions import CleanupAction, Outcome, action
+from bot.remediation.actions import CleanupAction, Outcome, Outcomes, action
+from bot.remediation.steps import Step, StepRun
+
+
+def _attach(run: StepRun) -> dict[str, Any]:
+    role, policy = run.finding.details["role_name"], run.finding.details["policy_arn"]
+    run.ctx.client("iam").attach_role_policy(RoleName=role, PolicyArn=policy)
+    return {"attached": policy}
+
+
+def _attached(run: StepRun) -> dict[str, Any] | None:
+    role, policy = run.finding.details["role_name"], run.finding.details["policy_arn"]
+    pages = (
+        run.ctx.client("iam").get_paginator("list_attached_role_policies").paginate(RoleName=role)
+    )
+    attached = {p["PolicyArn"] for page in pages for p in page.get("AttachedPolicies", [])}
+    return {"attached": policy} if policy in attached else None
+
+
+def _stop_all(run: StepRun) -> dict[str, Any]:
+    ids = list(run.finding.details["instance_ids"])
+    run.ctx.client("ec2").stop_instances(InstanceIds=ids)
+    return {"stopped": ids}
+
+
+def _all_stopped(run: StepRun) -> dict[str, Any] | None:
+    ids = list(run.finding.details["instance_ids"])
+    reservations = run.ctx.paginate("ec2", "describe_instances", "Reservations", InstanceIds=ids)
+    states = {
+        i["InstanceId"]: i.get("State", {}).get("Name")
+        for r in reservations
+        for i in r.get("Instances", [])
+    }
+    done = all(states.get(i) in ("stopping", "stopped", None) for i in ids)
+    return {"stopped": ids} if done else None
 
 
 @action
@@ -39,11 +73,11 @@ class AttachDenyPolicy(CleanupAction):
             raise NotEligible(f"`{policy}` is already attached to role `{role}`")
         return finding
 
-    def execute(
-        self, ctx: TargetContext, finding: Finding, *, request_id: int, restore_until: datetime
-    ) -> Outcome:
+    def steps(self, finding: Finding) -> list[Step]:
+        return [Step("attach", "AttachRolePolicy", _attach, _attached)]
+
+    def conclude(self, finding: Finding, outcomes: Outcomes) -> Outcome:
         role, policy = finding.details["role_name"], finding.details["policy_arn"]
-        ctx.client("iam").attach_role_policy(RoleName=role, PolicyArn=policy)
         return Outcome(
             f"deny policy `{policy}` attached to role `{role}` (detach it to lift the restriction)"
         )
@@ -85,11 +119,11 @@ class StopInstances(CleanupAction):
         finding.details = {**finding.details, "instance_ids": sorted(keep)}
         return finding
 
-    def execute(
-        self, ctx: TargetContext, finding: Finding, *, request_id: int, restore_until: datetime
-    ) -> Outcome:
+    def steps(self, finding: Finding) -> list[Step]:
+        return [Step("stop", "StopInstances", _stop_all, _all_stopped)]
+
+    def conclude(self, finding: Finding, outcomes: Outcomes) -> Outcome:
         ids = list(finding.details["instance_ids"])
-        ctx.client("ec2").stop_instances(InstanceIds=ids)
         return Outcome(
             f"{len(ids)} instance(s) stopped: {', '.join(ids)} "
             "(start them again when the budget allows)"

@@ -4,14 +4,14 @@ target right before it runs and can be undone within the restore window."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from bot.advice import compute_ecs as ecs
 from bot.advice import compute_spot as spot
 from bot.advice.catalogue import default_catalogue
 from bot.orphans.model import Finding, NotEligible, TargetContext
-from bot.remediation.actions import CleanupAction, Outcome, action
+from bot.remediation.actions import CleanupAction, Outcome, Outcomes, action
+from bot.remediation.steps import Step, StepRun
 
 #: How spot capacity is chosen among the pools of the override types.
 SPOT_STRATEGY = "price-capacity-optimized"
@@ -42,6 +42,61 @@ def _group(ctx: TargetContext, name: str) -> dict[str, Any]:
     return dict(groups[0])
 
 
+def _spot_mix(run: StepRun) -> dict[str, Any]:
+    finding = run.finding
+    spec = finding.details.get("launch_template")
+    if not spec:
+        raise NotEligible("the group uses a launch configuration, not a launch template")
+    share = int(float(finding.details.get("on_demand_pct", "0")))
+    run.ctx.client("autoscaling").update_auto_scaling_group(
+        AutoScalingGroupName=finding.resource_id,
+        MixedInstancesPolicy={
+            "LaunchTemplate": {
+                "LaunchTemplateSpecification": spec,
+                "Overrides": spot_overrides(str(finding.details.get("instance_type"))),
+            },
+            "InstancesDistribution": {
+                "OnDemandBaseCapacity": 0,
+                "OnDemandPercentageAboveBaseCapacity": share,
+                "SpotAllocationStrategy": SPOT_STRATEGY,
+            },
+        },
+    )
+    return {"on_demand_pct": share}
+
+
+def _has_spot_mix(run: StepRun) -> dict[str, Any] | None:
+    share = int(float(run.finding.details.get("on_demand_pct", "0")))
+    policy = _group(run.ctx, run.finding.resource_id).get("MixedInstancesPolicy") or {}
+    current = policy.get("InstancesDistribution", {}).get("OnDemandPercentageAboveBaseCapacity")
+    return {"on_demand_pct": share} if current is not None and int(current) == share else None
+
+
+def _capacity_before(run: StepRun) -> dict[str, Any]:
+    """The group's capacity before the change (recorded with the intent: the undo needs it)."""
+    name, target = str(run.finding.details["asg"]), int(run.finding.details["target"])
+    group = _group(run.ctx, name)
+    desired, minimum = int(group["DesiredCapacity"]), int(group["MinSize"])
+    if desired <= target:
+        raise NotEligible(f"`{name}` already runs {desired} nodes")
+    return {"desired": desired, "min": minimum}
+
+
+def _lower_capacity(run: StepRun) -> dict[str, Any]:
+    name, target = str(run.finding.details["asg"]), int(run.finding.details["target"])
+    minimum = int(run.prepared["min"])
+    run.ctx.client("autoscaling").update_auto_scaling_group(
+        AutoScalingGroupName=name, DesiredCapacity=target, MinSize=min(minimum, target)
+    )
+    return {"target": target}
+
+
+def _capacity_lowered(run: StepRun) -> dict[str, Any] | None:
+    name, target = str(run.finding.details["asg"]), int(run.finding.details["target"])
+    group = _group(run.ctx, name)
+    return {"target": target} if int(group["DesiredCapacity"]) == target else None
+
+
 @action
 class AsgSpotMix(CleanupAction):
     """Give an Auto Scaling group a MixedInstancesPolicy: all spot, or 20 % on-demand (web).
@@ -67,31 +122,18 @@ class AsgSpotMix(CleanupAction):
     def recheck(self, ctx: TargetContext, finding: Finding) -> Finding:
         return spot.recheck_asg(ctx, finding.resource_id, default_catalogue())
 
-    def execute(
-        self, ctx: TargetContext, finding: Finding, *, request_id: int, restore_until: datetime
-    ) -> Outcome:
-        spec = finding.details.get("launch_template")
-        if not spec:
-            raise NotEligible("the group uses a launch configuration, not a launch template")
+    def steps(self, finding: Finding) -> list[Step]:
+        return [Step("update", "UpdateAutoScalingGroup", _spot_mix, _has_spot_mix)]
+
+    def conclude(self, finding: Finding, outcomes: Outcomes) -> Outcome:
         share = int(float(finding.details.get("on_demand_pct", "0")))
-        ctx.client("autoscaling").update_auto_scaling_group(
-            AutoScalingGroupName=finding.resource_id,
-            MixedInstancesPolicy={
-                "LaunchTemplate": {
-                    "LaunchTemplateSpecification": spec,
-                    "Overrides": spot_overrides(str(finding.details.get("instance_type"))),
-                },
-                "InstancesDistribution": {
-                    "OnDemandBaseCapacity": 0,
-                    "OnDemandPercentageAboveBaseCapacity": share,
-                    "SpotAllocationStrategy": SPOT_STRATEGY,
-                },
-            },
-        )
         return Outcome(
             f"Auto Scaling group `{finding.resource_id}` now launches {100 - share} % spot "
             f"({share} % on-demand above base); instances are replaced as it scales",
-            restore={"asg": finding.resource_id, "launch_template": spec},
+            restore={
+                "asg": finding.resource_id,
+                "launch_template": finding.details.get("launch_template"),
+            },
         )
 
     def undo(self, ctx: TargetContext, restore: dict[str, Any], *, request_id: int) -> str:
@@ -139,18 +181,21 @@ class EcsSetCapacity(CleanupAction):
             raise NotEligible(fresh.reason)
         return fresh
 
-    def execute(
-        self, ctx: TargetContext, finding: Finding, *, request_id: int, restore_until: datetime
-    ) -> Outcome:
-        name = str(finding.details["asg"])
-        target = int(finding.details["target"])
-        group = _group(ctx, name)
-        desired, minimum = int(group["DesiredCapacity"]), int(group["MinSize"])
-        if desired <= target:
-            raise NotEligible(f"`{name}` already runs {desired} nodes")
-        ctx.client("autoscaling").update_auto_scaling_group(
-            AutoScalingGroupName=name, DesiredCapacity=target, MinSize=min(minimum, target)
-        )
+    def steps(self, finding: Finding) -> list[Step]:
+        return [
+            Step(
+                "update",
+                "UpdateAutoScalingGroup",
+                _lower_capacity,
+                _capacity_lowered,
+                prepare=_capacity_before,
+            )
+        ]
+
+    def conclude(self, finding: Finding, outcomes: Outcomes) -> Outcome:
+        done = outcomes["update"]
+        name, target = str(finding.details["asg"]), int(finding.details["target"])
+        desired, minimum = int(done["desired"]), int(done["min"])
         lowered = f", minimum {minimum} → {target}" if minimum > target else ""
         return Outcome(
             f"Auto Scaling group `{name}` of cluster `{finding.resource_id}`: desired "

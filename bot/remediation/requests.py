@@ -1,8 +1,10 @@
 """The cleanup request state machine, kept in the database.
 
     pending ──approve──▶ approved ──▶ executing ──▶ executed | failed
-       │ └──reject──▶ rejected
-       └──(ttl)──▶ expired
+       │ └──reject──▶ rejected              │ (step by step, each step in the log
+       └──(ttl)──▶ expired                  │  before and after its AWS call)
+                                            └─ held by a lease: a crashed executor's
+                                               lease lapses and recovery takes over
 
 Every move is one conditional UPDATE (`... WHERE id = :id AND state IN (:from)`); only the
 caller whose UPDATE changed a row may go on. So double clicks, Slack retries, two
@@ -12,11 +14,11 @@ index allows one open request per resource.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -107,6 +109,92 @@ def transition(
     return result.rowcount == 1
 
 
+def claim_execution(
+    db_session: Session, request_id: int, *, owner: str, until: datetime, run_key: str
+) -> bool:
+    """`approved` → `executing`, holding the execution lease until `until`."""
+    query = (
+        update(CleanupRequest)
+        .where(CleanupRequest.id == request_id, CleanupRequest.state == "approved")
+        .values(
+            state="executing",
+            run_key=func.coalesce(CleanupRequest.run_key, run_key),
+            lease_owner=owner,
+            lease_until=until,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    result = db_session.execute(query)
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+def take_over(
+    db_session: Session, request_id: int, *, owner: str, now: datetime, until: datetime
+) -> bool:
+    """Take an `executing` request whose executor's lease has lapsed (it died)."""
+    query = (
+        update(CleanupRequest)
+        .where(
+            CleanupRequest.id == request_id,
+            CleanupRequest.state == "executing",
+            or_(CleanupRequest.lease_until.is_(None), CleanupRequest.lease_until < now),
+        )
+        .values(lease_owner=owner, lease_until=until)
+        .execution_options(synchronize_session=False)
+    )
+    result = db_session.execute(query)
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+def renew_lease(
+    db_session: Session, request_id: int, *, owner: str, until: datetime, **values: Any
+) -> bool:
+    """Extend this executor's lease (and set `values`); False when it is no longer ours."""
+    query = (
+        update(CleanupRequest)
+        .where(
+            CleanupRequest.id == request_id,
+            CleanupRequest.state == "executing",
+            CleanupRequest.lease_owner == owner,
+        )
+        .values(lease_until=until, **values)
+        .execution_options(synchronize_session=False)
+    )
+    result = db_session.execute(query)
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+def unfinished(db_session: Session, now: datetime) -> tuple[list[int], list[datetime]]:
+    """Ids of requests to reconcile (approved, or executing with a lapsed lease), and the
+    lease ends of those still held by a live executor."""
+    query = select(CleanupRequest.id, CleanupRequest.state, CleanupRequest.lease_until).where(
+        CleanupRequest.state.in_(("approved", "executing"))
+    )
+    due: list[int] = []
+    held: list[datetime] = []
+    for request_id, state, until in db_session.execute(query.order_by(CleanupRequest.id)):
+        if until is not None and state == "executing":
+            until = until if until.tzinfo else until.replace(tzinfo=UTC)
+            if until >= now:
+                held.append(until)
+                continue
+        due.append(request_id)
+    return due, held
+
+
+def events_of(db_session: Session, request_id: int) -> list[RemediationEvent]:
+    """A request's audit events, oldest first."""
+    query = (
+        select(RemediationEvent)
+        .where(RemediationEvent.request_id == request_id)
+        .order_by(RemediationEvent.id)
+    )
+    return list(db_session.scalars(query))
+
+
 def claim_restore(db_session: Session, request_id: int, *, now: datetime, user: str) -> bool:
     """Start a restore once: `available` → `restoring` while the window is open."""
     query = (
@@ -117,6 +205,18 @@ def claim_restore(db_session: Session, request_id: int, *, now: datetime, user: 
             CleanupRequest.restore_until > now,
         )
         .values(restore_state="restoring", restored_by=user)
+    )
+    result = db_session.execute(query)
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
+
+
+def set_restore_state(db_session: Session, request_id: int, was: str, to: str) -> bool:
+    """Move the undo state `was` → `to` (once)."""
+    query = (
+        update(CleanupRequest)
+        .where(CleanupRequest.id == request_id, CleanupRequest.restore_state == was)
+        .values(restore_state=to)
     )
     result = db_session.execute(query)
     assert isinstance(result, CursorResult)

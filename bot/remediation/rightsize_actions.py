@@ -8,12 +8,19 @@ can be undone (start again; change back to the previous type).
 from __future__ import annotations
 
 import contextlib
-from datetime import datetime
 from typing import Any
 
 from bot.advice import rightsizing as advice
 from bot.orphans.model import Finding, NotEligible, TargetContext
-from bot.remediation.actions import CleanupAction, ImageAndTerminateInstance, Outcome, action
+from bot.remediation.actions import (
+    IMAGE_AND_TERMINATE_STEPS,
+    CleanupAction,
+    Outcome,
+    Outcomes,
+    action,
+    image_and_terminate_outcome,
+)
+from bot.remediation.steps import Step, StepRun, instance_state
 
 #: How the bot waits for an instance to stop before changing its type (botocore waiter;
 #: tests shorten the delay).
@@ -53,6 +60,58 @@ def change_type(ctx: TargetContext, instance_id: str, instance_type: str) -> Non
     ec2.start_instances(InstanceIds=[instance_id])
 
 
+def _stop(run: StepRun) -> dict[str, Any]:
+    run.ctx.client("ec2").stop_instances(InstanceIds=[run.finding.resource_id])
+    return {"stopped": run.finding.resource_id}
+
+
+def _stopped(run: StepRun) -> dict[str, Any] | None:
+    state = instance_state(run, run.finding.resource_id)
+    if state is not None and state[0] in ("stopping", "stopped"):
+        return {"stopped": run.finding.resource_id}
+    return None
+
+
+def _stopped_or_changed(run: StepRun) -> dict[str, Any] | None:
+    """Stopped, or already changed to the proposed type (a later step ran)."""
+    state = instance_state(run, run.finding.resource_id)
+    if state is not None and state[1] == run.finding.details.get("proposed_type"):
+        return {"stopped": run.finding.resource_id}
+    return _stopped(run)
+
+
+def _modify_type(run: StepRun) -> dict[str, Any]:
+    """Wait until stopped, change the type; on failure start it again (old type)."""
+    ec2 = run.ctx.client("ec2")
+    instance_id, target = run.finding.resource_id, str(run.finding.details["proposed_type"])
+    try:
+        ec2.get_waiter("instance_stopped").wait(InstanceIds=[instance_id], WaiterConfig=STOP_WAIT)
+        ec2.modify_instance_attribute(InstanceId=instance_id, InstanceType={"Value": target})
+    except Exception:
+        with contextlib.suppress(Exception):
+            ec2.start_instances(InstanceIds=[instance_id])
+        raise
+    return {"instance_type": target}
+
+
+def _type_changed(run: StepRun) -> dict[str, Any] | None:
+    state = instance_state(run, run.finding.resource_id)
+    target = run.finding.details.get("proposed_type")
+    return {"instance_type": target} if state is not None and state[1] == target else None
+
+
+def _start(run: StepRun) -> dict[str, Any]:
+    run.ctx.client("ec2").start_instances(InstanceIds=[run.finding.resource_id])
+    return {"started": run.finding.resource_id}
+
+
+def _started(run: StepRun) -> dict[str, Any] | None:
+    state = instance_state(run, run.finding.resource_id)
+    if state is not None and state[0] in ("pending", "running"):
+        return {"started": run.finding.resource_id}
+    return None
+
+
 @action
 class StopIdleInstance(CleanupAction):
     """Stop an idle instance (its EBS volumes stay, and keep costing). Undo starts it."""
@@ -70,10 +129,10 @@ class StopIdleInstance(CleanupAction):
     def recheck(self, ctx: TargetContext, finding: Finding) -> Finding:
         return _recheck(ctx, finding, self.name)
 
-    def execute(
-        self, ctx: TargetContext, finding: Finding, *, request_id: int, restore_until: datetime
-    ) -> Outcome:
-        ctx.client("ec2").stop_instances(InstanceIds=[finding.resource_id])
+    def steps(self, finding: Finding) -> list[Step]:
+        return [Step("stop", "StopInstances", _stop, _stopped)]
+
+    def conclude(self, finding: Finding, outcomes: Outcomes) -> Outcome:
         return Outcome(
             f"instance `{finding.resource_id}` stopped",
             restore={"op": OP_START, "instance_id": finding.resource_id},
@@ -107,15 +166,11 @@ class ImageAndTerminateIdleInstance(CleanupAction):
     def recheck(self, ctx: TargetContext, finding: Finding) -> Finding:
         return _recheck(ctx, finding, self.name)
 
-    def execute(
-        self, ctx: TargetContext, finding: Finding, *, request_id: int, restore_until: datetime
-    ) -> Outcome:
-        return _IMAGE_AND_TERMINATE.execute(
-            ctx, finding, request_id=request_id, restore_until=restore_until
-        )
+    def steps(self, finding: Finding) -> list[Step]:
+        return list(IMAGE_AND_TERMINATE_STEPS)
 
-
-_IMAGE_AND_TERMINATE = ImageAndTerminateInstance()
+    def conclude(self, finding: Finding, outcomes: Outcomes) -> Outcome:
+        return image_and_terminate_outcome(finding, outcomes)
 
 
 @action
@@ -148,12 +203,16 @@ class ChangeInstanceType(CleanupAction):
             )
         return fresh
 
-    def execute(
-        self, ctx: TargetContext, finding: Finding, *, request_id: int, restore_until: datetime
-    ) -> Outcome:
+    def steps(self, finding: Finding) -> list[Step]:
+        return [
+            Step("stop", "StopInstances", _stop, _stopped_or_changed),
+            Step("modify", "ModifyInstanceAttribute", _modify_type, _type_changed),
+            Step("start", "StartInstances", _start, _started),
+        ]
+
+    def conclude(self, finding: Finding, outcomes: Outcomes) -> Outcome:
         previous = str(finding.details["instance_type"])
         target = str(finding.details["proposed_type"])
-        change_type(ctx, finding.resource_id, target)
         return Outcome(
             f"instance `{finding.resource_id}` changed from {previous} to {target} "
             "(stopped, changed, started)",

@@ -7,25 +7,30 @@ or concurrently: the database state machine (bot.remediation.requests) decides w
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.exc import DBAPIError
+
 from bot.aws import describe_aws_error
-from bot.observability.metrics import count_execution
 from bot.orphans.model import Finding, NotEligible, TargetContext, load_kinds
 from bot.orphans.scanner import target_context
+from bot.remediation import execution
 from bot.remediation import requests as store
 from bot.remediation.actions import ACTIONS
 from bot.remediation.authz import EmailResolver, may_decide
+from bot.remediation.execution import Execution
+from bot.remediation.journal import Journal
 from bot.services import Services
-from storage import inventory_updates
+from storage import audit, health, inventory_updates
 from storage.models_remediation import CleanupRequest
 
+__all__ = ["Decision", "Execution", "RequestResult", "ResourceRef", "decide", "execute"]
+
 log = logging.getLogger(__name__)
-#: An approved/executing request older than this was interrupted (its process died).
-STUCK_AFTER = timedelta(hours=1)
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -60,16 +65,6 @@ class Decision:
     outcome: str
     request: CleanupRequest | None
     reason: str = ""
-
-
-@dataclass
-class Execution:
-    """`outcome`: executed, skipped (resource changed; nothing done), failed, or
-    not_claimed (someone else is executing / did)."""
-
-    outcome: str
-    request: CleanupRequest | None
-    message: str = ""
 
 
 def _ctx(services: Services, request: CleanupRequest | ResourceRef) -> TargetContext:
@@ -140,8 +135,46 @@ def decide(
     user: str,
     approve: bool,
     resolve_email: EmailResolver | None = None,
+    reason: str = "",
 ) -> Decision:
-    """Approve or reject a pending request, if `user` may; refusals are logged too."""
+    """Approve or reject a pending request, if `user` may; refusals are logged too. A
+    rejection's optional `reason` is kept as the request's result and in the audit event.
+
+    When the database refuses the write, nothing moves (`unrecorded`) and the attempt is
+    audited as soon as the database takes writes again."""
+    try:
+        problem = health.file_problem(services.db)
+        if problem is not None:  # writes would land in a file nobody reads again
+            raise DBAPIError("decide", None, Exception(problem))
+        return _decide(
+            services,
+            request_id,
+            user=user,
+            approve=approve,
+            resolve=resolve_email,
+            reason=reason,
+        )
+    except DBAPIError as exc:
+        log.error("decision on request %s not recorded: %s", request_id, exc)
+        audit.defer(
+            actor=user,
+            action="cleanup.decision_unrecorded",
+            subject=f"cleanup-request:{request_id}",
+            attempted="approve" if approve else "reject",
+            error=str(exc.orig or exc)[:500],
+        )
+        return Decision("unrecorded", None, execution.UNRECORDED)
+
+
+def _decide(
+    services: Services,
+    request_id: int,
+    *,
+    user: str,
+    approve: bool,
+    resolve: EmailResolver | None,
+    reason: str = "",
+) -> Decision:
     now = services.now()
     with services.db.session() as session:
         request = store.get_request(session, request_id)
@@ -160,7 +193,7 @@ def decide(
         owner=request.owner,
         requested_by=request.requested_by,
         approving=approve,
-        resolve_email=resolve_email,
+        resolve_email=resolve,
     )
     if not verdict.allowed:
         with services.db.session() as session:
@@ -184,101 +217,49 @@ def decide(
             not_expired_at=now,
             decided_by=user,
             decided_at=now,
-            **({} if approve else {"finished_at": now}),
+            **({} if approve else {"finished_at": now, "result": reason}),
         )
         request = store.get_request(session, request_id)
         assert request is not None
         if moved:
+            detail: dict[str, Any] = {} if approve else {"reason": reason}
             store.append_event(
-                session, request, to, actor=user, now=now, decided_by=user, role=verdict.as_role
+                session,
+                request,
+                to,
+                actor=user,
+                now=now,
+                decided_by=user,
+                role=verdict.as_role,
+                result="" if approve else reason,
+                **detail,
             )
     return Decision(to if moved else "closed", request)
 
 
 def execute(services: Services, request_id: int) -> Execution:
-    """Carry out an approved request exactly once: re-check, act, record the outcome."""
-    now = services.now()
-    with services.db.session() as session:
-        claimed = store.transition(session, request_id, from_states=("approved",), to="executing")
-        request = store.get_request(session, request_id)
+    """Carry out an approved request exactly once: claim it, re-check, then each step
+    write-ahead (bot.remediation.execution)."""
+    until = services.now() + execution.LEASE_TTL
+    try:
+        problem = health.file_problem(services.db)
+        if problem is not None:
+            raise DBAPIError("execute", None, Exception(problem))
+        with services.db.session() as session:
+            claimed = store.claim_execution(
+                session,
+                request_id,
+                owner=execution.OWNER,
+                until=until,
+                run_key=secrets.token_hex(8),
+            )
+            request = store.get_request(session, request_id)
+    except DBAPIError as exc:
+        log.error("request %s not claimed: the database refused it (%s)", request_id, exc)
+        return Execution("unrecorded", None, execution.NOT_STARTED)
     if not claimed or request is None:
         return Execution("not_claimed", request)
-    kind = load_kinds().get(request.kind)
-    ctx = _ctx(services, request)
-    try:
-        if kind is not None:
-            fresh = kind.recheck(ctx, request.resource_id)
-        else:  # a budget proposal: its action re-checks the target
-            fresh = ACTIONS[request.action].recheck(ctx, Finding.from_json(request.finding))
-        if fresh.protected:
-            raise NotEligible(
-                f"`{request.resource_id}` is now tagged `{services.config.tags.protect}`"
-            )
-    except NotEligible as exc:
-        return _finish(services, request, "failed", "skipped", f"Nothing done: {exc}.")
-    except Exception as exc:
-        return _finish(services, request, "failed", "failed", describe_aws_error(exc))
-    window = timedelta(days=services.config.remediation.restore_window_days)
-    try:
-        outcome = ACTIONS[request.action].execute(
-            ctx, fresh, request_id=request.id, restore_until=now + window
-        )
-    except Exception as exc:
-        log.warning("cleanup request %s failed", request.id, exc_info=True)
-        return _finish(services, request, "failed", "failed", describe_aws_error(exc), before=fresh)
-    restorable = outcome.restore is not None and window > timedelta(0)
-    return _finish(
-        services,
-        request,
-        "executed",
-        "executed",
-        outcome.summary,
-        before=fresh,
-        restore=outcome.restore if restorable else None,
-        restore_until=now + window if restorable else None,
-        restore_state="available" if restorable else None,
-        created=outcome.created,
-    )
-
-
-def _finish(
-    services: Services,
-    request: CleanupRequest,
-    state: str,
-    event: str,
-    result: str,
-    *,
-    before: Finding | None = None,
-    created: list[str] | None = None,
-    **values: Any,
-) -> Execution:
-    now = services.now()
-    count_execution(request.action, event)
-    with services.db.session() as session:
-        store.transition(
-            session,
-            request.id,
-            from_states=("executing",),
-            to=state,
-            result=result,
-            finished_at=now,
-            **values,
-        )
-        fresh = store.get_request(session, request.id)
-        assert fresh is not None
-        store.append_event(
-            session,
-            fresh,
-            event,
-            actor=store.BOT_ACTOR,
-            now=now,
-            result=result,
-            before=before.to_json() if before else None,
-            created=created or [],
-        )
-        if event in ("executed", "skipped"):  # the inventory shows it at once, no rescan
-            inventory_updates.changed(session, fresh, gone=event == "executed")
-    return Execution(event, fresh, result)
+    return execution.execute_claimed(services, request, Journal(), {})
 
 
 def restore(
@@ -313,9 +294,11 @@ def restore(
                 store.get_request(session, request_id),
                 "someone else is restoring it, or the window has closed",
             )
+        # Write-ahead: the undo is in the log before its AWS call.
+        store.append_event(session, request, "restore_started", actor=user, now=now)
     try:
         done = ACTIONS[request.action].undo(
-            _ctx(services, request), request.restore, request_id=request.id
+            execution.context_for(services, request), request.restore, request_id=request.id
         )
     except Exception as exc:
         message = describe_aws_error(exc)
@@ -327,7 +310,9 @@ def restore(
         return Execution("failed", request, message)
     message = f"{done} by <@{user}>"
     with services.db.session() as session:
-        store.set_fields(session, request_id, restore_state="restored")
+        # The undo's own sentence (the new volume's id...) is kept for the messages.
+        restored = {**(request.restore or {}), "undone": done}
+        store.set_fields(session, request_id, restore_state="restored", restore=restored)
         fresh = store.get_request(session, request_id)
         assert fresh is not None
         store.append_event(session, fresh, "restored", actor=user, now=now, result=message)
@@ -336,37 +321,27 @@ def restore(
 
 
 def expire_due(services: Services) -> list[CleanupRequest]:
-    """Expire pending requests past their time, and fail ones interrupted mid-way."""
+    """Expire pending requests past their time. (Interrupted executions are not failed
+    here: bot.remediation.recovery looks at AWS and finishes them.)"""
     now = services.now()
     changed: list[CleanupRequest] = []
     with services.db.session() as session:
         due = store.due_for_expiry(session, now)
-        stuck = store.stuck(session, now - STUCK_AFTER)
-    for request_id, to, from_states, result in [
-        *((i, "expired", ("pending",), "Expired: nobody decided in time.") for i in due),
-        *(
-            (
-                i,
-                "failed",
-                ("approved", "executing"),
-                "Interrupted while executing: check the resource by hand.",
-            )
-            for i in stuck
-        ),
-    ]:
+    result = "Expired: nobody decided in time."
+    for request_id in due:
         with services.db.session() as session:
             if store.transition(
-                session, request_id, from_states=from_states, to=to, finished_at=now, result=result
+                session,
+                request_id,
+                from_states=("pending",),
+                to="expired",
+                finished_at=now,
+                result=result,
             ):
                 request = store.get_request(session, request_id)
                 assert request is not None
                 store.append_event(
-                    session,
-                    request,
-                    "expired" if to == "expired" else "failed",
-                    actor=store.BOT_ACTOR,
-                    now=now,
-                    result=result,
+                    session, request, "expired", actor=store.BOT_ACTOR, now=now, result=result
                 )
                 changed.append(request)
     return changed

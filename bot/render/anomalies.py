@@ -9,7 +9,8 @@ from enum import StrEnum
 from typing import Any
 
 from bot.payloads import AnomalyButton
-from bot.render.common import Blocks, context, header, section
+from bot.render.common import Blocks, context, fallback, header, section
+from bot.render.text import code, esc, mention_user
 
 
 class AnomalyAction(StrEnum):
@@ -61,18 +62,18 @@ def _span(view: AnomalyView) -> int:
 
 def anomaly_message(view: AnomalyView) -> dict[str, Any]:
     """The alert posted to the owning team's channel (and re-rendered on every update)."""
-    who = f"team *{view.team}*" if view.team else "*untagged* spend"
+    who = f"team *{esc(view.team)}*" if view.team else "*untagged* spend"
     increase = (view.actual - view.expected) / view.expected * 100 if view.expected else None
     pct = f" (+{increase:,.0f} %)" if increase is not None else " (new spend)"
-    where = f" in account {view.account}" if view.account else ""
+    where = f" in account {esc(view.account)}" if view.account else ""
     so_far = "so far" if view.phase == "active" else f"over its {_span(view)} day(s)"
     summary = (
-        f"{who}: *{view.service}*{where}, {_days(view)}\n"
+        f"{who}: *{esc(view.service)}*{where}, {_days(view)}\n"
         f"Expected *{money(view.expected)}*/day, actual *{money(view.actual)}*{pct} "
         f"on the worst day. Impact {so_far}: *{money(view.impact)}*."
     )
     title = {"ended": " (ended)", "withdrawn": " (resolved)"}.get(view.phase, "")
-    blocks: Blocks = [header(f"Cost anomaly{title}: {view.service}"[:150])]
+    blocks: Blocks = [header(f"Cost anomaly{title}: {esc(view.service)}")]
     if view.phase == "withdrawn":
         blocks.append(
             section(
@@ -97,20 +98,20 @@ def anomaly_message(view: AnomalyView) -> dict[str, Any]:
     if view.contributors:
         blocks.append(section("*Top contributors* (by dollar impact)\n" + _contributors(view)))
     if view.recommendations and view.phase != "withdrawn":
-        advice = "\n".join(f"• {r}" for r in view.recommendations)
+        advice = "\n".join(f"• {esc(r)}" for r in view.recommendations)
         if view.commands:
-            advice += "\nSee: " + ", ".join(f"`{c}`" for c in view.commands)
+            advice += "\nSee: " + ", ".join(code(c) for c in view.commands)
         blocks.append(section("*Recommended*\n" + advice))
     if view.tuning:
-        blocks.append(context(f":control_knobs: This series was {view.tuning}."))
+        blocks.append(context(f":control_knobs: This series was {esc(view.tuning)}."))
     blocks.extend(_status_blocks(view))
     state = {"ended": " (ended)", "withdrawn": " (resolved: the data was revised)"}
     text = (
-        f"Cost anomaly for {view.team or 'untagged spend'}: {view.service} cost "
+        f"Cost anomaly for {esc(view.team or 'untagged spend')}: {esc(view.service)} cost "
         f"{money(view.actual)} vs {money(view.expected)} expected ({money(view.impact)} impact)"
         + state.get(view.phase, "")
     )
-    return {"text": text, "blocks": blocks}
+    return {"text": fallback(text), "blocks": blocks}
 
 
 def _contributors(view: AnomalyView) -> str:
@@ -118,7 +119,7 @@ def _contributors(view: AnomalyView) -> str:
     for c in view.contributors:
         actual, expected = Decimal(c["amount"]), Decimal(c.get("expected", c.get("before", "0")))
         rows.append(
-            f"• `{c['usage_type']}` in {c['region']}, account {c['account']}: "
+            f"• {code(c['usage_type'])} in {esc(c['region'])}, account {esc(c['account'])}: "
             f"{money(actual)} vs {money(expected)} expected (+{money(actual - expected)})"
         )
     return "\n".join(rows)
@@ -138,14 +139,16 @@ def _status_blocks(view: AnomalyView) -> Blocks:
     if view.status == "expected":
         return [
             context(
-                f":white_check_mark: Marked expected by <@{view.feedback_by}>; it will not be "
+                f":white_check_mark: Marked expected by {mention_user(view.feedback_by)}; it will "
+                "not be "
                 "alerted again, and its level is the series' new normal."
             )
         ]
     if view.status == "not_anomaly":
         return [
             context(
-                f":no_bell: Marked not an anomaly by <@{view.feedback_by}>; deviations like "
+                f":no_bell: Marked not an anomaly by {mention_user(view.feedback_by)}; deviations "
+                "like "
                 "this one will not alert on this series again (larger ones still will)."
             )
         ]
@@ -157,7 +160,7 @@ def _status_blocks(view: AnomalyView) -> Blocks:
     ]
     blocks: Blocks = []
     if view.status == "investigating":
-        blocks.append(context(f":mag: <@{view.feedback_by}> is investigating."))
+        blocks.append(context(f":mag: {mention_user(view.feedback_by)} is investigating."))
     else:
         buttons.append(_button(AnomalyAction.INVESTIGATING, "Investigating", view, style="primary"))
     blocks.append(

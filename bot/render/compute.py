@@ -16,9 +16,19 @@ from bot.findings.model import Finding
 from bot.findings.prices import format_money
 from bot.findings.scope import ScanFilter
 from bot.payloads import ResourceButton
-from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.render.common import (
+    MAX_BLOCKS,
+    Blocks,
+    context,
+    fallback,
+    header,
+    section,
+    truncate,
+)
+from bot.render.estimates import approx_note
 from bot.render.listing import Page
-from bot.render.orphans import describe_scope, who
+from bot.render.orphans import describe_scope
+from bot.render.text import code, esc, tag_value
 
 MAX_LINES = 8
 MAX_FAILURE_LINES = 5
@@ -44,11 +54,11 @@ def finding_block(finding: Finding, open_request: int | None = None) -> dict[str
     label = finding.name if finding.name and finding.name != finding.resource_id else ""
     ident = finding.resource_id if finding.kind != KIND_FARGATE else label
     lines = [
-        f"*{format_money(finding.monthly_cost)}{approx}/month saved* · `{ident}`"
-        + (f" {label}" if label and finding.kind != KIND_FARGATE else ""),
-        f"{finding.size} · {finding.region} · team {finding.team or '—'} · "
-        f"owner {who(finding.owner)}",
-        finding.reason,
+        f"*{format_money(finding.monthly_cost)}{approx}/month saved* · {code(ident)}"
+        + (f" {esc(label)}" if label and finding.kind != KIND_FARGATE else ""),
+        f"{esc(finding.size)} · {esc(finding.region)} · team {tag_value(finding.team)} · "
+        f"owner {tag_value(finding.owner)}",
+        esc(finding.reason),
     ]
     block = section("\n".join(lines))
     block["block_id"] = truncate(f"{finding.kind}:{finding.resource_id}", 255)
@@ -90,9 +100,11 @@ def kept_lines(kept: list[Finding], names: int = 4) -> list[str]:
         by_workload.setdefault(str(finding.details.get("workload", "?")), []).append(finding)
     lines = []
     for workload, findings in sorted(by_workload.items()):
-        shown = ", ".join(f"`{f.resource_id}` ({f.size}, {f.region})" for f in findings[:names])
+        shown = ", ".join(
+            f"{code(f.resource_id)} ({esc(f.size)}, {esc(f.region)})" for f in findings[:names]
+        )
         more = f" and {len(findings) - names} more" if len(findings) > names else ""
-        lines.append(f"{workload}: stays on-demand — {shown}{more}")
+        lines.append(f"{esc(workload)}: stays on-demand — {shown}{more}")
     return lines
 
 
@@ -108,17 +120,19 @@ def compute_message(
     """One page of the `/compute` answer (groups in a fixed order, each in the report's)."""
     pending = open_requests or {}
     title = f"Compute savings: {format_money(report.total)}/month ({describe_scope(scope)})"
+    approx = approx_note(report.findings, table="catalogue")
     blocks: Blocks = [
         header(title),
         context(
             f"On-demand prices as of {as_of}; spot assumed {config.spot_saving_pct:g} % cheaper. "
-            "≈ estimated with us-east-1 prices. Stand-alone instances and Fargate services are "
+            + (f"{approx}. " if approx else "")
+            + "Stand-alone instances and Fargate services are "
             "advice only (a relaunch or deploy change); the buttons go through approval."
         ),
     ]
     if report.failures:
         lines = [
-            f"• {f.where} ({f.kind}): {truncate(f.message, 200)}"
+            f"• {esc(f.where)} ({esc(f.kind)}): {esc(truncate(f.message, 200))}"
             for f in report.failures[:MAX_FAILURE_LINES]
         ]
         blocks.append(section(":warning: *Not scanned, so missing here:*\n" + "\n".join(lines)))
@@ -148,13 +162,14 @@ def compute_message(
             _lines(
                 "*ECS clusters without data*",
                 [
-                    f"`{f.resource_id}` ({f.size}, {f.region}): no data — {f.reason}"
+                    f"{code(f.resource_id)} ({esc(f.size)}, {esc(f.region)}): "
+                    f"no data — {esc(f.reason)}"
                     for f in report.no_data
                 ],
             )
         )
     if report.notes:
-        tail.append(_lines("*Fargate services compared, kept*", report.notes))
+        tail.append(_lines("*Fargate services compared, kept*", [esc(n) for n in report.notes]))
     groups = [
         ("Auto Scaling groups → spot", [KIND_ASG]),
         ("ECS clusters with more nodes than they reserve", [KIND_ECS]),
@@ -170,7 +185,7 @@ def compute_message(
         blocks += _group(name, findings, on_page, pending)
     blocks += page.footer(len(shown), len(ordered))
     blocks += tail
-    return {"text": title, "blocks": blocks[:MAX_BLOCKS]}
+    return {"text": fallback(title), "blocks": blocks[:MAX_BLOCKS]}
 
 
 def compute_help(command: str, usage: str, summary: str, config: ComputeConfig) -> dict[str, Any]:

@@ -11,7 +11,8 @@ from bot.cost.periods import PERIOD_FORMS
 from bot.cost.query import BY_CHOICES, CostQuery
 from bot.cost.report import CostReport, Forecast
 from bot.payloads import CostShareButton
-from bot.render.common import Blocks, context, header, section
+from bot.render.common import Blocks, context, fallback, header, section
+from bot.render.text import code, esc, mention_user
 
 _CENT = Decimal("0.01")
 _SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
@@ -37,13 +38,13 @@ def _pct(value: Decimal) -> str:
 
 
 def _title(report: CostReport) -> str:
-    scope = report.query.team or "all teams"
+    scope = esc(report.query.team or "all teams")
     if report.service_name:
-        scope += f" · {report.service_name}"
+        scope += f" · {esc(report.service_name)}"
     if report.query.account:
-        scope += f" · account {report.query.account}"
+        scope += f" · account {esc(report.query.account)}"
     if report.query.region:
-        scope += f" · {report.query.region}"
+        scope += f" · {esc(report.query.region)}"
     return f"AWS cost: {scope} · {report.period.label}"
 
 
@@ -66,9 +67,9 @@ def _summary(report: CostReport) -> str:
 
 def _forecast(forecast: Forecast, report: CostReport) -> str | None:
     currency = report.currency
-    month = f"{report.period.start:%B}"
+    month = f"{report.forecast_month or report.period.start:%B}"
     if forecast.month_end is None:
-        return f":crystal_ball: {forecast.note}" if forecast.note else None
+        return f":crystal_ball: {esc(forecast.note)}" if forecast.note else None
     amount = money(forecast.month_end, currency)
     text = f":crystal_ball: Forecast for the end of {month}: *{amount}*"
     if forecast.budget is not None and forecast.budget_use is not None:
@@ -78,24 +79,24 @@ def _forecast(forecast: Forecast, report: CostReport) -> str | None:
             f"*{forecast.budget_use:,.1f} %*{flag}"
         )
     if forecast.note:
-        text += f"\n_{forecast.note}_"
+        text += f"\n_{esc(forecast.note)}_"
     return text
 
 
 def _lines(report: CostReport) -> str:
     if not report.lines:
         return "_No spend in this period._"
-    heading = f"*By {report.dimension}*"
+    heading = f"*By {esc(report.dimension)}*"
     rows = []
     for line in report.lines:
         share = f" · {line.share:,.1f} %" if line.share is not None else ""
-        label = f"_{line.label}_" if line.kind != "value" else line.label
+        label = f"_{esc(line.label)}_" if line.kind != "value" else esc(line.label)
         rows.append(f"• {label}: *{money(line.amount, report.currency)}*{share}")
     return heading + "\n" + "\n".join(rows)
 
 
 def _footer(report: CostReport, command: str) -> list[str]:
-    notes = list(report.notes)
+    notes = [esc(n) for n in report.notes]
     if report.provisional_from is not None:
         notes.append(
             f":hourglass: Costs from {report.provisional_from} on are still estimated by "
@@ -103,7 +104,7 @@ def _footer(report: CostReport, command: str) -> list[str]:
         )
     if report.problem:
         when = _as_of(report.data_as_of)
-        notes.append(f":warning: {report.problem}. Showing cached data as of {when}.")
+        notes.append(f":warning: {esc(report.problem)}. Showing cached data as of {when}.")
     if report.pending:
         when = _as_of(report.data_as_of)
         notes.append(
@@ -111,7 +112,8 @@ def _footer(report: CostReport, command: str) -> list[str]:
             "this answer will update."
         )
     asked = report.query.command_text()
-    notes.append(f"`{command}{' ' + asked if asked else ''}` · {report.metric}, {report.source}")
+    typed = command + (" " + asked if asked else "")
+    notes.append(f"{code(typed)} · {esc(report.metric)}, {esc(report.source)}")
     return notes
 
 
@@ -155,7 +157,7 @@ def cost_message(
         )
     notes = _footer(report, command)
     if shared_by:
-        notes.insert(0, f"Shared by <@{shared_by}>")
+        notes.insert(0, f"Shared by {mention_user(shared_by)}")
     blocks.append(context("\n".join(notes)))
     if shareable:
         value = CostShareButton(q=report.query.to_json(), f=chart_file_id or "").encode()
@@ -174,7 +176,7 @@ def cost_message(
             }
         )
     text = f"{_title(report)}: {money(report.total, report.currency)}"
-    return {"text": text, "blocks": blocks}
+    return {"text": fallback(text), "blocks": blocks}
 
 
 def share_value(value: str | CostShareButton) -> tuple[CostQuery, str | None]:

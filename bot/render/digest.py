@@ -7,7 +7,8 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from bot.render.budgets import money, pct
-from bot.render.common import MAX_SECTION_TEXT, context, header, section, truncate
+from bot.render.common import MAX_SECTION_TEXT, context, fallback, header, section, truncate
+from bot.render.text import esc
 
 if TYPE_CHECKING:
     from bot.digest.report import Digest, TeamWeek
@@ -17,11 +18,11 @@ MAX_TEAM_LINES = 20
 
 
 def _tag_team(team: str) -> str:
-    return f"*{team}*" if team else "_no team_"
+    return f"*{esc(team)}*" if team else "_no team_"
 
 
 def _name(team: str | None) -> str:
-    return f"*{team}*" if team else "_untagged_"
+    return f"*{esc(team)}*" if team else "_untagged_"
 
 
 def _change(this: Decimal, last: Decimal) -> str:
@@ -45,7 +46,7 @@ def digest_message(
 ) -> dict[str, Any]:
     """The digest; with `team`, only that team's part (for its own channel)."""
     cur = digest.currency
-    scope = f" for {team}" if team else ""
+    scope = f" for {esc(team)}" if team else ""
     title = f"Weekly FinOps digest{scope}, {digest.week}"
     teams = [r for r in digest.teams if team is None or r.team == team]
     budgets = [b for b in digest.budgets if team is None or b.team == team]
@@ -61,9 +62,19 @@ def digest_message(
     lines = [f"*Spend this week:* {money(total_this, cur)} ({_change(total_this, total_last)})"]
     lines += [f"• {_team_line(r, cur)}" for r in teams]
     blocks.append(section(truncate("\n".join(lines), MAX_SECTION_TEXT)))
-    budget_lines = ["*Month to date vs budget* (month end at the run rate):"]
+    basis = sorted({b.forecast_basis for b in budgets if b.forecast_basis})
+    budget_lines = [
+        f"*Month to date vs budget* (month end by {', '.join(esc(b) for b in basis) or 'no forecast yet'}):"
+    ]
     for b in budgets:
-        if b.budget.amount is None:
+        if b.last_month is not None:
+            of = f" of {money(b.budget.amount, cur)} ({pct(b.last_month_pct)})"
+            budget_lines.append(
+                f"• {_name(b.team)}: {b.last_month_name} final {money(b.last_month, cur)}"
+                f"{of if b.budget.amount is not None else ''}; this month's forecast "
+                f"{money(b.forecast, cur)} (the new month has no full day yet)"
+            )
+        elif b.budget.amount is None:
             budget_lines.append(f"• {_name(b.team)}: {money(b.month_to_date, cur)}, no budget")
         else:
             budget_lines.append(
@@ -75,7 +86,7 @@ def digest_message(
     mover_lines = (
         ["*Top movers* (team x service):"]
         + [
-            f"• {_name(m.team)} · {m.service}: {money(m.this_week, cur)} "
+            f"• {_name(m.team)} · {esc(m.service)}: {money(m.this_week, cur)} "
             f"({_change(m.this_week, m.last_week)})"
             for m in movers
         ]
@@ -84,7 +95,7 @@ def digest_message(
     )
     blocks.append(section(truncate("\n".join(mover_lines), MAX_SECTION_TEXT)))
     anomaly_lines = [f"*Anomalies this week:* {len(anomalies)}"] + [
-        f"• {_name(a.team)} · {a.service}: {money(a.actual, cur)} vs "
+        f"• {_name(a.team)} · {esc(a.service)}: {money(a.actual, cur)} vs "
         f"{money(a.expected, cur)} expected, impact {money(a.impact, cur)} ({a.status})"
         for a in anomalies[:10]
     ]
@@ -100,13 +111,16 @@ def digest_message(
         )
         estate = digest.estate
         waste = (
-            f"{money(estate.waste, cur)}/month in {estate.waste_items} finding(s) (`/orphans`)"
+            f"{money(estate.waste, cur)}/month in {estate.waste_items} finding(s)"
+            + (f", {estate.waste_protected}" if estate.waste_protected else "")
+            + " (`/orphans`)"
             if estate.waste is not None
             else "not scanned"
         )
         if estate.savings is not None:
             parts = " · ".join(
-                f"{name} {money(amount, cur)}" for name, amount in estate.savings_by_source.items()
+                f"{esc(name)} {money(amount, cur)}"
+                for name, amount in estate.savings_by_source.items()
             )
             waste += (
                 f"\n*Open recommendations:* {money(estate.savings, cur)}/month in "
@@ -137,7 +151,7 @@ def digest_message(
                 section(
                     f"*Tagging compliance:* {pct(own.pct)} of {own.total} "
                     "resource(s) carry every required tag (`/tags team="
-                    f"{team}`)."
+                    f"{esc(team)}`)."
                 )
             )
     if chart_file_id:
@@ -148,9 +162,9 @@ def digest_message(
                 "alt_text": "Daily cost, last 14 days",
             }
         )
-    notes = list(digest.notes) + (
-        [f"Some days may be stale: {digest.problem}."] if digest.problem else []
+    notes = [esc(n) for n in digest.notes] + (
+        [f"Some days may be stale: {esc(digest.problem)}."] if digest.problem else []
     )
     if notes:
         blocks.append(context(" ".join(notes)))
-    return {"text": title, "blocks": blocks}
+    return {"text": fallback(title), "blocks": blocks}

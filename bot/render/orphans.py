@@ -15,8 +15,11 @@ from bot.findings.model import Finding
 from bot.findings.prices import PriceTable, format_money
 from bot.findings.scope import ScanFilter, ScanResult
 from bot.orphans.model import load_kinds
+from bot.orphans.waste import open_waste
 from bot.payloads import ResourceButton, ShowMoreButton
-from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.render.common import MAX_BLOCKS, Blocks, context, fallback, header, section, truncate
+from bot.render.estimates import approx_note
+from bot.render.text import code, esc, mention_user, tag_value
 
 PAGE_SIZE = 20
 MAX_FAILURE_LINES = 10
@@ -30,16 +33,15 @@ class OrphanAction(StrEnum):
 
 
 def who(value: str | None) -> str:
-    """A Slack mention for a user id, the text otherwise (emails), or "—"."""
-    if not value:
-        return "—"
-    return f"<@{value}>" if value[:1] in ("U", "W") and value.isalnum() else value
+    """A Slack mention for a user id the bot got from Slack (a clicker, a decider), the
+    escaped text otherwise, or "—". Values from tags go through `tag_value` instead."""
+    return mention_user(value)
 
 
 def describe_scope(scope: ScanFilter) -> str:
     """`team payments · us-east-1 · volume`, or `all teams`."""
-    parts = [f"team {scope.team}" if scope.team else "all teams"]
-    parts += [p for p in (scope.region, scope.kind) if p]
+    parts = [f"team {esc(scope.team)}" if scope.team else "all teams"]
+    parts += [esc(p) for p in (scope.region, scope.kind) if p]
     return " · ".join(parts)
 
 
@@ -57,12 +59,13 @@ def show_more_value(scope: ScanFilter, offset: int) -> str:
 
 def _finding_block(finding: Finding, open_request: int | None) -> dict[str, Any]:
     cost = format_money(finding.monthly_cost) + ("≈" if finding.approximate else "")
-    label = f"`{finding.name}` " if finding.name and finding.name != finding.resource_id else ""
+    label = f"{code(finding.name)} " if finding.name and finding.name != finding.resource_id else ""
     age = f" · {finding.age_days} days old" if finding.age_days is not None else ""
     lines = [
-        f"*{cost}/month* · {label}`{finding.resource_id}`",
-        f"{finding.size} · {finding.region} · account {finding.account}{age}",
-        f"team {finding.team or '—'} · owner {who(finding.owner)} · {finding.reason}",
+        f"*{cost}/month* · {label}{code(finding.resource_id)}",
+        f"{esc(finding.size)} · {esc(finding.region)} · account {esc(finding.account)}{age}",
+        f"team {tag_value(finding.team)} · owner {tag_value(finding.owner)} · "
+        f"{esc(finding.reason)}",
     ]
     block = section("\n".join(lines))
     block["block_id"] = truncate(finding.resource_id, 255)
@@ -84,7 +87,7 @@ def _failures(result: ScanResult) -> Blocks:
     if not result.failures:
         return []
     lines = [
-        f"• {f.where} ({f.kind}): {truncate(f.message, 200)}"
+        f"• {esc(f.where)} ({esc(f.kind)}): {esc(truncate(f.message, 200))}"
         for f in result.failures[:MAX_FAILURE_LINES]
     ]
     more = len(result.failures) - MAX_FAILURE_LINES
@@ -104,21 +107,23 @@ def orphans_message(
 ) -> dict[str, Any]:
     """The `/orphans` answer: one page of findings, grouped by kind, most expensive first."""
     open_requests = open_requests or {}
-    total = format_money(result.total)
+    waste = open_waste(result.findings)
+    total = format_money(waste.amount)
     blocks: Blocks = [header(f"Waste: {total}/month ({describe_scope(scope)})")]
     count = len(result.findings)
-    approx = any(f.approximate for f in result.findings)
+    approx = approx_note(result.findings)
     note = (
-        f"{count} finding{'s' if count != 1 else ''} in {result.targets} account/region "
-        f"target(s) · prices as of {prices.as_of}"
+        f"{waste.count} finding{'s' if waste.count != 1 else ''}"
+        + (f" + {waste.protected_note()}" if waste.protected_count else "")
+        + f" in {result.targets} account/region target(s) · prices as of {prices.as_of}"
     )
     if approx:
-        note += " · ≈ estimated with us-east-1 prices (region not in the price table)"
+        note += f" · {approx}"
     blocks.append(context(note))
     blocks += _failures(result)
     if not result.findings:
         blocks.append(section(":tada: No paid-for waste found here."))
-        return {"text": f"No waste found ({describe_scope(scope)})", "blocks": blocks}
+        return {"text": fallback(f"No waste found ({describe_scope(scope)})"), "blocks": blocks}
     kinds = load_kinds()
     groups: dict[str, list[Finding]] = {}
     for finding in result.findings:
@@ -163,7 +168,7 @@ def orphans_message(
                 ],
             }
         )
-    return {"text": f"Waste: {total}/month ({describe_scope(scope)})", "blocks": blocks}
+    return {"text": fallback(f"Waste: {total}/month ({describe_scope(scope)})"), "blocks": blocks}
 
 
 def orphans_help(command: str, usage: str, summary: str, kinds: list[str]) -> dict[str, Any]:

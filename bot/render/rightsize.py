@@ -22,9 +22,20 @@ from bot.findings.model import Finding
 from bot.findings.prices import format_money
 from bot.findings.scope import ScanFilter
 from bot.payloads import RightsizeButton
-from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.render.common import (
+    MAX_BLOCKS,
+    Blocks,
+    confirm_dialog,
+    context,
+    fallback,
+    header,
+    section,
+    truncate,
+)
+from bot.render.estimates import approx_note
 from bot.render.listing import Page
-from bot.render.orphans import describe_scope, who
+from bot.render.orphans import describe_scope
+from bot.render.text import code, esc, tag_value
 
 MAX_FAILURE_LINES = 5
 MAX_NO_DATA_LINES = 15
@@ -75,15 +86,15 @@ def _saving(finding: Finding) -> str:
 
 
 def _proposal(finding: Finding) -> str:
-    current = finding.details.get("instance_type") or finding.size
-    note = finding.details.get("note") or ""
+    current = esc(finding.details.get("instance_type") or finding.size)
+    note = esc(finding.details.get("note") or "")
     if finding.kind == KIND_IDLE:
         verb = "terminate (AMI first)" if finding.action == ACTION_TERMINATE else "stop"
         line = f"{current} → {verb}"
         if finding.action != ACTION_TERMINATE:
             line += " (its EBS volumes keep costing)"
     elif finding.details.get("proposed_type"):
-        line = f"{current} → {finding.details['proposed_type']}"
+        line = f"{current} → {esc(finding.details['proposed_type'])}"
     else:
         line = f"{current} → no smaller size"
     if note:
@@ -101,13 +112,13 @@ def finding_block(finding: Finding, open_request: int | None = None) -> dict[str
     """One recommendation: saving, proposal, CPU figures, who owns it, and its button."""
     d = finding.details
     lines = [
-        f"{_saving(finding)} · `{finding.resource_id}`"
-        + (f" `{finding.name}`" if finding.name else ""),
+        f"{_saving(finding)} · {code(finding.resource_id)}"
+        + (f" {code(finding.name)}" if finding.name else ""),
         _proposal(finding),
         f"CPU avg {d.get('average', 0):.1f} % · p95 {d.get('p95', 0):.1f} % · "
         f"max {d.get('maximum', 0):.1f} % ({d.get('hours', 0)} h)",
-        f"{finding.region} · account {finding.account} · team {finding.team or '—'} · "
-        f"owner {who(finding.owner)}",
+        f"{esc(finding.region)} · account {esc(finding.account)} · "
+        f"team {tag_value(finding.team)} · owner {tag_value(finding.owner)}",
     ]
     block = section("\n".join(lines))
     block["block_id"] = truncate(f"{finding.kind}:{finding.resource_id}", 255)
@@ -116,7 +127,7 @@ def finding_block(finding: Finding, open_request: int | None = None) -> dict[str
     elif d.get("auto_scaling_group"):
         block["text"]["text"] += (
             f"\n:information_source: launched by Auto Scaling group "
-            f"`{d['auto_scaling_group']}`: change the group's launch "
+            f"{code(d['auto_scaling_group'])}: change the group's launch "
             "template or size instead"
         )
     elif open_request is not None:
@@ -128,7 +139,20 @@ def finding_block(finding: Finding, open_request: int | None = None) -> dict[str
             "text": {"type": "plain_text", "text": button_text(finding)},
             "value": request_value(finding),
         }
+        if finding.action == ACTION_TERMINATE:
+            block["accessory"]["confirm"] = terminate_confirm(finding)
     return block
+
+
+def terminate_confirm(finding: Finding) -> dict[str, Any]:
+    """The confirm dialog of the Terminate button: what it asks for, and that it is final."""
+    return confirm_dialog(
+        "Request termination?",
+        f"Asks the owners to approve: an AMI of {code(finding.resource_id)} "
+        f"({esc(finding.size)}), then terminate it. The termination cannot be undone.\n"
+        f"Saves {format_money(finding.monthly_cost)}/month.",
+        confirm="Request",
+    )
 
 
 def no_data_lines(entries: list[NoData]) -> str:
@@ -137,15 +161,15 @@ def no_data_lines(entries: list[NoData]) -> str:
     alone = [n for n in entries if not n.group]
     grouped = [n for n in entries if n.group]
     lines = [
-        f"• `{n.instance_id}`{f' `{n.name}`' if n.name else ''} ({n.instance_type}) "
-        f"{n.region} · team {n.team or '—'} — {n.label}"
+        f"• {code(n.instance_id)}{' ' + code(n.name) if n.name else ''} "
+        f"({esc(n.instance_type)}) {esc(n.region)} · team {tag_value(n.team)} — {esc(n.label)}"
         for n in alone[:MAX_NO_DATA_LINES]
     ]
     if len(alone) > MAX_NO_DATA_LINES:
         lines.append(f"…and {len(alone) - MAX_NO_DATA_LINES} more.")
     if grouped:
         groups = sorted({n.group or "" for n in grouped})
-        names = ", ".join(groups[:5]) + (", …" if len(groups) > 5 else "")
+        names = ", ".join(esc(g) for g in groups[:5]) + (", …" if len(groups) > 5 else "")
         lines.append(
             f"• {len(grouped)} instances launched by Auto Scaling groups ({names}) "
             "— no data or not enough"
@@ -170,8 +194,9 @@ def rightsize_message(
         f"{report.instances} running instances · CPU over the last {lookback_days} days "
         f"(hourly averages) · on-demand prices as of {catalogue.as_of}"
     )
-    if any(f.approximate for f in report.findings):
-        note += " · ≈ priced with us-east-1 prices (region not in the catalogue)"
+    approx = approx_note(report.findings, table="catalogue")
+    if approx:
+        note += f" · {approx}"
     if any(f.kind == KIND_OVERSIZED for f in report.findings):
         note += (
             " · CPU only: check memory before a downsize (CloudWatch has no memory "
@@ -180,7 +205,8 @@ def rightsize_message(
     blocks.append(context(note))
     if report.failures:
         lines = [
-            f"• {f.where}: {truncate(f.message, 200)}" for f in report.failures[:MAX_FAILURE_LINES]
+            f"• {esc(f.where)}: {esc(truncate(f.message, 200))}"
+            for f in report.failures[:MAX_FAILURE_LINES]
         ]
         blocks.append(section(":warning: *Not scanned, so missing here:*\n" + "\n".join(lines)))
     if not report.findings:
@@ -191,7 +217,7 @@ def rightsize_message(
     blocks += page.footer(len(shown), len(report.findings))
     if report.no_data:
         blocks.append(section("*No CPU data, so no advice:*\n" + no_data_lines(report.no_data)))
-    return {"text": title, "blocks": blocks[:MAX_BLOCKS]}
+    return {"text": fallback(title), "blocks": blocks[:MAX_BLOCKS]}
 
 
 def rightsize_help(

@@ -14,9 +14,18 @@ from bot.render import compute as compute_render
 from bot.render import orphans as orphans_render
 from bot.render import rightsize as rightsize_render
 from bot.render import storage_advice as storage_render
-from bot.render.common import Blocks, context, header, section, truncate
+from bot.render.common import (
+    Blocks,
+    context,
+    fallback,
+    header,
+    section,
+    truncate,
+)
+from bot.render.estimates import approx_note
 from bot.render.listing import Page
-from bot.render.orphans import describe_scope, who
+from bot.render.orphans import describe_scope
+from bot.render.text import code, esc, tag_value
 
 MAX_FAILURE_LINES = 5
 #: Lines listed; the rest are summed in one line (Slack allows 50 blocks).
@@ -24,14 +33,42 @@ MAX_FAILURE_LINES = 5
 ButtonFactory = Callable[[Finding], dict[str, Any] | None]
 
 
-def _button(action_id: str, text: str, value: Callable[[Finding], str]) -> ButtonFactory:
+#: The words `/storage` uses on its buttons, per kind.
+STORAGE_BUTTONS = {"gp2-volume": "Request gp3", "s3-lifecycle": "Request lifecycle policy"}
+#: What each kind of line is, in its command's words (singular).
+LABELS = {
+    "volume": "unattached EBS volume",
+    "address": "unassociated Elastic IP",
+    "load-balancer": "load balancer with nothing behind it",
+    "snapshot": "old snapshot of a deleted volume",
+    "stopped-instance": "instance stopped for a long time",
+    "idle-instance": "idle instance to stop",
+    "oversized-instance": "oversized instance to downsize",
+    "gp2-volume": "gp2 volume to move to gp3",
+    "s3-lifecycle": "S3 bucket without a lifecycle policy",
+    "spot-asg": "Auto Scaling group to move to spot",
+    "spot-instance": "instance to relaunch on spot",
+    "ecs-overprovisioned": "ECS cluster with more nodes than it reserves",
+    "fargate-to-ec2": "Fargate service cheaper on EC2",
+}
+
+
+def kind_label(kind: str) -> str:
+    """What a line is, as the command it comes from says it."""
+    return LABELS.get(kind, kind.replace("-", " "))
+
+
+def _button(
+    action_id: str, text: str | Callable[[Finding], str], value: Callable[[Finding], str]
+) -> ButtonFactory:
     def make(finding: Finding) -> dict[str, Any] | None:
         if finding.action is None:
             return None
+        label = text if isinstance(text, str) else text(finding)
         return {
             "type": "button",
             "action_id": action_id,
-            "text": {"type": "plain_text", "text": text},
+            "text": {"type": "plain_text", "text": label},
             "value": value(finding),
         }
 
@@ -56,10 +93,14 @@ BUTTONS: dict[str, ButtonFactory] = {
         orphans_render.OrphanAction.REQUEST.value, "Request cleanup", orphans_render.request_value
     ),
     "storage": _button(
-        storage_render.StorageAction.REQUEST.value, "Request change", storage_render.request_value
+        storage_render.StorageAction.REQUEST.value,
+        lambda f: STORAGE_BUTTONS.get(f.kind, "Request change"),
+        storage_render.request_value,
     ),
     "compute": _button(
-        compute_render.ComputeAction.REQUEST.value, "Request change", compute_render.request_value
+        compute_render.ComputeAction.REQUEST.value,
+        lambda f: compute_render.BUTTONS.get(f.kind, "Request change"),
+        compute_render.request_value,
     ),
     "rightsizing": _rightsize_button,
 }
@@ -68,13 +109,21 @@ BUTTONS: dict[str, ButtonFactory] = {
 def _item(item: Recommendation, open_request: int | None) -> dict[str, Any]:
     finding = item.finding
     approx = "≈" if finding.approximate else ""
-    name = f" `{finding.name}`" if finding.name and finding.name != finding.resource_id else ""
+    name = f" {code(finding.name)}" if finding.name and finding.name != finding.resource_id else ""
     lines = [
-        f"*{format_money(item.saving)}{approx}/month* · `{finding.resource_id}`{name}",
-        f"{finding.kind.replace('-', ' ')} · {finding.reason}",
-        f"team {finding.team or '—'} · owner {who(finding.owner)} · {finding.region} · "
-        f"from `{item.command}`",
+        f"*{format_money(item.saving)}{approx}/month* · {code(finding.resource_id)}{name}",
+        f"{esc(kind_label(finding.kind))} · {esc(finding.reason)}",
+        f"team {tag_value(finding.team)} · owner {tag_value(finding.owner)} · "
+        f"{esc(finding.region)} · from {code(item.command)}",
     ]
+    if item.alternatives:
+        lines.append(
+            "alternative: "
+            + "; ".join(
+                f"{kind_label(a.finding.kind)} {format_money(a.saving)}/month (`{a.command}`)"
+                for a in item.alternatives
+            )
+        )
     block = section("\n".join(lines))
     block["block_id"] = truncate(f"{item.source}:{finding.resource_id}", 255)
     if open_request is not None:
@@ -91,7 +140,7 @@ def _failures(report: SavingsReport) -> Blocks:
     if not report.failures:
         return []
     lines = [
-        f"• {f.where} ({f.kind}): {truncate(f.message, 200)}"
+        f"• {esc(f.where)} ({esc(f.kind)}): {esc(truncate(f.message, 200))}"
         for f in report.failures[:MAX_FAILURE_LINES]
     ]
     if len(report.failures) > MAX_FAILURE_LINES:
@@ -118,7 +167,7 @@ def savings_message(
     blocks += _failures(report)
     if not report.items:
         blocks.append(section(":tada: Nothing to save here right now."))
-        return {"text": f"No savings found ({describe_scope(scope)})", "blocks": blocks}
+        return {"text": fallback(f"No savings found ({describe_scope(scope)})"), "blocks": blocks}
     page = page or Page(command="/savings")
     shown = page.items(report.items)
     blocks += [_item(i, open_requests.get(i.finding.resource_id)) for i in shown]
@@ -126,14 +175,15 @@ def savings_message(
     if report.overlapping:
         notes.append(
             f"{report.overlapping} overlapping recommendation(s) for the same resource "
-            "counted once, with the larger saving."
+            "counted once (waste first, then the larger saving), the other as an alternative."
         )
     if report.protected:
         notes.append(f"{report.protected} protected resource(s) (`finops:protect`) left out.")
-    notes.append(f"Total {total}/month. Approx. (≈) figures use us-east-1 prices.")
+    approx = approx_note(i.finding for i in shown)
+    notes.append(f"Total {total}/month." + (f" {approx}." if approx else ""))
     blocks.append(context(" ".join(notes)))
     blocks += page.footer(len(shown), count)
-    return {"text": title, "blocks": blocks}
+    return {"text": fallback(title), "blocks": blocks}
 
 
 def savings_help(command: str, usage: str, summary: str, sources: list[str]) -> dict[str, Any]:

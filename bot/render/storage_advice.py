@@ -13,9 +13,19 @@ from bot.findings.model import Finding
 from bot.findings.prices import PriceTable, format_money
 from bot.findings.scope import ScanFilter
 from bot.payloads import ResourceButton
-from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.render.common import (
+    MAX_BLOCKS,
+    Blocks,
+    context,
+    fallback,
+    header,
+    section,
+    truncate,
+)
+from bot.render.estimates import approx_note
 from bot.render.listing import Page
-from bot.render.orphans import describe_scope, who
+from bot.render.orphans import describe_scope
+from bot.render.text import code, esc, tag_value
 
 MAX_FAILURE_LINES = 5
 CLASS_NAMES = {
@@ -69,7 +79,7 @@ def _item(
         block["text"]["text"] += "\n:lock: protected: reported, never changed"
     elif open_request is not None:
         block["text"]["text"] += f"\n:hourglass: request #{open_request} is open"
-    elif button:
+    elif button and finding.action is not None:
         block["accessory"] = _button(finding, button)
     return block
 
@@ -77,12 +87,13 @@ def _item(
 def volume_block(finding: Finding, open_request: int | None = None) -> dict[str, Any]:
     """One gp2 volume and its gp3 saving."""
     approx = "≈" if finding.approximate else ""
-    where = finding.details.get("attached_to") or finding.details.get("state") or ""
+    where = esc(finding.details.get("attached_to") or finding.details.get("state") or "")
     lines = [
-        f"*{format_money(finding.monthly_cost)}{approx}/month saved* · `{finding.resource_id}`"
-        + (f" `{finding.name}`" if finding.name else ""),
-        f"{finding.size} ({where}) · {finding.region} · account {finding.account}",
-        f"team {finding.team or '—'} · owner {who(finding.owner)} · {finding.reason}",
+        f"*{format_money(finding.monthly_cost)}{approx}/month saved* · "
+        f"{code(finding.resource_id)}" + (f" {code(finding.name)}" if finding.name else ""),
+        f"{esc(finding.size)} ({where}) · {esc(finding.region)} · account {esc(finding.account)}",
+        f"team {tag_value(finding.team)} · owner {tag_value(finding.owner)} · "
+        f"{esc(finding.reason)}",
     ]
     return _item(finding, lines, "Request gp3", open_request)
 
@@ -90,17 +101,17 @@ def volume_block(finding: Finding, open_request: int | None = None) -> dict[str,
 def bucket_block(finding: Finding, open_request: int | None = None) -> dict[str, Any]:
     """One bucket, its size by class and the policy's estimated saving (or no data)."""
     sizes = finding.details.get("sizes")
-    team = f"team {finding.team or '—'} · owner {who(finding.owner)}"
+    team = f"team {tag_value(finding.team)} · owner {tag_value(finding.owner)}"
     if sizes is None:
         lines = [
-            f"*no data* · `{finding.resource_id}` · {finding.region}",
+            f"*no data* · {code(finding.resource_id)} · {esc(finding.region)}",
             f"{team} · no lifecycle policy; CloudWatch has no size data for it, so no estimate",
         ]
     else:
         approx = "≈" if finding.approximate else ""
         lines = [
             f"*{format_money(finding.monthly_cost)}{approx}/month estimated* · "
-            f"`{finding.resource_id}` · {finding.region}",
+            f"{code(finding.resource_id)} · {esc(finding.region)}",
             f"{sizes_line(sizes)} · now {format_money(Decimal(finding.details['current_monthly']))}"
             f"/month",
             team,
@@ -108,7 +119,7 @@ def bucket_block(finding: Finding, open_request: int | None = None) -> dict[str,
         tiering = Decimal(finding.details.get("tiering_saving") or 0)
         if tiering > 0:
             lines.append(
-                f"or Intelligent-Tiering instead: about {format_money(tiering)}/month "
+                f"or Intelligent-Tiering instead: saves about {format_money(tiering)}/month "
                 "(before its per-object monitoring fee)"
             )
     return _item(finding, lines, "Request lifecycle policy", open_request)
@@ -153,18 +164,20 @@ def storage_message(
     title = f"Storage savings: {total}/month ({describe_scope(scope)})"
     blocks: Blocks = [header(title)]
     note = f"EBS prices as of {prices.as_of} · S3 prices as of {prices.s3_as_of}"
-    if any(f.approximate for f in report.volumes + report.buckets):
-        note += " · ≈ estimated with us-east-1 prices (region not in the price table)"
+    shown = [f for f in report.volumes if f.monthly_cost >= min_saving] + report.buckets
+    approx = approx_note(shown)
+    if approx:
+        note += f" · {approx}"
     blocks.append(context(note))
     if report.failures:
         lines = [
-            f"• {f.where} ({f.kind}): {truncate(f.message, 200)}"
+            f"• {esc(f.where)} ({esc(f.kind)}): {esc(truncate(f.message, 200))}"
             for f in report.failures[:MAX_FAILURE_LINES]
         ]
         blocks.append(section(":warning: *Not scanned, so missing here:*\n" + "\n".join(lines)))
     if not report.volumes and not report.buckets:
         blocks.append(section(":tada: No gp2 volumes and no bucket without a lifecycle policy."))
-        return {"text": title, "blocks": blocks}
+        return {"text": fallback(title), "blocks": blocks}
     page = page or Page(command="/storage")
     listed = [f for f in report.volumes if f.monthly_cost >= min_saving]
     small = [f for f in report.volumes if f.monthly_cost < min_saving]
@@ -197,7 +210,7 @@ def storage_message(
             )
         )
     blocks += page.footer(len(shown), len(ordered))
-    return {"text": title, "blocks": blocks[:MAX_BLOCKS]}
+    return {"text": fallback(title), "blocks": blocks[:MAX_BLOCKS]}
 
 
 def storage_help(command: str, usage: str, summary: str, policy: str) -> dict[str, Any]:

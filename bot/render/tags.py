@@ -15,8 +15,9 @@ from typing import Any
 from bot.findings.scope import ScanFailure
 from bot.payloads import TagsAskButton, TagsPageButton
 from bot.render.budgets import money, pct
-from bot.render.common import MAX_BLOCKS, Blocks, context, header, section, truncate
+from bot.render.common import MAX_BLOCKS, Blocks, context, fallback, header, section, truncate
 from bot.render.listing import plain
+from bot.render.text import code, esc, mention_user, tag_value
 from bot.tags.compliance import NO_TEAM, Checked, TagReport
 
 MAX_LISTED = 25
@@ -46,7 +47,7 @@ CSV_COLUMNS = ("id", "type", "account", "region", "team", "owner", "missing", "a
 
 def team_name(team: str) -> str:
     """`*payments*`, or `_no team_`."""
-    return f"*{team}*" if team != NO_TEAM else "_no team_"
+    return f"*{esc(team)}*" if team != NO_TEAM else "_no team_"
 
 
 def listed(report: TagReport, page: TagsPageButton | None = None) -> list[Checked]:
@@ -142,12 +143,12 @@ def ask_value(item: Checked, owner_id: str) -> str:
 def _resource_block(item: Checked, owner_id: str | None) -> dict[str, Any]:
     r = item.resource
     label = LABELS.get(r.resource_type, r.resource_type)
-    name = f" `{r.name}`" if r.name and r.name != r.resource_id else ""
-    owner = f"<@{owner_id}>" if owner_id else (item.owner or "—")
+    name = f" {code(r.name)}" if r.name and r.name != r.resource_id else ""
+    owner = tag_value(item.owner, resolved_user=owner_id)
     lines = [
-        f"*{label}* `{truncate(r.resource_id, 200)}`{name}",
-        f"{r.region} · account {r.account} · team {team_name(item.team)} · owner {owner}",
-        "missing: " + ", ".join(f"`{k}`" for k in item.missing),
+        f"*{esc(label)}* {code(truncate(r.resource_id, 200))}{name}",
+        f"{esc(r.region)} · account {esc(r.account)} · team {team_name(item.team)} · owner {owner}",
+        "missing: " + ", ".join(code(k) for k in item.missing),
     ]
     block = section("\n".join(lines))
     block["block_id"] = truncate(f"{r.region}/{r.resource_id}", 255)
@@ -162,7 +163,9 @@ def _resource_block(item: Checked, owner_id: str | None) -> dict[str, Any]:
 
 
 def _failures(failures: list[ScanFailure]) -> str:
-    lines = [f"{f.where} {f.kind}: {f.message}" for f in failures[:MAX_FAILURE_LINES]]
+    lines = [
+        f"{esc(f.where)} {esc(f.kind)}: {esc(f.message)}" for f in failures[:MAX_FAILURE_LINES]
+    ]
     more = len(failures) - MAX_FAILURE_LINES
     if more > 0:
         lines.append(f"and {more} more")
@@ -178,9 +181,9 @@ def tags_message(
 ) -> dict[str, Any]:
     """A page of the `/tags` answer (the first without `page`). `owners` maps an owner tag
     value to a Slack user id."""
-    scope = f" for team {report.team}" if report.team else ""
+    scope = f" for team {esc(report.team)}" if report.team else ""
     title = f"Tagging compliance{scope}"
-    required = ", ".join(f"`{k}`" for k in report.required) or "none configured"
+    required = ", ".join(code(k) for k in report.required) or "none configured"
     total = len(report.checked)
     blocks: Blocks = [header(title)]
     if total:
@@ -190,11 +193,12 @@ def tags_message(
         )
     else:
         summary = f"No resources found{scope}. Required tags: {required}."
+    when = report.spend_period or "this month"
     spend = (
-        f"*Untagged spend this month:* {money(report.untagged_spend, report.currency)} "
+        f"*Untagged spend {when}:* {money(report.untagged_spend, report.currency)} "
         "(no team tag, from Cost Explorer)"
         if report.untagged_spend is not None
-        else "*Untagged spend this month:* unavailable"
+        else f"*Untagged spend {when}:* unavailable"
     )
     blocks.append(section(f"{summary}\n{spend}"))
     teams = report.teams
@@ -206,30 +210,30 @@ def tags_message(
         blocks.append(section("*By team:*\n" + "\n".join(lines)))
     missing = report.missing
     if missing:
-        counts = ", ".join(f"`{k}` {n}" for k, n in report.missing_counts.items() if n)
+        counts = ", ".join(f"{code(k)} {n}" for k, n in report.missing_counts.items() if n)
         blocks.append(section(f"*Missing tags* ({len(missing)} resource(s)): {counts}"))
     for item in listed(report, page):
         blocks.append(_resource_block(item, owners.get(item.owner or "")))
     blocks += _page_footer(report, page)
-    notes = [n for n in (report.spend_note,) if n]
+    notes = [esc(n) for n in (report.spend_note,) if n]
     if report.failures:
         notes.append(_failures(report.failures))
     if notes:
         blocks.append(context(" ".join(notes)))
-    return {"text": f"{title}: {pct(report.pct)}", "blocks": blocks[:MAX_BLOCKS]}
+    return {"text": fallback(f"{title}: {pct(report.pct)}"), "blocks": blocks[:MAX_BLOCKS]}
 
 
 def owner_request_message(value: dict[str, Any], *, asked_by: str) -> dict[str, Any]:
     """The message to a resource's owner asking to add the missing tags."""
     label = LABELS.get(str(value.get("t")), str(value.get("t")))
-    name = f" (`{value['n']}`)" if value.get("n") and value["n"] != value["id"] else ""
-    missing = ", ".join(f"`{k}`" for k in value.get("m", []))
+    name = f" ({code(value['n'])})" if value.get("n") and value["n"] != value["id"] else ""
+    missing = ", ".join(code(k) for k in value.get("m", []))
     text = (
-        f"<@{asked_by}> asks you to tag {label} `{value['id']}`{name} in {value['r']} "
-        f"(account {value['a']}): it is missing {missing}."
+        f"{mention_user(asked_by)} asks you to tag {esc(label)} {code(value['id'])}{name} "
+        f"in {esc(value['r'])} (account {esc(value['a'])}): it is missing {missing}."
     )
     return {
-        "text": text,
+        "text": fallback(text),
         "blocks": [
             section(f":label: {text}"),
             context(
@@ -242,10 +246,10 @@ def owner_request_message(value: dict[str, Any], *, asked_by: str) -> dict[str, 
 
 def owner_asked(value: dict[str, Any]) -> dict[str, Any]:
     """Ephemeral confirmation to whoever clicked "Ask owner to fix"."""
-    missing = ", ".join(f"`{k}`" for k in value.get("m", []))
-    text = f"Asked <@{value['o']}> to add {missing} to `{value['id']}`."
+    missing = ", ".join(code(k) for k in value.get("m", []))
+    text = f"Asked {mention_user(value['o'])} to add {missing} to {code(value['id'])}."
     return {
-        "text": text,
+        "text": fallback(text),
         "blocks": [section(f":white_check_mark: {text}")],
         "response_type": "ephemeral",
         "replace_original": False,

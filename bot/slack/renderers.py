@@ -50,7 +50,8 @@ def _approval(
         else []
     )
     where = channel or request.channel or team_channel(services, request.team)
-    return Drawn(where, render.approval_message(request, deciders=people))
+    days = services.config.remediation.restore_window_days
+    return Drawn(where, render.approval_message(request, deciders=people, restore_days=days))
 
 
 def _requester(

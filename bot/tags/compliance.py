@@ -6,11 +6,12 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 
 from bot.aws import describe_aws_error
 from bot.config import FinopsConfig
-from bot.cost.periods import month_start
+from bot.cost.periods import add_months, month_start
 from bot.cost.service import CostUnavailable, daily_costs
 from bot.findings.scope import ScanFailure
 from bot.services import Services
@@ -76,6 +77,8 @@ class TagReport:
     untagged_spend: Decimal | None = None  # this month so far, no team tag
     currency: str = "USD"
     spend_note: str | None = None
+    #: What the untagged spend covers (`this month`, on the 1st last month).
+    spend_period: str = "this month"
 
     @property
     def compliant(self) -> int:
@@ -141,11 +144,23 @@ def checked_inventory(inventory: Inventory, config: FinopsConfig) -> list[Checke
     return [check(r, config) for r in inventory.resources]
 
 
+def spend_month(today: date) -> tuple[date, date, str]:
+    """The days untagged spend is summed over: this month so far, or on the 1st (no full
+    day yet) last month, with its words (`this month`, `November 2026 (final)`)."""
+    start = month_start(today)
+    if start == today:
+        previous = add_months(today, -1)
+        return previous, start, f"{previous:%B %Y} (final; {today:%B} has no full day yet)"
+    return start, today, "this month"
+
+
 def untagged_spend(services: Services) -> tuple[Decimal | None, str, str | None]:
-    """This month's spend without a team tag so far: (amount, currency, note)."""
+    """This month's spend without a team tag so far (last month's on the 1st): (amount,
+    currency, note)."""
     today = services.now().date()
+    start, end, _ = spend_month(today)
     try:
-        data = daily_costs(services, group=("team", "service"), start=month_start(today), end=today)
+        data = daily_costs(services, group=("team", "service"), start=start, end=end)
     except CostUnavailable as exc:
         return None, "USD", str(exc)
     except Exception as exc:  # the compliance figures still stand without the spend
@@ -172,4 +187,5 @@ def tag_report(services: Services, *, team: str | None = None) -> TagReport:
         untagged_spend=amount,
         currency=currency,
         spend_note=note,
+        spend_period=spend_month(services.now().date())[2],
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from bot.wsgi_thread import BackgroundServer
 
+from . import surfaces
 from .delivery import Delivery, apply_response, block_actions_payload, command_fields, post_signed
 from .faults import Fault
 from .state import BOT_USER_ID, ConsoleState, ResponseTarget, find_button
@@ -96,7 +97,7 @@ class SlackConsole:
                 command=command,
                 text=rest.strip(),
                 response_url=self._response_url(target),
-                trigger_id=self._trigger_id(),
+                trigger_id=self.new_trigger(user_id),
             )
         delivery = post_signed(self.bot_url, fields, self.signing_secret, self.delivery_timeout)
         self._record(delivery, target, label=command, ack_message=True)
@@ -128,7 +129,7 @@ class SlackConsole:
                 block=block,
                 button=button,
                 response_url=self._response_url(target),
-                trigger_id=self._trigger_id(),
+                trigger_id=self.new_trigger(user_id),
             )
         label = str(button.get("text", {}).get("text") or action_id)
         fields = {"payload": json.dumps(payload)}
@@ -238,10 +239,41 @@ class SlackConsole:
         self.state.responses[rid] = target
         return f"{self.base_url}/response/{rid}"
 
-    def _trigger_id(self) -> str:
+    def new_trigger(self, user_id: str) -> str:
+        """A trigger_id for an interaction of `user_id` (views.open shows the modal to them)."""
         trigger = f"{int(time.time())}.{self.state.new_id('')}.{secrets.token_hex(8)}"
-        self.state.triggers.add(trigger)
+        with self.state.lock:
+            self.state.triggers.add(trigger)
+            self.state.trigger_users[trigger] = user_id
         return trigger
+
+    # ------------------------------------------------- modals, App Home
+    def submit_view(self, *, user_id: str, values: dict[str, str] | None = None) -> Delivery:
+        """Submit the modal open for `user_id`, typing `values` (`{block_id: text}`)."""
+        return surfaces.submit_view(self, user_id=user_id, values=values or {})
+
+    def close_view(self, *, user_id: str) -> None:
+        """Cancel the modal open for `user_id`."""
+        surfaces.close_view(self, user_id=user_id)
+
+    def open_home(self, *, user_id: str) -> Delivery:
+        """Open the app's Home tab as `user_id` (sends app_home_opened)."""
+        return surfaces.open_home(self, user_id=user_id)
+
+    def click_view(self, *, user_id: str, action_id: str, block_id: str | None = None) -> Delivery:
+        """Click a button in the modal (or else the Home tab) open for `user_id`."""
+        return surfaces.click_view(self, user_id=user_id, action_id=action_id, block_id=block_id)
+
+    def modal(self, user_id: str) -> dict[str, Any] | None:
+        """The modal open for `user_id` (with `errors`), or None."""
+        with self.state.lock:
+            return surfaces.current_modal(self.state, user_id)
+
+    def home(self, user_id: str) -> dict[str, Any] | None:
+        """The Home tab view last published for `user_id`, or None."""
+        with self.state.lock:
+            view = self.state.home_views.get(user_id)
+            return copy.deepcopy(view) if view else None
 
     def _record(
         self, delivery: Delivery, target: ResponseTarget, *, label: str, ack_message: bool

@@ -64,6 +64,9 @@ class ConsoleState:
         self.triggers: set[str] = set()
         self.views: dict[str, dict[str, Any]] = {}
         self.home_views: dict[str, dict[str, Any]] = {}
+        self.trigger_users: dict[str, str] = {}  # trigger_id -> the user it was issued for
+        self.open_modals: dict[str, list[str]] = {}  # user -> stack of open modal view ids
+        self.view_errors: dict[str, dict[str, str]] = {}  # view id -> block_id -> error
         self.calls: list[dict[str, Any]] = []
         self.notices: list[dict[str, Any]] = []
         self.faults: list[Any] = []  # faults.Fault: injected 429s and errors

@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 from .state import APP_ID, BOT_USER_ID, ConsoleState
+from .surfaces import open_modal_for
 from .webapi import ApiError, Args, Result, resolve_channel_arg
 
 
@@ -33,7 +34,9 @@ def views_open(state: ConsoleState, args: Args) -> Result:
     """views.open: needs a trigger_id the console issued."""
     if args.get("trigger_id") not in state.triggers:
         raise ApiError("invalid_trigger_id")
-    return _store_view(state, _view(args), None)
+    result = _store_view(state, _view(args), None)
+    open_modal_for(state, str(args["trigger_id"]), result["view"]["id"])
+    return result
 
 
 def views_update(state: ConsoleState, args: Args) -> Result:

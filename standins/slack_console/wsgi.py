@@ -15,6 +15,7 @@ from .delivery import use_response_url
 from .dispatch import call_method
 from .faults import Fault, take_fault
 from .state import BOT_USER_ID, ConsoleState
+from .surfaces import current_modal
 
 if TYPE_CHECKING:
     from .console import SlackConsole
@@ -139,6 +140,8 @@ def page_state(state: ConsoleState, user_id: str) -> dict[str, Any]:
                 if meta["uploaded"]
             },
             "last_delivery": copy.deepcopy(state.last_delivery),
+            "modal": current_modal(state, user_id),
+            "home": copy.deepcopy(state.home_views.get(user_id)),
         }
 
 
@@ -233,6 +236,37 @@ def make_app(console: SlackConsole) -> Callable[[dict[str, Any], StartResponse],
             }
         )
 
+    def view_action(kind: str, body: bytes) -> Response:
+        try:
+            req = json.loads(body.decode("utf-8") or "{}")
+            user = str(req.get("user_id"))
+            if kind == "close":
+                console.close_view(user_id=user)
+                return _json({"ok": True, "status": 200, "error": None, "body": ""})
+            if kind == "submit":
+                values = req.get("values") or {}
+                delivery = console.submit_view(
+                    user_id=user, values={str(k): str(v) for k, v in dict(values).items()}
+                )
+            elif kind == "home":
+                delivery = console.open_home(user_id=user)
+            else:
+                delivery = console.click_view(
+                    user_id=user,
+                    action_id=str(req.get("action_id")),
+                    block_id=req.get("block_id") or None,
+                )
+        except (ValueError, AttributeError, TypeError) as exc:
+            return _json({"ok": False, "error": str(exc)}, 400)
+        return _json(
+            {
+                "ok": delivery.ok,
+                "status": delivery.status,
+                "error": delivery.error,
+                "body": delivery.body[:2000],
+            }
+        )
+
     def route(environ: dict[str, Any]) -> Response | Reply:
         method = environ.get("REQUEST_METHOD", "GET")
         path = environ.get("PATH_INFO", "/")
@@ -265,6 +299,8 @@ def make_app(console: SlackConsole) -> Callable[[dict[str, Any], StartResponse],
             return upload(rest, environ, body)
         if path in ("/console/command", "/console/click"):
             return console_action(rest, body)
+        if path in ("/console/submit", "/console/close", "/console/home", "/console/click-view"):
+            return view_action(rest, body)
         return _text("not_found", 404)
 
     def app(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
