@@ -63,9 +63,8 @@ def digest_message(
     lines += [f"• {_team_line(r, cur)}" for r in teams]
     blocks.append(section(truncate("\n".join(lines), MAX_SECTION_TEXT)))
     basis = sorted({b.forecast_basis for b in budgets if b.forecast_basis})
-    budget_lines = [
-        f"*Month to date vs budget* (month end by {', '.join(esc(b) for b in basis) or 'no forecast yet'}):"
-    ]
+    month_end = ", ".join(esc(b) for b in basis) or "no forecast yet"
+    budget_lines = [f"*Month to date vs budget* (month end by {month_end}):"]
     for b in budgets:
         if b.last_month is not None:
             of = f" of {money(b.budget.amount, cur)} ({pct(b.last_month_pct)})"
