@@ -23,7 +23,9 @@ def test_jobs_prints_each_jobs_effective_schedule(
     for key, value in make_env(path, sqlite_url).items():
         monkeypatch.setenv(key, value)
     assert main(["jobs"]) == 0
-    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    out = capsys.readouterr().out
+    lines = {line.split()[0]: line for line in out.splitlines() if line.strip()}
+    assert "Projected monthly API cost" in out
     assert 'cron "30 6 * * *" (Europe/Paris, from config)' in lines["budgets"]
     assert 'cron "5 */6 * * *" (Europe/Paris, from config)' in lines["anomalies"]
     assert "built in" in lines["housekeeping"]

@@ -126,7 +126,9 @@ def test_reject_asks_for_a_reason_that_reaches_the_message_and_the_audit_log(
     assert "Reason: _still used by &lt;!here&gt; batch_" in json.dumps(redrawn["blocks"])
     assert "cleanup_approve" not in buttons(redrawn)
     audit = [e for e in events(stack.services.db) if e["status"] == "rejected"]
-    assert len(audit) == 1 and audit[0]["result"] == "still used by <!here> batch"
+    assert (
+        len(audit) == 1 and audit[0]["result"] == "still used by @here batch"
+    )  # the export is plain text
 
 
 def test_app_home_shows_budgets_waiting_requests_and_waste(
