@@ -80,9 +80,19 @@ class Listing:
                 values += list(scan.extras.get(key, []))
         return values
 
-    def extra_total(self, kind: str, key: str) -> int:
-        """The sum of every target's integer extra `key` of kind `kind`."""
-        return sum(int(s.extras.get(key, 0)) for s in self.scans if s.key.kind == kind)
+    def extra_total(self, kind: str, key: str, *, team: str | None = None) -> int:
+        """The sum of every target's extra `key` of kind `kind`: an integer, or counts per
+        team (then only `team`'s when one is given)."""
+        total = 0
+        for scan in self.scans:
+            if scan.key.kind != kind:
+                continue
+            value = scan.extras.get(key, 0)
+            if isinstance(value, dict):
+                total += sum(int(n) for t, n in value.items() if team is None or t == team)
+            else:
+                total += int(value)
+        return total
 
 
 def max_age(config: FinopsConfig, kind: str) -> timedelta:

@@ -72,7 +72,8 @@ def rightsize_report(listing: Listing, scope: ScanFilter) -> RightsizeReport:
         key=lambda n: (n.region, n.instance_id),
     )
     report.no_data = [n for n in report.no_data if _team(scope, n.team)]
-    report.instances = listing.extra_total("rightsizing", "instances")
+    # running instances of the team asked about, not of every team
+    report.instances = listing.extra_total("rightsizing", "instances", team=scope.team)
     return report
 
 
