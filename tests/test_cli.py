@@ -75,7 +75,7 @@ def test_clock_shuts_down_cleanly_on_sigterm(config_file: Path, sqlite_url: str)
     while time.monotonic() < deadline:
         line = process.stderr.readline()
         lines.append(line)
-        if "clock started with jobs: housekeeping (cron" in line:
+        if "clock started with jobs:" in line and "housekeeping (cron" in line:
             break
     else:  # pragma: no cover - reported by the assertion below
         process.kill()
