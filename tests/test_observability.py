@@ -380,3 +380,23 @@ def test_every_command_answer_is_timed_by_the_dispatcher(admin_stack: Any) -> No
     console.wait_for(lambda: count() == before + 1, timeout=10)
     seconds = REGISTRY.get_sample_value("finops_answer_seconds_count", {"command": "/finops"})
     assert seconds is not None and seconds >= 1
+
+
+def test_athena_bytes_scanned_reach_the_metrics_and_the_ledger() -> None:
+    from prometheus_client import REGISTRY
+
+    from bot.cost.athena import ATHENA_SCANS
+
+    def sample(name: str, **labels: str) -> float:
+        return REGISTRY.get_sample_value(name, labels) or 0.0
+
+    before = sample("finops_aws_billed_units_total", api="athena", unit="bytes_scanned")
+    dollars = sample("finops_aws_api_dollars_total", api="athena")
+    LEDGER.take()
+    ATHENA_SCANS.add(2 * 1024**4)  # 2 TB (as Athena counts them) at $5 per TB
+    assert sample("finops_aws_billed_units_total", api="athena", unit="bytes_scanned") == (
+        before + 2 * 1024**4
+    )
+    assert sample("finops_aws_api_dollars_total", api="athena") == pytest.approx(dollars + 10.0)
+    pending = LEDGER.take()["athena"]
+    assert pending.units == 2 * 1024**4 and pending.dollars == Decimal(10)

@@ -37,6 +37,15 @@ class AthenaScans:
         self.bytes = 0
 
     def add(self, scanned: int) -> Decimal:
+        from bot.observability.metrics import count_billed
+
+        count_billed(
+            "athena",
+            "StartQueryExecution",
+            unit="bytes_scanned",
+            units=scanned,
+            dollars=PRICE_PER_TB * scanned / _TB,
+        )
         with self._lock:
             self.queries += 1
             self.bytes += scanned
