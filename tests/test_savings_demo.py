@@ -3,7 +3,6 @@ the total equal to the lines' sum, and a line's own button opening the usual req
 
 from __future__ import annotations
 
-import json
 import re
 from decimal import Decimal
 
@@ -47,11 +46,21 @@ def test_savings_in_the_demo(demo: DemoStack) -> None:
     # Counted once: the idle batch instances are stop candidates, not also spot ones.
     ids = [b["block_id"].split(":", 1)[1] for b in lines]
     assert len(ids) == len(set(ids))
+    # a line's own button: the search team's list (its lines may sit past the first page
+    # of everyone's list) opens the usual request
+    seen = len(console.ephemerals("U0DEV"))
+    console.send_command(user_id="U0DEV", channel_id="C0FINOPS", text="/savings team=search")
+    answer = console.wait_for(
+        lambda: [
+            m for m in console.ephemerals("U0DEV")[seen:] if "Savings:" in m["text"] and settled(m)
+        ],
+        timeout=120,
+    )[-1]
     change = next(
         b
-        for b in lines
-        if b.get("accessory", {}).get("action_id") == "rightsize_change"
-        and "team search" in json.dumps(b)
+        for b in answer["blocks"]
+        if b.get("type") == "section"
+        and b.get("accessory", {}).get("action_id") == "rightsize_change"
     )
     instance_id = change["block_id"].split(":", 1)[1]
     console.click(
