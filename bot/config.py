@@ -24,7 +24,14 @@ from pydantic import (
     model_validator,
 )
 
-from bot.config_advice import ComputeConfig, InventoryConfig, OrganizationConfig, RightsizingConfig
+from bot.config_advice import (
+    ComputeConfig,
+    InventoryConfig,
+    OrganizationConfig,
+    RightsizingConfig,
+    StorageAgeShares,
+    StorageConfig,
+)
 from bot.config_base import ConfigError
 from bot.config_cost import AthenaSourceConfig, FocusSourceConfig, check_charge_categories
 from bot.config_errors import describe_errors
@@ -44,6 +51,8 @@ __all__ = [
     "ConfigError",
     "FinopsConfig",
     "Settings",
+    "StorageAgeShares",
+    "StorageConfig",
     "load_config",
     "normalize_database_url",
     "redact_url",
@@ -309,53 +318,6 @@ class BudgetsConfig(_Strict):
     def _ladder(cls, value: list[Decimal]) -> list[Decimal]:
         if len(value) != 3 or sorted(value) != value or value[0] <= 0:
             raise ValueError("must be three increasing percentages, like [80, 90, 100]")
-        return value
-
-
-class StorageAgeShares(_Strict):
-    """Assumed share of a bucket's Standard bytes by object age (must add up to 1)."""
-
-    younger_than_ia: Decimal = Decimal("0.40")
-    ia_to_glacier: Decimal = Decimal("0.20")
-    glacier_to_expiry: Decimal = Decimal("0.25")
-    older_than_expiry: Decimal = Decimal("0.15")
-
-
-class StorageConfig(_Strict):
-    """Storage advice (`storage:`): the lifecycle policy proposed for buckets without one."""
-
-    ia_after_days: int = Field(default=30, ge=30)
-    glacier_after_days: int = Field(default=90, ge=1)
-    expire_after_days: int | None = Field(default=365, ge=1)
-    age_shares: StorageAgeShares = Field(default_factory=StorageAgeShares)
-    #: gp2 volumes saving less than this a month are summed in one line, not listed.
-    min_monthly_saving: Decimal = Field(default=Decimal("1.00"), ge=0)
-
-    @field_validator("glacier_after_days")
-    @classmethod
-    def _after_ia(cls, value: int, info: Any) -> int:
-        if value <= info.data.get("ia_after_days", 0):
-            raise ValueError("must be more days than ia_after_days")
-        return value
-
-    @field_validator("expire_after_days")
-    @classmethod
-    def _after_glacier(cls, value: int | None, info: Any) -> int | None:
-        if value is not None and value <= info.data.get("glacier_after_days", 0):
-            raise ValueError("must be more days than glacier_after_days")
-        return value
-
-    @field_validator("age_shares")
-    @classmethod
-    def _shares(cls, value: StorageAgeShares) -> StorageAgeShares:
-        shares = [
-            value.younger_than_ia,
-            value.ia_to_glacier,
-            value.glacier_to_expiry,
-            value.older_than_expiry,
-        ]
-        if any(s < 0 for s in shares) or sum(shares) != 1:
-            raise ValueError("must be four non-negative shares adding up to 1")
         return value
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -75,3 +76,50 @@ class OrganizationConfig(_Strict):
 
     role_name: str = "finops-bot"
     exclude: list[str] = Field(default_factory=list)  # account ids never read
+
+
+class StorageAgeShares(_Strict):
+    """Assumed share of a bucket's Standard bytes by object age (must add up to 1)."""
+
+    younger_than_ia: Decimal = Decimal("0.40")
+    ia_to_glacier: Decimal = Decimal("0.20")
+    glacier_to_expiry: Decimal = Decimal("0.25")
+    older_than_expiry: Decimal = Decimal("0.15")
+
+
+class StorageConfig(_Strict):
+    """Storage advice (`storage:`): the lifecycle policy proposed for buckets without one."""
+
+    ia_after_days: int = Field(default=30, ge=30)
+    glacier_after_days: int = Field(default=90, ge=1)
+    expire_after_days: int | None = Field(default=365, ge=1)
+    age_shares: StorageAgeShares = Field(default_factory=StorageAgeShares)
+    #: gp2 volumes saving less than this a month are summed in one line, not listed.
+    min_monthly_saving: Decimal = Field(default=Decimal("1.00"), ge=0)
+
+    @field_validator("glacier_after_days")
+    @classmethod
+    def _after_ia(cls, value: int, info: Any) -> int:
+        if value <= info.data.get("ia_after_days", 0):
+            raise ValueError("must be more days than ia_after_days")
+        return value
+
+    @field_validator("expire_after_days")
+    @classmethod
+    def _after_glacier(cls, value: int | None, info: Any) -> int | None:
+        if value is not None and value <= info.data.get("glacier_after_days", 0):
+            raise ValueError("must be more days than glacier_after_days")
+        return value
+
+    @field_validator("age_shares")
+    @classmethod
+    def _shares(cls, value: StorageAgeShares) -> StorageAgeShares:
+        shares = [
+            value.younger_than_ia,
+            value.ia_to_glacier,
+            value.glacier_to_expiry,
+            value.older_than_expiry,
+        ]
+        if any(s < 0 for s in shares) or sum(shares) != 1:
+            raise ValueError("must be four non-negative shares adding up to 1")
+        return value
