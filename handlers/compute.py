@@ -12,8 +12,8 @@ from slack_sdk import WebClient
 
 from bot.advice.catalogue import default_catalogue
 from bot.findings.scope import ScanFilter
-from bot.inventory.listing import Listing, family_kinds
-from bot.inventory.reports import compute_report
+from bot.inventory.listing import Listing
+from bot.inventory.reports import compute_kinds, compute_report
 from bot.inventory.requests import pending_requests
 from bot.inventory.requests import request_compute_change as request_change
 from bot.payloads import ResourceButton
@@ -44,9 +44,9 @@ VIEW = register_view(
     ListingView(
         command=COMMAND,
         parse=lambda services, text: advice_scope(services, text, command=COMMAND)[0],
-        kinds=lambda scope: family_kinds("compute"),
+        kinds=compute_kinds,
         render=_render,
-        rows=lambda listing, scope: list(listing.findings),
+        rows=lambda listing, scope: compute_report(listing, scope).findings,
     )
 )
 

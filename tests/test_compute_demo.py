@@ -9,6 +9,7 @@ from bot.audit_export import events
 from bot.demo import DemoStack
 from storage.db import Database
 from tests.test_compute_slack import compute
+from tests.test_rightsize_slack import rightsize
 from tests.test_storage_advice_slack import text_of
 
 
@@ -31,6 +32,22 @@ def test_compute_in_the_demo(demo: DemoStack) -> None:
     assert "$89.88/month saved" in shown
     assert "(92 %), not under 85 %: stays on Fargate" in shown
     assert "payments-ecs-nodes-0" in shown and "containers: stays on-demand" in shown
+    # An idle batch instance `/rightsize` proposes to stop is not also a spot saving here.
+    stops = {
+        b["block_id"].split(":", 1)[1]
+        for b in rightsize(console, "U0DEV", "C0FINOPS")["blocks"]
+        if b.get("block_id", "").startswith("idle-instance:")
+    }
+    spot = {
+        b["block_id"].split(":", 1)[1]: b
+        for b in answer["blocks"]
+        if b.get("block_id", "").startswith("spot-instance:")
+    }
+    assert stops & set(spot), (stops, set(spot))  # the demo has such instances
+    for instance_id in stops & set(spot):
+        line = text_of({"blocks": [spot[instance_id]]})
+        assert "if done instead" in line and "`/rightsize` recommends" in line, line
+        assert "accessory" not in spot[instance_id]
     block = next(
         b for b in answer["blocks"] if b.get("block_id") == "ecs-overprovisioned:payments-ecs-0"
     )

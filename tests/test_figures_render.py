@@ -115,3 +115,38 @@ def test_open_waste_counts_protected_findings_apart_in_orphans_and_the_table() -
     assert "Total: $10.00/month in 1 finding(s); 1 protected ($8.40/month) not counted" in (
         as_table(result)
     )
+
+
+def test_compute_leaves_spot_as_an_alternative_where_rightsize_proposes_a_stop() -> None:
+    """`/compute` and `/rightsize` never both recommend for one instance: the stop wins
+    (as in `/savings`), spot is only mentioned, with no saving counted."""
+    from bot.advice.compute_spot import KIND_INSTANCE
+    from bot.advice.rightsizing import KIND_IDLE
+    from bot.config_advice import ComputeConfig
+    from bot.inventory.listing import Listing
+    from bot.inventory.reports import compute_kinds, compute_report
+    from bot.render.compute import compute_message
+
+    assert "rightsizing" in compute_kinds(ScanFilter())  # /compute reads rightsizing too
+    idle_spot = finding(
+        KIND_INSTANCE, "i-idle", monthly_cost=Decimal("49.06"), action=None, reason="batch: spot"
+    )
+    busy_spot = finding(KIND_INSTANCE, "i-busy", monthly_cost=Decimal("30.00"), action=None)
+    stop = finding(
+        KIND_IDLE, "i-idle", monthly_cost=Decimal("70.08"), reason="idle: avg 2 %; stop it"
+    )
+    report = compute_report(Listing(findings=[idle_spot, busy_spot, stop]), ScanFilter())
+    assert [f.resource_id for f in report.findings] == ["i-idle", "i-busy"]
+    assert report.total == Decimal("30.00")  # the stop is /rightsize's saving, not ours
+    demoted = report.findings[0]
+    assert demoted.details["superseded_by"] == "/rightsize"
+    assert "`/rightsize` recommends: idle: avg 2 %" in demoted.reason
+    shown = json.dumps(
+        compute_message(report, scope=ScanFilter(), config=ComputeConfig(), as_of="2025-06-01")
+    )
+    assert "$49.06/month if done instead" in shown and "$49.06/month saved" not in shown
+    assert "Compute savings: $30.00/month" in shown
+    assert (
+        "Stand-alone instances \\u2192 spot (relaunch; advice only)* \\u2014 2 \\u00b7 $30.00"
+        in shown
+    )

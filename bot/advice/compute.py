@@ -14,6 +14,7 @@ from bot.advice import compute_ecs as ecs
 from bot.advice import compute_spot as spot
 from bot.advice.catalogue import InstanceCatalogue, default_catalogue
 from bot.advice.common import advice_contexts
+from bot.advice.precedence import total_saving
 from bot.aws import describe_aws_error
 from bot.findings.model import Finding, NotEligible, TargetContext
 from bot.findings.scope import ScanFailure, ScanFilter
@@ -51,8 +52,8 @@ class ComputeReport:
 
     @property
     def total(self) -> Decimal:
-        """Monthly saving of every (unprotected) recommendation."""
-        return sum((f.monthly_cost for f in self.findings if not f.protected), Decimal("0.00"))
+        """Monthly saving of every recommendation (not protected, not an alternative)."""
+        return total_saving(self.findings)
 
     def of_kind(self, *kinds: str) -> list[Finding]:
         """The recommendations of these kinds."""

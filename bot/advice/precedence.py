@@ -62,6 +62,27 @@ def demote(finding: Finding, *, instead: str, command: str) -> Finding:
     return finding
 
 
+#: Where each source's recommendation lives, for "… proposes …, so this is an alternative".
+COMMANDS = {"orphans": "/orphans", "rightsizing": "/rightsize"}
+
+
+def defer_to_stronger(
+    found: Iterable[Finding], *, source: str, stronger: Iterable[tuple[str, Finding]]
+) -> list[Finding]:
+    """Demote every finding of `source` whose resource gets a stronger recommendation
+    elsewhere (waste, then stop/downsize: `PRECEDENCE`), naming that command; the others
+    are returned unchanged. One resource, one recommendation, as in `/savings`."""
+    mine = list(found)
+    chosen = one_per_resource([*stronger, *((source, f) for f in mine)])
+    for finding in mine:
+        choice = chosen[resource_key(finding)]
+        if choice.source != source:
+            command = COMMANDS.get(choice.source, choice.source)
+            what = choice.finding.reason.split(";")[0].strip() or "another change"
+            demote(finding, instead=f"`{command}` recommends: {what}", command=command)
+    return mine
+
+
 def total_saving(findings: Iterable[Finding]) -> Decimal:
     """Monthly saving of the findings that are recommendations (not protected, not
     demoted to an alternative)."""

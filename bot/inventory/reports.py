@@ -6,6 +6,7 @@ from __future__ import annotations
 from bot.advice import storage_buckets as buckets
 from bot.advice import storage_volumes as volumes
 from bot.advice.compute import ComputeReport
+from bot.advice.precedence import defer_to_stronger
 from bot.advice.rightsizing import ASG_TAG, NoData, RightsizeReport, sort_findings
 from bot.advice.savings import SavingsReport, SavingsSource, SourceResult, merge_savings
 from bot.advice.storage import StorageReport
@@ -47,9 +48,22 @@ def _team(scope: ScanFilter, team: str | None) -> bool:
     return scope.team is None or team == scope.team
 
 
+def compute_kinds(scope: ScanFilter) -> list[str]:
+    """What `/compute` reads: its own kinds, and rightsizing's (which wins for a resource
+    both advise on, as in `/savings`)."""
+    return family_kinds("compute") + family_kinds("rightsize")
+
+
 def compute_report(listing: Listing, scope: ScanFilter) -> ComputeReport:
-    """`/compute`: spot candidates, ECS capacity, and what stays on-demand and why."""
-    report = ComputeReport(findings=list(listing.findings), failures=list(listing.failures))
+    """`/compute`: spot candidates, ECS capacity, and what stays on-demand and why. An
+    instance `/rightsize` proposes to stop or shrink keeps that as its recommendation:
+    spot is only its alternative here (no button, not in the total)."""
+    kinds = load_kinds()
+    own = {name for k in family_kinds("compute") for name in kinds[k].finding_kinds()}
+    mine = [f for f in listing.findings if f.kind in own]
+    stronger = [("rightsizing", f) for f in listing.findings if f.kind not in own]
+    findings = defer_to_stronger(mine, source="compute", stronger=stronger)
+    report = ComputeReport(findings=findings, failures=list(listing.failures))
     on_demand = [Finding.from_json(f) for f in listing.extras("spot", "on_demand")]
     report.on_demand = sorted(
         (f for f in on_demand if scope.keeps(f)),

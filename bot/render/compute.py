@@ -4,13 +4,13 @@ can be made in place, and what stays on-demand (and why)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
 from bot.advice.compute import ComputeReport
 from bot.advice.compute_ecs import KIND_ECS, KIND_FARGATE
 from bot.advice.compute_spot import KIND_ASG, KIND_INSTANCE
+from bot.advice.precedence import total_saving
 from bot.config_advice import ComputeConfig
 from bot.findings.model import Finding
 from bot.findings.prices import format_money
@@ -53,8 +53,9 @@ def finding_block(finding: Finding, open_request: int | None = None) -> dict[str
     approx = "≈" if finding.approximate else ""
     label = finding.name if finding.name and finding.name != finding.resource_id else ""
     ident = finding.resource_id if finding.kind != KIND_FARGATE else label
+    saved = "saved" if "superseded_by" not in finding.details else "if done instead"
     lines = [
-        f"*{format_money(finding.monthly_cost)}{approx}/month saved* · {code(ident)}"
+        f"*{format_money(finding.monthly_cost)}{approx}/month {saved}* · {code(ident)}"
         + (f" {esc(label)}" if label and finding.kind != KIND_FARGATE else ""),
         f"{esc(finding.size)} · {esc(finding.region)} · team {tag_value(finding.team)} · "
         f"owner {tag_value(finding.owner)}",
@@ -83,7 +84,7 @@ def _group(
     """A group's heading (its whole count and saving) and this page's findings of it."""
     if not shown:
         return []
-    total = sum((f.monthly_cost for f in findings), Decimal("0.00"))
+    total = total_saving(findings)  # alternatives and protected ones are not savings
     blocks: Blocks = [section(f"*{title}* — {len(findings)} · {format_money(total)}/month")]
     return blocks + [finding_block(f, pending.get(f.resource_id)) for f in shown]
 
