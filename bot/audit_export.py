@@ -20,10 +20,10 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.services import Services
+from bot.slack.outbound import Outbound
 from bot.slack_client import make_web_client
 from storage.db import Database
 from storage.models import AuditEvent
@@ -194,22 +194,16 @@ def render(rows: list[dict[str, Any]], fmt: str) -> str:
     return out.getvalue()
 
 
-def slack_names(client: WebClient) -> NameOf:
-    """Names from Slack's users.info (cached; the id itself when Slack does not answer)."""
+def slack_names(outbound: Outbound) -> NameOf:
+    """Names from Slack's users.info through the outbound module (cached; the id itself
+    when Slack does not answer)."""
     cache: dict[str, str] = {}
 
     def name_of(user: str) -> str:
         if not re.fullmatch(r"[UW][A-Z0-9]+", user or ""):
             return user
         if user not in cache:
-            try:
-                info = client.users_info(user=user)["user"]
-                profile = info.get("profile") or {}
-                cache[user] = str(
-                    profile.get("real_name") or info.get("real_name") or info.get("name") or user
-                )
-            except Exception:
-                cache[user] = user
+            cache[user] = outbound.user_name(user) or user
         return cache[user]
 
     return name_of
@@ -233,7 +227,7 @@ def run_audit(services: Services, *, fmt: str, since: str | None, verify: bool) 
         print(f"finops-bot: {exc}", file=sys.stderr)
         return 2
     name_of = (
-        slack_names(make_web_client(services.settings))
+        slack_names(Outbound(make_web_client(services.settings)))
         if services.settings.slack_bot_token is not None
         else None
     )

@@ -64,6 +64,7 @@ def slack_console_names() -> dict[str, str]:
     """Names as Slack's users.info gives them (the console stand-in), through slack_names."""
     from slack_sdk import WebClient
 
+    from bot.slack.outbound import Outbound
     from standins.slack_console import SlackConsole
     from tests.conftest import BOT_TOKEN, CHANNELS, SIGNING_SECRET, USERS
 
@@ -76,7 +77,7 @@ def slack_console_names() -> dict[str, str]:
     )
     console.start()
     try:
-        name_of = slack_names(WebClient(token=BOT_TOKEN, base_url=console.api_url))
+        name_of = slack_names(Outbound(WebClient(token=BOT_TOKEN, base_url=console.api_url)))
         return {user: name_of(user) for user in ("U0LEAD", "U0DEV", "U0NOBODY")}
     finally:
         console.stop()

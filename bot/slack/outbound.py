@@ -212,6 +212,18 @@ class Outbound:
             log.info("no Slack user for %s: %s", email, exc.error)
             return None
 
+    def user_name(self, user: str) -> str | None:
+        """users.info: the user's display name (real name first); None when Slack does
+        not say (unknown user, missing scope, outage)."""
+        try:
+            info = self._call("users.info", self.client.users_info, user=user)["user"]
+        except SlackFailure as exc:
+            log.info("no name for %s from Slack: %s", user, exc.error)
+            return None
+        profile = info.get("profile") or {}
+        name = profile.get("real_name") or info.get("real_name") or info.get("name")
+        return str(name) if name else None
+
     # ------------------------------------------------------------- views
     def views_open(self, trigger_id: str, view: dict[str, Any]) -> dict[str, Any]:
         """views.open: a modal for the click behind `trigger_id`."""
