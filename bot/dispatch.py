@@ -160,10 +160,15 @@ class Dispatcher:
         args.ack()
 
     # ----------------------------------------------------------- answering
-    def out_of_date(self, args: Args, reason: str) -> None:
-        """The one answer to a value that does not decode (and a log line)."""
+    def out_of_date(self, args: Args, reason: str, *, model: type[Payload] | None = None) -> None:
+        """The one answer to a value that does not decode (and a log line): a modal whose
+        metadata names an input block says so there; anything else gets OUT_OF_DATE."""
         action_id = (args.action or {}).get("action_id") if args.action else None
         log.warning("out-of-date %s payload (%s): %s", action_id or "view", _user(args), reason)
+        block = getattr(model, "ERROR_BLOCK", None) if args.view is not None else None
+        if isinstance(block, str):
+            args.ack(response_action="errors", errors={block: "This form is out of date."})
+            return
         args.ack()
         self.notify(args.body, OUT_OF_DATE)
 
@@ -195,11 +200,11 @@ class Dispatcher:
                 try:
                     value = model.decode(raw)
                 except PayloadError as exc:
-                    self.out_of_date(args, str(exc))
+                    self.out_of_date(args, str(exc), model=model)
                     return
                 problem = value.problem(self.services.config)
                 if problem:
-                    self.out_of_date(args, problem)
+                    self.out_of_date(args, problem, model=model)
                     return
             self._run(handler, wanted, args, value, source)
 

@@ -194,6 +194,34 @@ class ModalMetadata(Payload):
     """Base of a modal's private_metadata."""
 
     MAX_CHARS: ClassVar[int] = MAX_METADATA
+    #: The input block that shows "This form is out of date" when the metadata does not
+    #: decode (None: the modal just closes, as for a button).
+    ERROR_BLOCK: ClassVar[str | None] = None
+
+
+_REJECT_FORM = re.compile(r"^([0-9]{1,19})(:home)?$")
+
+
+class RejectForm(ModalMetadata):
+    """The reject modal: which request, and whether the Home tab opened it (so the tab is
+    published again afterwards). Encoded `12` or `12:home`, as every release has."""
+
+    ERROR_BLOCK: ClassVar[str | None] = "reason"
+    id: int = Field(ge=1, le=MAX_ID)
+    home: bool = False
+
+    def encode(self) -> str:
+        return f"{self.id}:home" if self.home else str(self.id)
+
+    @classmethod
+    def decode(cls, text: Any) -> Self:
+        match = _REJECT_FORM.match(text) if isinstance(text, str) else None
+        if match is None:
+            raise PayloadError(f"{cls.__name__}: not a reject form")
+        try:
+            return cls(id=int(match.group(1)), home=match.group(2) is not None)
+        except ValidationError as exc:
+            raise PayloadError(f"{cls.__name__}: {_first_error(exc)}") from None
 
 
 def _target_problem(config: FinopsConfig, *, region: str, account: str) -> str | None:

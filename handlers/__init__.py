@@ -20,6 +20,7 @@ from bot.payloads import (
     ListingButton,
     ListingPageButton,
     Payload,
+    RejectForm,
     RequestButton,
     ResourceButton,
     RightsizeButton,
@@ -116,8 +117,7 @@ EVENTS: list[tuple[str, Callable[..., Any]]] = [
 
 #: Modal callback ids, their submission listeners, and their private_metadata models.
 VIEWS: list[tuple[str, Callable[..., Any], type[Payload] | None]] = [
-    # the reject modal's metadata is read by render.parse_reject_metadata
-    (REJECT_VIEW, cleanup_actions.handle_reject_submission, None),
+    (REJECT_VIEW, cleanup_actions.handle_reject_submission, RejectForm),
 ]
 
 

@@ -13,7 +13,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.findings.scope import ScanFilter
-from bot.payloads import RequestButton, ResourceButton, ShowMoreButton
+from bot.payloads import RejectForm, RequestButton, ResourceButton, ShowMoreButton
 from bot.remediation import requests as store
 from bot.remediation import service
 from bot.render import remediation as render
@@ -181,16 +181,12 @@ def ask_reason(
 
 
 def handle_reject_submission(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, value: RejectForm
 ) -> None:
     """The reject modal was submitted: reject with its reason, or show why not in the modal."""
     services: Services = context["services"]
     user = str((body.get("user") or {}).get("id") or "")
-    try:
-        request_id, from_home = render.parse_reject_metadata(view.get("private_metadata"))
-    except ValueError:
-        ack(response_action="errors", errors={render.REASON_BLOCK: "This form is out of date."})
-        return
+    request_id, from_home = value.id, value.home
     decision = service.decide(
         services,
         request_id,

@@ -70,11 +70,16 @@ def test_rightsize_terminate_button_confirms() -> None:
 
 
 def test_reject_metadata_round_trip_and_junk() -> None:
-    assert render.parse_reject_metadata(render.reject_metadata(12)) == (12, False)
-    assert render.parse_reject_metadata(render.reject_metadata(12, from_home=True)) == (12, True)
-    for junk in ("", "abc", "1" * 25, "12:elsewhere", "-3", None, ["1"]):
-        with pytest.raises(ValueError):
-            render.parse_reject_metadata(junk)
+    from bot.payloads import PayloadError, RejectForm
+
+    assert RejectForm.decode(render.reject_metadata(12)) == RejectForm(id=12, home=False)
+    assert RejectForm.decode(render.reject_metadata(12, from_home=True)) == RejectForm(
+        id=12, home=True
+    )
+    assert render.reject_metadata(12, from_home=True) == "12:home"  # as every release wrote
+    for junk in ("", "abc", "1" * 25, "12:elsewhere", "-3", "0", None, ["1"]):
+        with pytest.raises(PayloadError):
+            RejectForm.decode(junk)
 
 
 def test_reason_from_a_submitted_view() -> None:

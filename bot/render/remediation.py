@@ -8,7 +8,7 @@ from typing import Any
 
 from bot.findings.model import Finding
 from bot.findings.prices import format_money
-from bot.payloads import RequestButton
+from bot.payloads import RejectForm, RequestButton
 from bot.remediation.actions import ACTIONS
 from bot.render.common import (
     Blocks,
@@ -350,18 +350,9 @@ MAX_REASON = 500
 
 
 def reject_metadata(request_id: int, *, from_home: bool = False) -> str:
-    """The reject modal's private_metadata: which request, and whether the Home tab asked
-    (so it is published again afterwards)."""
-    return f"{request_id}:home" if from_home else str(request_id)
-
-
-def parse_reject_metadata(value: object) -> tuple[int, bool]:
-    """`reject_metadata` read back; ValueError when it is not one."""
-    text = str(value or "")
-    number, _, origin = text.partition(":")
-    if not number.isdigit() or len(number) > 12 or origin not in ("", "home"):
-        raise ValueError(f"not a reject form: {text[:40]!r}")
-    return int(number), origin == "home"
+    """The reject modal's private_metadata (`payloads.RejectForm`, decoded by the
+    dispatcher): which request, and whether the Home tab asked."""
+    return RejectForm(id=request_id, home=from_home).encode()
 
 
 def reject_modal(request: CleanupRequest, *, from_home: bool = False) -> dict[str, Any]:
