@@ -54,7 +54,8 @@ def _exit_quietly(signum: int, _frame: FrameType | None) -> None:
 
 def serve_socket_mode(services: Services) -> None:
     """Connect to Slack over Socket Mode (no public URL needed)."""
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    from bot.redelivery import Redeliveries
+    from bot.socket_mode import DedupingSocketModeHandler
 
     app_token = services.settings.slack_app_token
     assert app_token is not None
@@ -65,7 +66,11 @@ def serve_socket_mode(services: Services) -> None:
     # Socket Mode has no HTTP port of its own: METRICS_PORT serves /metrics and /readyz
     start_metrics_port(services, job_periods=lambda: job_periods(services))
     log.info("connecting to Slack in Socket Mode")
-    SocketModeHandler(create_app(services), app_token.get_secret_value()).start()
+    DedupingSocketModeHandler(
+        create_app(services),
+        app_token.get_secret_value(),
+        redeliveries=Redeliveries(services.db),
+    ).start()
 
 
 def start_http_in_thread(

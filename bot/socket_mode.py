@@ -1,0 +1,51 @@
+"""Socket Mode: Bolt's handler, with Slack's redeliveries ignored as over HTTP.
+
+Over Socket Mode a retry comes as the same payload with `retry_attempt` ≥ 1 (the HTTP
+`X-Slack-Retry-Num`). Its original is remembered by the same `Redeliveries` as HTTP uses
+(memory at once, the database shortly after), so a retry of a request already being
+answered is acknowledged and dropped here, by this replica or another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
+
+from bot.redelivery import Redeliveries
+
+log = logging.getLogger(__name__)
+
+
+def payload_key(payload: dict[str, Any]) -> str:
+    """What names one Slack request over Socket Mode: the Events API's `event_id` when
+    there is one, else a fingerprint of the payload (a retry repeats it exactly)."""
+    event_id = payload.get("event_id")
+    if isinstance(event_id, str) and event_id:
+        return "event:" + event_id[:64]
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:40]
+
+
+class DedupingSocketModeHandler(SocketModeHandler):
+    """`SocketModeHandler` that acks and drops a retry whose original is being answered."""
+
+    def __init__(self, app: App, app_token: str, *, redeliveries: Redeliveries) -> None:
+        super().__init__(app, app_token)
+        self.redeliveries = redeliveries
+
+    def handle(self, client: Any, req: SocketModeRequest) -> None:  # noqa: D102
+        key = payload_key(req.payload)
+        if not req.retry_attempt:
+            self.redeliveries.first_delivery(key)
+        elif self.redeliveries.is_duplicate(key):
+            log.info("ignored Slack retry %s of a request already answered", req.retry_attempt)
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        super().handle(client, req)
