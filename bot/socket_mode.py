@@ -40,7 +40,7 @@ class DedupingSocketModeHandler(SocketModeHandler):
         super().__init__(app, app_token)
         self.redeliveries = redeliveries
 
-    def handle(self, client: Any, req: SocketModeRequest) -> None:  # noqa: D102
+    def handle(self, client: Any, req: SocketModeRequest) -> None:
         key = payload_key(req.payload)
         if not req.retry_attempt:
             self.redeliveries.first_delivery(key)
