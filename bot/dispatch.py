@@ -34,6 +34,7 @@ from bot.observability.metrics import QUEUE_REJECTIONS, observe_answer
 from bot.payloads import Payload, PayloadError
 from bot.render.common import error_message
 from bot.services import Services
+from bot.slack.response_url import CountingRespond, count_webhook
 from bot.workers import AnswerPool
 
 log = logging.getLogger(__name__)
@@ -273,7 +274,9 @@ class Dispatcher:
             return
         message = {k: v for k, v in late.items() if k in ("text", "blocks", "attachments")}
         try:
-            args.respond(**message, response_type="ephemeral", replace_original=False)
+            CountingRespond(args.respond)(
+                **message, response_type="ephemeral", replace_original=False
+            )
         except Exception as exc:
             log.warning("could not deliver a late answer: %s", type(exc).__name__)
 
@@ -300,6 +303,8 @@ def _argument(name: str, args: Args, proxy: AckProxy, value: Payload | None) -> 
         return value
     if name == "args":
         return args
+    if name == "respond" and args.respond is not None:
+        return CountingRespond(args.respond)
     return getattr(args, name)
 
 
@@ -334,11 +339,14 @@ def post_notice(url: str, message: dict[str, Any]) -> None:
 
 def _post_webhook(url: str, message: dict[str, Any]) -> None:
     try:
-        WebhookClient(url, timeout=5).send(
+        answer = WebhookClient(url, timeout=5).send(
             text=message.get("text", ""),
             blocks=message.get("blocks"),
             response_type="ephemeral",
             replace_original=False,
         )
     except Exception as exc:
+        count_webhook(None)
         log.warning("could not post to response_url: %s", type(exc).__name__)
+        return
+    count_webhook(answer.status_code)

@@ -75,6 +75,9 @@ def test_metrics_follow_commands_clicks_cache_and_a_failing_cost_explorer(
     assert delta("finops_cost_cache_total", result="miss") >= 1
     assert delta("finops_answer_seconds_count", command="/cost") == 1
     assert delta("finops_requests_total", command="/cost", outcome="ok") == 1
+    # the answer went back through the command's response_url, and is counted as delivered
+    assert delta("finops_slack_deliveries_total", method="response_url", outcome="delivered") >= 1
+    assert delta("finops_slack_deliveries_total", method="response_url", outcome="failed") == 0
 
     # the same question again: served from the cache, no new Cost Explorer request
     ask(cost_slack, "/cost team=payments period=30d")
