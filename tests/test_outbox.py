@@ -3,6 +3,7 @@ updates, undeliverable messages."""
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
 from collections.abc import Iterator
@@ -223,3 +224,34 @@ def test_outbox_cli_lists_pending_and_failed(
     table = capsys.readouterr().out
     assert "late:1" in table and "gone:1" in table and "channel_not_found" in table
     assert main(["outbox", "retry", str(listed["late:1"]["id"])]) == 2  # not a failed one
+
+
+def test_two_replicas_share_the_spacing_of_a_channel(
+    config_file: Path, database_url: str, console: SlackConsole
+) -> None:
+    """Slack allows about one post per second per channel: the spacing holds across
+    replicas (shared through the database), not once per process."""
+    import threading
+
+    env = make_env(config_file, database_url, SLACK_API_URL=console.api_url)
+    replicas = [build_services(Settings.from_env(env)) for _ in range(2)]  # own engines
+    with replicas[0].db.session() as session:
+        for i in range(6):
+            outbox.message(
+                session, key=f"p:{i}", purpose="test", channel="C0PAY", message={"text": str(i)}
+            )
+    workers = [OutboxWorker(r, spacing=0.5, poll_seconds=0.05) for r in replicas]
+    threads = [threading.Thread(target=w.drain, kwargs={"timeout": 20}) for w in workers]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.monotonic() - started
+    arrivals = sorted(float(m["ts"]) for m in console.messages("C0PAY"))  # Slack-style ts
+    assert len(arrivals) == 6
+    gaps = [b - a for a, b in itertools.pairwise(arrivals)]
+    assert min(gaps) >= 0.5 * 0.9, gaps  # each replica alone would post back to back
+    assert elapsed >= 5 * 0.5 * 0.9
+    for built in replicas:
+        built.db.dispose()

@@ -44,6 +44,16 @@ class Pacer:
         with self._lock:
             return max(0.0, self._next.get(channel, 0.0) - time.monotonic())
 
+    def reserve(self, channel: str) -> float:
+        """Take `channel`'s next slot now (0.0), or say how many seconds until it is free."""
+        with self._lock:
+            now = time.monotonic()
+            wait = self._next.get(channel, 0.0) - now
+            if wait > 0:
+                return wait
+            self._next[channel] = now + self.spacing
+            return 0.0
+
     def posted(self, channel: str) -> None:
         """A post went to `channel` now."""
         with self._lock:

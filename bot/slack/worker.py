@@ -30,6 +30,7 @@ from bot.slack.pacing import (
     uncertain,
 )
 from bot.slack.renderers import RENDERERS, Drawn
+from bot.slack.shared_pacing import SharedPacer
 from storage.models_outbox import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -50,9 +51,9 @@ class OutboxWorker(Outcomes):
     ) -> None:
         self.services = services
         self._outbound = outbound
-        self.pacer = Pacer(spacing)
-        self.poll_seconds = poll_seconds
         self.name = f"{os.uname().nodename}:{os.getpid()}:{id(self):x}"
+        self.pacer: Pacer = SharedPacer(services.db, spacing, owner=self.name)
+        self.poll_seconds = poll_seconds
         self._paused_for: float | None = None  # the shortest channel pause seen in a pass
         self._wake = threading.Event()
         self._stop = threading.Event()
@@ -264,11 +265,12 @@ class OutboxWorker(Outcomes):
                 if row.revision > 1:
                     self.outbound.update(channel, earlier, message)
                 return Posted(channel, earlier)
-        wait = self.pacer.wait_seconds(channel)
-        if wait > (self.pacer.spacing if patient else 0.02):
-            raise Paced(wait, channel)
-        if wait > 0:
+        wait = self.pacer.reserve(channel)  # shared by every replica
+        while wait > 0:
+            if wait > (self.pacer.spacing if patient else 0.02):
+                raise Paced(wait, channel)
             time.sleep(wait)
+            wait = self.pacer.reserve(channel)
         self._record_attempt(row, channel)
         try:
             return self.outbound.post(channel, message, dedupe_key=row.dedupe_key)
