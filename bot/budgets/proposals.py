@@ -19,8 +19,8 @@ from bot.inventory.listing import read_listing
 from bot.inventory.tags import tag_failures, tag_listing
 from bot.remediation import requests as store
 from bot.remediation.budget_actions import stoppable_tags
-from bot.tags.kind import KIND as TAGS_KIND
 from bot.services import Services
+from bot.tags.kind import KIND as TAGS_KIND
 from storage.models_remediation import CleanupRequest
 
 log = logging.getLogger(__name__)
