@@ -114,6 +114,10 @@ class ShowMoreButton(Payload):
     region: Region | None = None
     kind: Name | None = None
     offset: int = Field(ge=0, le=100_000)
+    #: The identities of the last findings shown, newest first (see ListingPageButton).
+    k: list[Annotated[str, Field(min_length=1, max_length=400)]] | None = Field(
+        default=None, max_length=3
+    )
 
     def problem(self, config: FinopsConfig) -> str | None:
         from bot.orphans.model import load_kinds
@@ -185,9 +189,14 @@ class ListingButton(Payload):
 
 
 class ListingPageButton(ListingButton):
-    """ "Show more" on a listing: the command, its arguments and where the next page starts."""
+    """ "Show more" on a listing: the command, its arguments, how many were shown before,
+    and the identities (`kind|account|region|id`) of the last items shown, newest first:
+    the next page starts after them in the list as it is when clicked."""
 
     o: int = Field(ge=0, le=100_000)
+    k: list[Annotated[str, Field(min_length=1, max_length=400)]] | None = Field(
+        default=None, max_length=3
+    )
 
 
 class ModalMetadata(Payload):

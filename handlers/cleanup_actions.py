@@ -289,9 +289,8 @@ def handle_show_more(
     ack()
     services: Services = context["services"]
     scope = ScanFilter(team=value.team, region=value.region, kind=value.kind)
-    offset = value.offset
     respond(
-        **orphans_answer(services, scope, offset=offset),
+        **orphans_answer(services, scope, offset=value.offset, after=tuple(value.k or ())),
         replace_original=True,
         response_type="ephemeral",
     )

@@ -22,7 +22,7 @@ from bot.findings.scope import ScanFilter
 from bot.inventory.listing import Listing, list_findings, read_listing
 from bot.payloads import ListingButton, ListingPageButton
 from bot.render.common import error_message
-from bot.render.listing import Page, findings_csv, with_freshness
+from bot.render.listing import PAGE_SIZE, Page, findings_csv, with_freshness
 from bot.services import Services
 from bot.slack.outbound import SlackFailure, outbound_for
 
@@ -32,13 +32,24 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ListingView:
     """One listing command: how it reads its arguments, which kinds it lists, how it
-    draws a page and which findings its CSV holds."""
+    draws a page and which findings its CSV holds.
+
+    Optional: `select` turns the command's scope into what is read from the inventory
+    (say, `/tags` filters teams itself); `csv` writes a file of the view's own columns
+    instead of the findings' (content, rows); `page_size` is the items a page shows."""
 
     command: str
     parse: Callable[[Services, str], ScanFilter]
     kinds: Callable[[ScanFilter], list[str]]
     render: Callable[[Services, Listing, ScanFilter, Page], dict[str, Any]]
     rows: Callable[[Listing, ScanFilter], list[Finding]]
+    select: Callable[[ScanFilter], ScanFilter] | None = None
+    csv: Callable[[Services, Listing, ScanFilter], tuple[str, int]] | None = None
+    page_size: int = PAGE_SIZE
+
+    def read_scope(self, scope: ScanFilter) -> ScanFilter:
+        """What to read from the inventory for `scope`."""
+        return self.select(scope) if self.select else scope
 
 
 VIEWS: dict[str, ListingView] = {}
@@ -56,10 +67,13 @@ def listing_message(
     listing: Listing,
     scope: ScanFilter,
     text: str,
-    offset: int,
+    offset: int = 0,
+    *,
+    after: tuple[str, ...] = (),
 ) -> dict[str, Any]:
-    """A page of the listing with its "as of" line and buttons."""
-    page = Page(command=view.command, text=text, offset=offset)
+    """A page of the listing with its "as of" line and buttons (the page after the items
+    `after` names, else from `offset`)."""
+    page = Page(command=view.command, text=text, offset=offset, size=view.page_size, after=after)
     message = view.render(services, listing, scope, page)
     return with_freshness(
         message,
@@ -82,7 +96,9 @@ def answer_listing(
     replace: bool = False,
 ) -> Listing:
     """Answer from the inventory now; replace that answer when a refresh lands."""
-    listing = list_findings(services, kinds=view.kinds(scope), scope=scope, refresh=refresh)
+    listing = list_findings(
+        services, kinds=view.kinds(scope), scope=view.read_scope(scope), refresh=refresh
+    )
     respond(
         **listing_message(services, view, listing, scope, text, 0),
         response_type="ephemeral",
@@ -130,7 +146,8 @@ def handle_show_more(
     ack: Ack, respond: Respond, context: BoltContext, value: ListingPageButton
 ) -> None:
     """Replace the listing with its next page, read from the stored inventory (no rescan;
-    the same stable order, so pages neither repeat nor skip a finding)."""
+    the same stable order, starting right after the last items the previous page showed,
+    so a refresh landing between two clicks neither repeats nor skips a finding)."""
     ack()
     services: Services = context["services"]
     try:
@@ -138,9 +155,10 @@ def handle_show_more(
     except (ArgumentError, KeyError, TypeError, ValueError):
         respond(**error_message("That button is out of date."), replace_original=False)
         return
-    listing = read_listing(services, kinds=view.kinds(scope), scope=scope)
+    listing = read_listing(services, kinds=view.kinds(scope), scope=view.read_scope(scope))
+    after = tuple(value.k or ())
     respond(
-        **listing_message(services, view, listing, scope, text, value.o),
+        **listing_message(services, view, listing, scope, text, value.o, after=after),
         response_type="ephemeral",
         replace_original=True,
     )
@@ -175,19 +193,23 @@ def handle_csv(
     except (ArgumentError, KeyError, TypeError, ValueError):
         respond(**error_message("That button is out of date."), replace_original=False)
         return
-    listing = read_listing(services, kinds=view.kinds(scope), scope=scope)
-    rows = view.rows(listing, scope)
+    listing = read_listing(services, kinds=view.kinds(scope), scope=view.read_scope(scope))
+    if view.csv is not None:
+        content, count = view.csv(services, listing, scope)
+    else:
+        rows = view.rows(listing, scope)
+        content, count = findings_csv(rows, as_of=listing.as_of), len(rows)
     name = view.command.strip("/")
-    title = f"{view.command} {text}".strip() + f" ({len(rows)} rows)"
+    title = f"{view.command} {text}".strip() + f" ({count} rows)"
     sent = upload_csv(
         services,
         user=str(body["user"]["id"]),
         filename=f"{name}.csv",
-        content=findings_csv(rows, as_of=listing.as_of),
+        content=content,
         title=title,
     )
     message = (
-        f":page_facing_up: Sent `{name}.csv` ({len(rows)} rows) to your direct messages."
+        f":page_facing_up: Sent `{name}.csv` ({count} rows) to your direct messages."
         if sent
         else ":warning: The CSV could not be uploaded; try again in a moment."
     )

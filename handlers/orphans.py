@@ -35,6 +35,7 @@ def _render(services: Services, listing: Listing, scope: ScanFilter, page: Page)
         scope=scope,
         prices=default_prices(),
         offset=page.offset,
+        after=page.after,
         open_requests=pending_requests(services, report.findings),
     )
 
@@ -60,10 +61,14 @@ def scope_text(scope: ScanFilter) -> str:
     return " ".join(parts + ([f"kind={scope.kind}"] if scope.kind else []))
 
 
-def orphans_answer(services: Services, scope: ScanFilter, *, offset: int = 0) -> dict[str, Any]:
-    """One page from the stored inventory (the "Show more" button: no rescan)."""
+def orphans_answer(
+    services: Services, scope: ScanFilter, *, offset: int = 0, after: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """One page from the stored inventory (the "Show more" button: no rescan), starting
+    after the findings the previous page ended with."""
     listing = read_listing(services, kinds=orphans_kinds(scope), scope=scope)
-    return listing_message(services, VIEW, listing, scope, scope_text(scope), offset)
+    text = scope_text(scope)
+    return listing_message(services, VIEW, listing, scope, text, offset, after=after)
 
 
 def handle_orphans(

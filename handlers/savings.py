@@ -10,8 +10,8 @@ from slack_bolt import Ack, BoltContext, Respond
 
 from bot.findings.model import Finding
 from bot.findings.scope import ScanFilter
-from bot.inventory.listing import Listing, all_kinds
-from bot.inventory.reports import SAVINGS_SOURCES, savings_report
+from bot.inventory.listing import Listing
+from bot.inventory.reports import SAVINGS_SOURCES, savings_kinds, savings_report
 from bot.inventory.requests import pending_requests
 from bot.render.listing import Page
 from bot.render.savings import savings_help, savings_message
@@ -38,7 +38,7 @@ VIEW = register_view(
     ListingView(
         command=COMMAND,
         parse=lambda services, text: advice_scope(services, text, command=COMMAND)[0],
-        kinds=lambda scope: all_kinds(),
+        kinds=lambda scope: savings_kinds(),
         render=_render,
         rows=_rows,
     )

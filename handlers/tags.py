@@ -1,4 +1,6 @@
-"""`/tags [team=NAME]`: tagging compliance, with "Ask owner to fix" buttons."""
+"""`/tags [team=NAME]`: tagging compliance from the inventory (the `tags` kind), through
+the one listing pipeline (as of, Refresh, Show more, Download CSV), with "Ask owner to
+fix" buttons that re-check the resource live before anyone is messaged."""
 
 from __future__ import annotations
 
@@ -11,9 +13,14 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.args import ArgumentError, parse_args, suggest
-from bot.payloads import TagsAskButton, TagsPageButton
-from bot.render.common import error_message, section
+from bot.findings.scope import ScanFilter
+from bot.inventory.listing import Listing, read_listing
+from bot.inventory.tags import TAG_KINDS, checked_listing, tag_scope, tags_report
+from bot.payloads import ListingButton, TagsAskButton, TagsPageButton
+from bot.render.common import error_message
+from bot.render.listing import Page
 from bot.render.tags import (
+    MAX_LISTED,
     listed,
     owner_asked,
     owner_request_message,
@@ -26,9 +33,10 @@ from bot.services import Services
 from bot.slack import outbox
 from bot.slack.outbound import outbound_for
 from bot.slack.worker import worker_for
-from bot.tags.compliance import check, tag_report
+from bot.tags.compliance import check, missing_key
 from bot.tags.inventory import find_resource
-from handlers.listings import upload_csv
+from handlers import listings
+from handlers.listings import ListingView, answer_listing, listing_message, register_view
 from storage.audit import record
 
 COMMAND = "/tags"
@@ -67,6 +75,41 @@ def owner_ids(owners: set[str], services: Services) -> dict[str, str]:
     return found
 
 
+def _render(services: Services, listing: Listing, scope: ScanFilter, page: Page) -> dict[str, Any]:
+    report = tags_report(services, listing, team=scope.team)
+    owners = owner_ids({c.owner for c in listed(report, page) if c.owner}, services)
+    return tags_message(report, owners=owners, page=page)
+
+
+def _csv(services: Services, listing: Listing, scope: ScanFilter) -> tuple[str, int]:
+    """Every resource missing tags (not one page), with `/tags`' own columns."""
+    checked = checked_listing(listing, services.config, team=scope.team)
+    rows = sorted((c for c in checked if not c.compliant), key=missing_key)
+    return tags_csv(rows), len(rows)
+
+
+def _scope(services: Services, text: str) -> ScanFilter:
+    return ScanFilter(team=parse_team(text, services)[0])
+
+
+VIEW = register_view(
+    ListingView(
+        command=COMMAND,
+        parse=_scope,
+        kinds=lambda scope: list(TAG_KINDS),
+        render=_render,
+        rows=lambda listing, scope: [],
+        select=tag_scope,
+        csv=_csv,
+        page_size=MAX_LISTED,
+    )
+)
+
+
+def _text(team: str | None) -> str:
+    return f"team={team}" if team else ""
+
+
 def handle_tags(
     ack: Ack,
     command: dict[str, str],
@@ -75,34 +118,36 @@ def handle_tags(
     client: WebClient,
     logger: logging.Logger,
 ) -> None:
-    """Validate (answering mistakes at once), acknowledge, then list, check and answer."""
+    """Validate (answering mistakes at once), acknowledge, then answer from the inventory."""
     services: Services = context["services"]
+    text = command.get("text", "")
     try:
-        team, wants_help = parse_team(command.get("text", ""), services)
+        team, wants_help = parse_team(text, services)
     except ArgumentError as exc:
         ack(**error_message(esc(exc), hint=f"Usage: `{USAGE}`"))
         return
     if wants_help:
         ack(**tags_help(COMMAND, USAGE, SUMMARY, list(services.config.tags.required)))
         return
-    ack(text="Checking tags…", blocks=[section(":label: Checking tags…")])
-    report = tag_report(services, team=team)
-    owners = owner_ids({c.owner for c in listed(report) if c.owner}, services)
-    respond(**tags_message(report, owners=owners), response_type="ephemeral")
+    ack()
+    answer_listing(services, respond, VIEW, ScanFilter(team=team), _text(team))
 
 
 def handle_show_more(
     ack: Ack, respond: Respond, context: BoltContext, value: TagsPageButton
 ) -> None:
-    """Replace the `/tags` answer with its next page: the resources that come after the
-    last one shown in the list's one order (none repeated, even if the estate changed).
-    `/tags` lists live (on the bot's workers), so the page is read again from AWS."""
+    """A "Show more" posted before `/tags` joined the listing pipeline: the resources
+    after the last one it showed, in the list's one order, read from the inventory."""
     ack()
     services: Services = context["services"]
-    report = tag_report(services, team=value.team)
-    owners = owner_ids({c.owner for c in listed(report, value) if c.owner}, services)
+    scope = ScanFilter(team=value.team)
+    listing = read_listing(services, kinds=TAG_KINDS, scope=tag_scope(scope))
+    key = value.after()
+    checked = checked_listing(listing, services.config, team=value.team)
+    ordered = sorted((c for c in checked if not c.compliant), key=missing_key)
+    start = sum(1 for c in ordered if key is not None and missing_key(c) <= key)
     respond(
-        **tags_message(report, owners=owners, page=value),
+        **listing_message(services, VIEW, listing, scope, _text(value.team), start),
         response_type="ephemeral",
         replace_original=True,
     )
@@ -115,25 +160,8 @@ def handle_csv(
     context: BoltContext,
     value: TagsPageButton,
 ) -> None:
-    """Send every resource missing tags (not one page) as a CSV file to the user's DMs."""
-    ack()
-    services: Services = context["services"]
-    report = tag_report(services, team=value.team)
-    rows = report.missing
-    scope = f" team={value.team}" if value.team else ""
-    sent = upload_csv(
-        services,
-        user=str(body["user"]["id"]),
-        filename="tags.csv",
-        content=tags_csv(rows),
-        title=f"{COMMAND}{scope} ({len(rows)} rows)",
-    )
-    message = (
-        f":page_facing_up: Sent `tags.csv` ({len(rows)} rows) to your direct messages."
-        if sent
-        else ":warning: The CSV could not be uploaded; try again in a moment."
-    )
-    respond(text=message, response_type="ephemeral", replace_original=False)
+    """A "Download CSV" posted before `/tags` joined the listing pipeline."""
+    listings.handle_csv(ack, body, respond, context, ListingButton(c=COMMAND, q=_text(value.team)))
 
 
 def still_missing(

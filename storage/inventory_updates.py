@@ -12,6 +12,10 @@ from sqlalchemy.orm import Session
 from storage.models_inventory import InventoryTarget
 from storage.models_remediation import CleanupRequest
 
+#: Kinds that list resources rather than findings: an action's resource leaves them for
+#: the moment, and they are rescanned at the next chance (it may still exist, changed).
+REFRESH_ON_CHANGE = frozenset({"tags"})
+
 
 def resource_changed(
     session: Session, *, account: str, region: str, resource_id: str, gone: bool
@@ -30,6 +34,8 @@ def resource_changed(
         kept = [f for f in findings if f.get("resource_id") != resource_id]
         if gone and len(kept) != len(findings):
             row.findings = kept
+            # the resource list of /tags: a changed resource still exists (say, resized)
+            row.stale = row.stale or row.kind in REFRESH_ON_CHANGE
             touched += 1
         elif not gone:
             row.stale = True

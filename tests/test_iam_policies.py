@@ -19,7 +19,8 @@ def allowed(policy: str) -> set[str]:
 def test_every_kind_module_registers_and_every_family_is_covered() -> None:
     kinds = load_kinds()
     assert len(kinds) >= len(KIND_MODULES)
-    assert {k.family for k in kinds.values()} == {"orphans", "rightsize", "storage", "compute"}
+    families = {k.family for k in kinds.values()}
+    assert families == {"orphans", "rightsize", "storage", "compute", "tags"}
 
 
 def test_read_only_policy_covers_every_finding_kind() -> None:

@@ -10,11 +10,13 @@ import boto3
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from bot.payloads import TagsPageButton
+from bot.inventory.tags import tag_report
+from bot.payloads import ListingPageButton
 from bot.render.common import MAX_BLOCKS
+from bot.render.listing import ListingAction, Page
 from bot.render.tags import MAX_LISTED, TagsAction, tags_csv, tags_message
 from bot.services import Services
-from bot.tags.compliance import NO_TEAM, Checked, TagReport, tag_report
+from bot.tags.compliance import NO_TEAM, Checked, TagReport
 from bot.tags.inventory import LISTERS, PERMISSIONS, TaggedResource, list_resources
 from standins.cost_explorer import CostExplorerStandin
 from tests.orphans_fixtures import Clock, aws, clock, svc  # noqa: F401
@@ -183,7 +185,7 @@ def test_a_large_report_stays_within_slack_limits_and_buttons_need_an_owner() ->
     assert len(listed) == MAX_LISTED
     body = json.dumps(message)
     assert f"Show more ({300 - MAX_LISTED} left)" in body
-    assert f"Showing 1 to {MAX_LISTED} of 300" in body and "tags_csv" in body
+    assert f"Showing 1 to {MAX_LISTED} of 300" in body
     assert "$12,345.60" in body and "0.0 %" in body
     buttons = [b["accessory"] for b in listed if "accessory" in b]
     # Only owners that map to a Slack user get a button (the email did not resolve here).
@@ -192,11 +194,15 @@ def test_a_large_report_stays_within_slack_limits_and_buttons_need_an_owner() ->
     assert len(buttons) < len(listed)
 
 
-def _next_page(message: dict[str, Any]) -> TagsPageButton | None:
+def _next_page(message: dict[str, Any]) -> Page | None:
     for block in message["blocks"]:
         for element in block.get("elements", []):
-            if element.get("action_id") == TagsAction.SHOW_MORE:
-                return TagsPageButton.decode(element["value"])
+            if element.get("action_id") == ListingAction.SHOW_MORE:
+                value = ListingPageButton.decode(element["value"])
+                assert value.c == "/tags"
+                return Page(
+                    command=value.c, text=value.q, offset=value.o, after=tuple(value.k or ())
+                )
     return None
 
 
@@ -215,12 +221,13 @@ def test_show_more_pages_through_every_resource_once_even_when_the_estate_change
     first = tags_message(report, owners={})
     seen = _ids(first)
     page = _next_page(first)
-    assert page is not None and page.s == MAX_LISTED
+    assert page is not None and page.offset == MAX_LISTED
     # Between the pages one already shown disappears and one is fixed: nothing is
     # repeated or skipped among those still there.
     report.checked = [c for c in checked if c.resource.resource_id not in (seen[0], seen[3])]
-    second = tags_message(report, owners={}, page=TagsPageButton.decode(page.encode()))
-    assert f"Showing {MAX_LISTED + 1} to {2 * MAX_LISTED} of 58" in json.dumps(second)
+    second = tags_message(report, owners={}, page=page)
+    # positions in the list as it is now (two before this page are gone)
+    assert f"Showing {MAX_LISTED - 1} to {2 * MAX_LISTED - 2} of 58" in json.dumps(second)
     seen += _ids(second)
     page = _next_page(second)
     assert page is not None

@@ -1,5 +1,5 @@
 """Done-when, in the demo: `/tags` answers from the seeded estate with sensible figures and
-within Slack's limits."""
+within Slack's limits (once the inventory's first scan has landed, if it had not yet)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import json
 import re
 
 from bot.demo import DemoStack
+from tests.listing_helpers import settled
 
 
 def test_tags_answers_from_the_demo_estate(demo: DemoStack) -> None:
@@ -14,7 +15,9 @@ def test_tags_answers_from_the_demo_estate(demo: DemoStack) -> None:
     console.send_command(user_id="U0DEV", channel_id="C0FINOPS", text="/tags")
     answer = console.wait_for(
         lambda: [
-            m for m in console.ephemerals("U0DEV") if m["text"].startswith("Tagging compliance")
+            m
+            for m in console.ephemerals("U0DEV")
+            if m["text"].startswith("Tagging compliance") and settled(m)
         ],
         timeout=60,
     )[-1]

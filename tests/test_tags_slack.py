@@ -42,15 +42,19 @@ def world(
         yield slack_stack, ids
 
 
+def settled(message: dict[str, Any]) -> bool:
+    """The answer once the inventory scan it waited for has landed (updated in place)."""
+    body = json.dumps(message)
+    return "as of " in body and "scanning" not in body and "refreshing" not in body
+
+
 def answer(stack: SlackStack, text: str, user: str = "U0DEV") -> dict[str, Any]:
     console = stack.console
     seen = len(console.ephemerals(user))
     console.send_command(user_id=user, channel_id="C0PAY", text=text)
     return dict(
         console.wait_for(
-            lambda: [
-                m for m in console.ephemerals(user)[seen:] if "Checking tags" not in json.dumps(m)
-            ][-1],
+            lambda: [m for m in console.ephemerals(user)[seen:] if settled(m)][-1],
             timeout=15,
         )
     )
@@ -196,12 +200,12 @@ def test_show_more_and_download_csv_list_every_resource_missing_tags(
         {"block_id": b["block_id"], **e}
         for b in first["blocks"]
         for e in b.get("elements", [])
-        if e.get("action_id") == "tags_show_more"
+        if e.get("action_id") == "listing_show_more"
     )
     console.click(
         user_id="U0DEV",
         message_id=first["id"],
-        action_id="tags_show_more",
+        action_id="listing_show_more",
         block_id=more["block_id"],
     )
     second = console.wait_for(
@@ -213,7 +217,7 @@ def test_show_more_and_download_csv_list_every_resource_missing_tags(
         timeout=15,
     )[-1]
     body2 = json.dumps(second)
-    assert "tags_show_more" not in body2 and "Showing 26 to" in body2
+    assert "listing_show_more" not in body2 and "Showing 26 to" in body2
     on_first = {v for v in extra if v in body1}
     on_second = {v for v in extra if v in body2}
     assert on_first | on_second == set(extra) and not on_first & on_second
@@ -221,8 +225,8 @@ def test_show_more_and_download_csv_list_every_resource_missing_tags(
     console.click(
         user_id="U0DEV",
         message_id=second["id"],
-        action_id="tags_csv",
-        block_id=more["block_id"],
+        action_id="listing_csv",
+        block_id="listing-actions",
     )
     content = console.wait_for(
         lambda: next(

@@ -7,18 +7,26 @@ import logging
 from datetime import timedelta
 from decimal import Decimal
 
-from bot.aws import CURRENT_ACCOUNT, describe_aws_error
+from bot.advice.catalogue import default_catalogue
+from bot.advice.rightsizing import KIND_IDLE
+from bot.advice.rightsizing_rules import stop_proposal
+from bot.aws import CURRENT_ACCOUNT
 from bot.budgets.status import BudgetStatus
-from bot.findings.model import Finding, tag_dict
-from bot.findings.scope import target_context
+from bot.findings.model import Finding
+from bot.findings.scope import ScanFilter
 from bot.formatting import money, pct
+from bot.inventory.listing import read_listing
+from bot.inventory.tags import tag_failures, tag_listing
 from bot.remediation import requests as store
-from bot.remediation.budget_actions import stoppable
+from bot.remediation.budget_actions import stoppable_tags
 from bot.services import Services
+from bot.tags.kind import KIND as TAGS_KIND
 from storage.models_remediation import CleanupRequest
 
 log = logging.getLogger(__name__)
 KIND = "budget"
+#: The inventory kind whose stored figures say what stopping an idle instance saves.
+RIGHTSIZING = "rightsizing"
 
 
 def _finding(status: BudgetStatus, **values: object) -> Finding:
@@ -64,47 +72,70 @@ def restriction(services: Services, status: BudgetStatus) -> Finding | None:
     )
 
 
+def _stop_figures(services: Services) -> dict[tuple[str, str, str], Decimal]:
+    """The stored `/rightsize` figure of every idle instance (account, region, id): what
+    `/rightsize`, `/savings` and the digest say stopping it saves. As stored: a price,
+    not a reason to read CloudWatch again."""
+    listing = read_listing(services, kinds=[RIGHTSIZING], scope=ScanFilter())
+    return {
+        (f.account, f.region, f.resource_id): f.monthly_cost
+        for f in listing.findings
+        if f.kind == KIND_IDLE
+    }
+
+
+def stop_figure(figures: dict[tuple[str, str, str], Decimal], instance: Finding) -> Decimal | None:
+    """What stopping one instance saves a month: the inventory's `/rightsize` figure when
+    it holds one, else the same definition (its whole on-demand price) from the catalogue."""
+    stored = figures.get((instance.account, instance.region, instance.resource_id))
+    if stored is not None:
+        return stored
+    instance_type = instance.details.get("instance_type", "")
+    return stop_proposal(default_catalogue(), instance.region, instance_type).saving
+
+
 def stop_candidates(services: Services, status: BudgetStatus) -> tuple[list[Finding], list[str]]:
     """One stop proposal per account and region holding the team's running non-critical
-    instances; and the places that could not be read."""
-    config, findings, problems = services.config, [], []
-    for target in services.aws.targets():
-        ctx = target_context(
-            services.aws, config, account=target.account, region=target.region, now=services.now()
-        )
-        try:
-            reservations = ctx.paginate(
-                "ec2",
-                "describe_instances",
-                "Reservations",
-                Filters=[
-                    {"Name": f"tag:{config.tags.team}", "Values": [status.team]},
-                    {"Name": "instance-state-name", "Values": ["running"]},
-                ],
-            )
-        except Exception as exc:
-            problems.append(f"{target.region}: {describe_aws_error(exc)}")
+    instances, from the inventory (the `tags` kind's instances, refreshed first only
+    where due: no AWS call when it is fresh); and the places that could not be read.
+
+    Each proposal's figure is the sum of what stopping its instances saves, the same
+    figure `/rightsize` and `/savings` show for each of them."""
+    config = services.config
+    listing = tag_listing(services)
+    problems = [
+        f"{f.where}: {f.message}"
+        for f in tag_failures(listing)
+        if f.kind in (TAGS_KIND, "ec2-instance")
+    ]
+    figures = _stop_figures(services)
+    findings = []
+    for scan in listing.scans:
+        running = [
+            f
+            for f in scan.findings
+            if f.resource_type == "ec2-instance"
+            and f.details.get("state") == "running"
+            and stoppable_tags(config, f.tags, team=status.team)
+        ]
+        if not running:
             continue
-        ids = sorted(
-            i["InstanceId"]
-            for r in reservations
-            for i in r.get("Instances", [])
-            if stoppable(ctx, tag_dict(i.get("Tags")), team=status.team)
-        )
-        if ids:
-            findings.append(
-                _finding(
-                    status,
-                    resource_id=f"budget-stop:{status.team}:{target.account}:{target.region}",
-                    resource_type="ec2-instances",
-                    region=target.region,
-                    account=target.account,
-                    name=f"{len(ids)} instance(s)",
-                    monthly_cost=Decimal(0),
-                    action="stop-instances",
-                    details={"instance_ids": ids},
-                )
+        monthly = {f.resource_id: stop_figure(figures, f) for f in running}
+        known = {i: str(m) for i, m in monthly.items() if m is not None}
+        account, region = scan.key.account, scan.key.region
+        findings.append(
+            _finding(
+                status,
+                resource_id=f"budget-stop:{status.team}:{account}:{region}",
+                resource_type="ec2-instances",
+                region=region,
+                account=account,
+                name=f"{len(running)} instance(s)",
+                monthly_cost=sum((Decimal(m) for m in known.values()), Decimal("0.00")),
+                action="stop-instances",
+                details={"instance_ids": sorted(monthly), "monthly": known},
             )
+        )
     return findings, problems
 
 

@@ -1,10 +1,9 @@
 """The estate side of the digest: open waste and every open recommendation in $/month,
 and tagging compliance.
 
-Both read AWS directly (the `/savings` sources, `/orphans` among them; the `/tags`
-inventory, which lists the
-resources themselves so untagged ones count) and never raise: a part that cannot be read
-becomes a note in the digest.
+Both read the findings inventory (refreshed first where due): the `/savings` kinds,
+`/orphans` among them, and the `tags` kind, which lists the resources themselves so
+untagged ones count. Never raises: a part that cannot be read becomes a note.
 """
 
 from __future__ import annotations
@@ -14,12 +13,12 @@ from decimal import Decimal
 
 from bot.aws import describe_aws_error
 from bot.findings.scope import ScanFilter
-from bot.inventory.listing import all_kinds, refresh_and_wait
-from bot.inventory.reports import savings_report
+from bot.inventory.listing import all_kinds, read_listing, refresh_and_wait
+from bot.inventory.reports import savings_kinds, savings_report
+from bot.inventory.tags import TAG_KINDS, checked_listing, tag_failures
 from bot.orphans.waste import open_waste
 from bot.services import Services
-from bot.tags.compliance import TeamCompliance, checked_inventory, team_compliance
-from bot.tags.inventory import list_resources
+from bot.tags.compliance import TeamCompliance, team_compliance
 
 
 @dataclass
@@ -49,11 +48,15 @@ class EstateFigures:
 def estate_figures(services: Services) -> EstateFigures:
     """Open waste and recommendations ($/month) and tagging compliance across all targets."""
     figures = EstateFigures()
+    scope = ScanFilter()
     try:
-        # The same stored findings /savings lists (refreshed first where due); open waste
-        # by the /orphans definition, protected findings counted apart.
-        scope = ScanFilter()
-        report = savings_report(refresh_and_wait(services, kinds=all_kinds(), scope=scope), scope)
+        refresh_and_wait(services, kinds=all_kinds(), scope=scope)  # one refresh for both
+    except Exception as exc:
+        figures.notes.append(f"The inventory could not be refreshed: {describe_aws_error(exc)}.")
+    try:
+        # The same stored findings /savings lists; open waste by the /orphans definition,
+        # protected findings counted apart.
+        report = savings_report(read_listing(services, kinds=savings_kinds(), scope=scope), scope)
         everything = report.items + report.protected_items
         waste = open_waste(i.finding for i in everything if i.source == "orphans")
         figures.waste, figures.waste_items = waste.amount, waste.count
@@ -67,14 +70,15 @@ def estate_figures(services: Services) -> EstateFigures:
     except Exception as exc:
         figures.notes.append(f"Savings could not be scanned: {describe_aws_error(exc)}.")
     try:
-        inventory = list_resources(services.aws, services.config)
-        checked = checked_inventory(inventory, services.config)
+        listing = read_listing(services, kinds=TAG_KINDS, scope=scope)
+        checked = checked_listing(listing, services.config, team=None)
         figures.counted = len(checked)
         figures.tagged = sum(c.compliant for c in checked)
         figures.teams = team_compliance(checked)
-        if inventory.failures:
+        failures = tag_failures(listing)
+        if failures:
             figures.notes.append(
-                f"Tags: {len(inventory.failures)} part(s) of the estate could not be listed."
+                f"Tags: {len(failures)} part(s) of the estate could not be listed."
             )
     except Exception as exc:
         figures.notes.append(f"Tags could not be checked: {describe_aws_error(exc)}.")

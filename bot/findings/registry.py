@@ -25,6 +25,7 @@ KIND_MODULES: tuple[str, ...] = (
     "bot.advice.kinds.bucket_lifecycle",
     "bot.advice.kinds.compute_spot",
     "bot.advice.kinds.compute_ecs",
+    "bot.tags.kind",
 )
 
 _lock = threading.Lock()

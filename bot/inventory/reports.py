@@ -24,6 +24,11 @@ SAVINGS_SOURCES = {
 }
 
 
+def savings_kinds() -> list[str]:
+    """The kinds `/savings` (and the digest's savings) read: every family it merges."""
+    return sorted(k for k, v in load_kinds().items() if v.family in SAVINGS_SOURCES)
+
+
 def orphans_kinds(scope: ScanFilter) -> list[str]:
     """The waste kinds `/orphans` reads (one with `kind=`)."""
     return [scope.kind] if scope.kind else family_kinds("orphans")

@@ -3,10 +3,12 @@ target right before it runs, like the cleanup kinds do."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from botocore.exceptions import ClientError
 
+from bot.config import FinopsConfig
 from bot.orphans.model import Finding, NotEligible, TargetContext, tag_dict
 from bot.remediation.actions import CleanupAction, Outcome, Outcomes, action
 from bot.remediation.steps import Step, StepRun
@@ -117,6 +119,10 @@ class StopInstances(CleanupAction):
                 "none of those instances is still running, the team's and non-critical"
             )
         finding.details = {**finding.details, "instance_ids": sorted(keep)}
+        if "monthly" in finding.details:  # the figure of what is still to stop
+            monthly = {i: m for i, m in finding.details["monthly"].items() if i in keep}
+            finding.details["monthly"] = monthly
+            finding.monthly_cost = sum((Decimal(m) for m in monthly.values()), Decimal("0.00"))
         return finding
 
     def steps(self, finding: Finding) -> list[Step]:
@@ -132,7 +138,11 @@ class StopInstances(CleanupAction):
 
 def stoppable(ctx: TargetContext, tags: dict[str, str], *, team: str | None) -> bool:
     """The instance belongs to `team`, is not critical and not protected."""
-    config = ctx.config
+    return stoppable_tags(ctx.config, tags, team=team)
+
+
+def stoppable_tags(config: FinopsConfig, tags: dict[str, str], *, team: str | None) -> bool:
+    """`stoppable` from the tags alone (the budget ladder reads them from the inventory)."""
     rule = config.budgets
     protected = tags.get(config.tags.protect, "").strip().lower() in ("true", "yes", "1")
     critical = tags.get(rule.critical_tag, "").strip().lower() in {

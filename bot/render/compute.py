@@ -184,7 +184,7 @@ def compute_message(
     for name, findings in grouped:
         on_page = [f for group, f in shown if group == name]
         blocks += _group(name, findings, on_page, pending)
-    blocks += page.footer(len(shown), len(ordered))
+    blocks += page.footer(shown, ordered)
     blocks += tail
     return {"text": fallback(title), "blocks": blocks[:MAX_BLOCKS]}
 

@@ -21,6 +21,9 @@ MAX_QUERY = 500
 T = TypeVar("T")
 #: Findings per page of a listing ("Show more" gives the next page of the same stored list).
 PAGE_SIZE = 20
+#: Items a "Show more" button names as where the next page starts, and their longest key.
+PAGE_KEYS = 3
+MAX_KEY = 400
 CSV_COLUMNS = (
     "id",
     "kind",
@@ -48,34 +51,77 @@ def listing_value(command: str, text: str) -> str:
     return ListingButton(c=command, q=text[:MAX_QUERY]).encode()
 
 
-def page_value(command: str, text: str, offset: int) -> str:
-    """The value of a listing's "Show more" button: the command, its arguments, the offset."""
-    return ListingPageButton(c=command, q=text[:MAX_QUERY], o=offset).encode()
+def page_value(command: str, text: str, offset: int, after: Sequence[str] = ()) -> str:
+    """The value of a listing's "Show more" button: the command, its arguments, how many
+    were shown before the next page, and which items the page just shown ended with."""
+    keys = [k for k in after if len(k) <= MAX_KEY][:PAGE_KEYS]
+    while True:
+        value = ListingPageButton(c=command, q=text[:MAX_QUERY], o=offset, k=keys or None)
+        try:
+            return value.encode()
+        except ValueError:  # too long for a button: keep fewer anchors
+            if not keys:
+                raise
+            keys = keys[:-1]
+
+
+def identity(item: Any) -> str:
+    """An item's place-independent key in a listing: `kind|account|region|id` of its
+    finding (items may wrap one as `.finding`, pair one with a group name, or be a
+    checked resource with `.resource`)."""
+    if isinstance(item, tuple):
+        item = item[-1]
+    item = getattr(item, "finding", item)
+    resource = getattr(item, "resource", None)
+    if resource is not None:
+        return (
+            f"{resource.resource_type}|{resource.account}|{resource.region}|{resource.resource_id}"
+        )
+    return f"{item.kind}|{item.account}|{item.region}|{item.resource_id}"
 
 
 @dataclass(frozen=True)
 class Page:
     """Which page of a listing to draw: its command and arguments (for the "Show more"
-    button) and where the page starts in the listing's stable order."""
+    button) and where the page starts in the listing's stable order.
+
+    A next page starts right after the last item the previous page showed (`after`: the
+    identities of its last few items, newest first), found in the list as it is now, so
+    a refresh landing between two clicks neither repeats nor skips an item that is in
+    both lists: items added or removed before that point do not shift the page. When
+    none of those items is listed any more, the page starts at `offset` (the count shown
+    before). An item whose own figure moved it across that point is the one exception.
+    """
 
     command: str
     text: str = ""
     offset: int = 0
     size: int = PAGE_SIZE
+    after: tuple[str, ...] = ()
+
+    def start(self, ordered: Sequence[Any]) -> int:
+        """Where this page starts in `ordered`."""
+        if self.after:
+            where = {identity(item): n for n, item in enumerate(ordered)}
+            for key in self.after:
+                if key in where:
+                    return where[key] + 1
+        return min(self.offset, len(ordered))
 
     def items(self, ordered: Sequence[T]) -> list[T]:
         """This page's slice of the listing's items (in their one stable order)."""
-        return list(ordered[self.offset : self.offset + self.size])
+        start = self.start(ordered)
+        return list(ordered[start : start + self.size])
 
-    def footer(self, shown: int, count: int) -> Blocks:
+    def footer(self, shown: Sequence[Any], ordered: Sequence[Any]) -> Blocks:
         """ "Showing 21 to 40 of 57." and a "Show more (17 left)" button, when more remain."""
-        end = self.offset + shown
-        if end >= count:
-            return (
-                [context(f"Showing {self.offset + 1} to {end} of {count}.")] if self.offset else []
-            )
+        start = self.start(ordered)
+        end, count = start + len(shown), len(ordered)
+        if end >= count or not shown:
+            return [context(f"Showing {start + 1} to {end} of {count}.")] if start else []
+        anchors = [identity(item) for item in reversed(shown[-PAGE_KEYS:])]
         return [
-            context(f"Showing {self.offset + 1} to {end} of {count}."),
+            context(f"Showing {start + 1} to {end} of {count}."),
             {
                 "type": "actions",
                 "block_id": "listing-more",
@@ -84,7 +130,7 @@ class Page:
                         "type": "button",
                         "action_id": ListingAction.SHOW_MORE.value,
                         "text": {"type": "plain_text", "text": f"Show more ({count - end} left)"},
-                        "value": page_value(self.command, self.text, end),
+                        "value": page_value(self.command, self.text, end, anchors),
                     }
                 ],
             },

@@ -19,6 +19,7 @@ from bot.orphans.waste import open_waste
 from bot.payloads import ResourceButton, ShowMoreButton
 from bot.render.common import MAX_BLOCKS, Blocks, context, fallback, header, section, truncate
 from bot.render.estimates import approx_note
+from bot.render.listing import MAX_KEY, PAGE_KEYS, Page, identity
 from bot.render.text import code, esc, mention_user, tag_value
 
 PAGE_SIZE = 20
@@ -52,9 +53,17 @@ def request_value(finding: Finding) -> str:
     ).encode()
 
 
-def show_more_value(scope: ScanFilter, offset: int) -> str:
-    """The "Show more" button's value."""
-    return ShowMoreButton(**asdict(scope), offset=offset).encode()
+def show_more_value(scope: ScanFilter, offset: int, after: list[str] | None = None) -> str:
+    """The "Show more" button's value: the scope, how many were shown before, and the
+    identities of the last findings shown (where the next page starts, see `Page`)."""
+    keys = [k for k in after or [] if len(k) <= MAX_KEY][:PAGE_KEYS]
+    while True:
+        try:
+            return ShowMoreButton(**asdict(scope), offset=offset, k=keys or None).encode()
+        except ValueError:
+            if not keys:
+                raise
+            keys = keys[:-1]
 
 
 def _finding_block(finding: Finding, open_request: int | None) -> dict[str, Any]:
@@ -104,6 +113,7 @@ def orphans_message(
     offset: int = 0,
     page_size: int = PAGE_SIZE,
     open_requests: dict[str, int] | None = None,
+    after: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The `/orphans` answer: one page of findings, grouped by kind, most expensive first."""
     open_requests = open_requests or {}
@@ -132,6 +142,7 @@ def orphans_message(
         items.sort(key=lambda f: (-f.monthly_cost, f.resource_id))
     ordered = sorted(groups.items(), key=lambda kv: (-sum(f.monthly_cost for f in kv[1]), kv[0]))
     flat = [(kind, f) for kind, items in ordered for f in items]
+    offset = Page(command="/orphans", offset=offset, after=after).start(flat)
     page = flat[offset : offset + page_size]
     budget = MAX_BLOCKS - len(blocks) - 2  # keep room for the "show more" line
     shown_kind = None
@@ -163,7 +174,9 @@ def orphans_message(
                         "type": "button",
                         "action_id": OrphanAction.SHOW_MORE.value,
                         "text": {"type": "plain_text", "text": f"Show more ({count - end} left)"},
-                        "value": show_more_value(scope, end),
+                        "value": show_more_value(
+                            scope, end, [identity(x) for x in reversed(page[:shown][-PAGE_KEYS:])]
+                        ),
                     }
                 ],
             }

@@ -214,7 +214,7 @@ def rightsize_message(
     page = page or Page(command="/rightsize")
     shown = page.items(report.findings)
     blocks += [finding_block(f, pending.get(f.resource_id)) for f in shown]
-    blocks += page.footer(len(shown), len(report.findings))
+    blocks += page.footer(shown, report.findings)
     if report.no_data:
         blocks.append(section("*No CPU data, so no advice:*\n" + no_data_lines(report.no_data)))
     return {"text": fallback(title), "blocks": blocks[:MAX_BLOCKS]}

@@ -182,7 +182,7 @@ def savings_message(
     approx = approx_note(i.finding for i in shown)
     notes.append(f"Total {total}/month." + (f" {approx}." if approx else ""))
     blocks.append(context(" ".join(notes)))
-    blocks += page.footer(len(shown), count)
+    blocks += page.footer(shown, report.items)
     return {"text": fallback(title), "blocks": blocks}
 
 

@@ -183,7 +183,8 @@ def storage_message(
     small = [f for f in report.volumes if f.monthly_cost < min_saving]
     ordered = listed + report.buckets
     shown = page.items(ordered)
-    split = max(0, min(len(shown), len(listed) - page.offset))
+    start = page.start(ordered)
+    split = max(0, min(len(shown), len(listed) - start))
     volumes, buckets = shown[:split], shown[split:]
     blocks += _group(
         f"*gp2 volumes → gp3* — {len(report.volumes)} · {format_money(report.volume_saving)}/month",
@@ -191,7 +192,7 @@ def storage_message(
         volume_block,
         pending,
     )
-    if page.offset == 0:
+    if start == 0:
         blocks += _small_volumes(small, min_saving)
     blocks += _group(
         f"*S3 buckets without a lifecycle policy* — {len(report.buckets)} · "
@@ -209,7 +210,7 @@ def storage_message(
                 "requests, minimum durations and retrievals are not counted."
             )
         )
-    blocks += page.footer(len(shown), len(ordered))
+    blocks += page.footer(shown, ordered)
     return {"text": fallback(title), "blocks": blocks[:MAX_BLOCKS]}
 
 

@@ -1,25 +1,28 @@
 """Block Kit for `/tags`: compliance overall and per team, untagged spend, and the resources
 missing tags (capped, with an "Ask owner to fix" button where an owner is known).
 
-Stays within Slack's limits: at most MAX_LISTED resource blocks a page, then "Show more"
-(the next page starts after the last resource shown) and "Download CSV" (every one).
+Stays within Slack's limits: at most MAX_LISTED resource blocks a page, then the listing
+pipeline's "Show more" (the next page starts after the last resources shown) and its
+"Download CSV" (every one, with `tags_csv`'s columns).
 """
 
 from __future__ import annotations
 
 import csv
 import io
+from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
 from bot.findings.scope import ScanFailure
-from bot.payloads import TagsAskButton, TagsPageButton
+from bot.payloads import TagsAskButton
 from bot.render.budgets import money, pct
 from bot.render.common import MAX_BLOCKS, Blocks, context, fallback, header, section, truncate
-from bot.render.listing import plain
+from bot.render.listing import Page, plain
 from bot.render.text import code, esc, mention_user, tag_value
 from bot.tags.compliance import NO_TEAM, Checked, TagReport
 
+COMMAND = "/tags"
 MAX_LISTED = 25
 MAX_FAILURE_LINES = 10
 MAX_TEAM_LINES = 30
@@ -35,7 +38,8 @@ LABELS = {
 
 
 class TagsAction(StrEnum):
-    """Action ids of the buttons in `/tags` answers."""
+    """Action ids of the buttons in `/tags` answers (Show more and Download CSV are the
+    listing pipeline's now; the two old ids still answer buttons posted before)."""
 
     ASK_OWNER = "tags_ask_owner"
     SHOW_MORE = "tags_show_more"
@@ -50,56 +54,16 @@ def team_name(team: str) -> str:
     return f"*{esc(team)}*" if team != NO_TEAM else "_no team_"
 
 
-def listed(report: TagReport, page: TagsPageButton | None = None) -> list[Checked]:
+def tags_page(page: Page | None = None) -> Page:
+    """The page of `/tags` to draw (the first one without `page`), MAX_LISTED a page."""
+    if page is None:
+        return Page(command=COMMAND, size=MAX_LISTED)
+    return replace(page, size=MAX_LISTED)
+
+
+def listed(report: TagReport, page: Page | None = None) -> list[Checked]:
     """The non-compliant resources of this page (the first page without `page`)."""
-    return report.missing_after(page.after() if page else None)[:MAX_LISTED]
-
-
-def _page_footer(report: TagReport, page: TagsPageButton | None) -> Blocks:
-    """ "Showing 26 to 50 of 57.", "Show more" when more remain, and "Download CSV"."""
-    missing = report.missing
-    if not missing:
-        return []
-    before = page.s if page else 0
-    rest = report.missing_after(page.after() if page else None)
-    shown = rest[:MAX_LISTED]
-    blocks: Blocks = []
-    if before or len(rest) > len(shown):
-        end = before + len(shown)
-        blocks.append(context(f"Showing {before + 1} to {end} of {len(missing)}."))
-    elements: list[dict[str, Any]] = []
-    if len(rest) > len(shown) and shown:
-        last = shown[-1]
-        value = TagsPageButton(
-            team=report.team,
-            n=len(last.missing),
-            g=last.team,
-            id=last.resource.resource_id,
-            a=last.resource.account,
-            r=last.resource.region,
-            s=before + len(shown),
-        )
-        elements.append(
-            {
-                "type": "button",
-                "action_id": TagsAction.SHOW_MORE.value,
-                "text": {
-                    "type": "plain_text",
-                    "text": f"Show more ({len(rest) - len(shown)} left)",
-                },
-                "value": value.encode(),
-            }
-        )
-    elements.append(
-        {
-            "type": "button",
-            "action_id": TagsAction.CSV.value,
-            "text": {"type": "plain_text", "text": "Download CSV"},
-            "value": TagsPageButton(team=report.team).encode(),
-        }
-    )
-    blocks.append({"type": "actions", "block_id": "tags-more", "elements": elements})
-    return blocks
+    return tags_page(page).items(report.missing)
 
 
 def tags_csv(items: list[Checked]) -> str:
@@ -177,7 +141,7 @@ def _failures(failures: list[ScanFailure]) -> str:
 
 
 def tags_message(
-    report: TagReport, *, owners: dict[str, str], page: TagsPageButton | None = None
+    report: TagReport, *, owners: dict[str, str], page: Page | None = None
 ) -> dict[str, Any]:
     """A page of the `/tags` answer (the first without `page`). `owners` maps an owner tag
     value to a Slack user id."""
@@ -212,9 +176,10 @@ def tags_message(
     if missing:
         counts = ", ".join(f"{code(k)} {n}" for k, n in report.missing_counts.items() if n)
         blocks.append(section(f"*Missing tags* ({len(missing)} resource(s)): {counts}"))
-    for item in listed(report, page):
+    shown = listed(report, page)
+    for item in shown:
         blocks.append(_resource_block(item, owners.get(item.owner or "")))
-    blocks += _page_footer(report, page)
+    blocks += tags_page(page).footer(shown, missing)
     notes = [esc(n) for n in (report.spend_note,) if n]
     if report.failures:
         notes.append(_failures(report.failures))

@@ -15,7 +15,7 @@ from bot.cost.periods import add_months, month_start
 from bot.cost.service import CostUnavailable, daily_costs
 from bot.findings.scope import ScanFailure
 from bot.services import Services
-from bot.tags.inventory import Inventory, TaggedResource, list_resources
+from bot.tags.inventory import Inventory, TaggedResource
 
 log = logging.getLogger(__name__)
 NO_TEAM = ""  # the team of resources without a team tag ("no team")
@@ -169,23 +169,3 @@ def untagged_spend(services: Services) -> tuple[Decimal | None, str, str | None]
     amount = sum((row[3] for row in data.rows if row[1] == NO_TEAM), Decimal("0.00"))
     note = f"Spend may be stale: {data.problem}." if data.problem else None
     return amount, data.currency, note
-
-
-def tag_report(services: Services, *, team: str | None = None) -> TagReport:
-    """Compliance across the estate (only `team`'s resources when given) and untagged spend."""
-    config = services.config
-    inventory = list_resources(services.aws, config)
-    checked = checked_inventory(inventory, config)
-    if team is not None:
-        checked = [c for c in checked if c.team.lower() == team.lower()]
-    amount, currency, note = untagged_spend(services)
-    return TagReport(
-        required=list(config.tags.required),
-        checked=checked,
-        failures=inventory.failures,
-        team=team,
-        untagged_spend=amount,
-        currency=currency,
-        spend_note=note,
-        spend_period=spend_month(services.now().date())[2],
-    )

@@ -47,6 +47,9 @@ class TaggedResource:
     account: str
     tags: dict[str, str]
     name: str = ""
+    #: What else a reader needs (instances: `state` and `instance_type`, for the budget
+    #: ladder's stop proposals); compared with nothing, so left out of equality.
+    details: dict[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass
@@ -72,9 +75,19 @@ def _instances(client: Callable[[str], Any], region: str, account: str) -> list[
             if inst.get("State", {}).get("Name") in ("terminated", "shutting-down"):
                 continue
             tags = tag_dict(inst.get("Tags"))
+            details = {
+                "state": str(inst.get("State", {}).get("Name", "")),
+                "instance_type": str(inst.get("InstanceType", "")),
+            }
             found.append(
                 TaggedResource(
-                    inst["InstanceId"], "ec2-instance", region, account, tags, tags.get("Name", "")
+                    inst["InstanceId"],
+                    "ec2-instance",
+                    region,
+                    account,
+                    tags,
+                    tags.get("Name", ""),
+                    details,
                 )
             )
     return found
