@@ -79,6 +79,11 @@ class DuckExport:
                 self._providers = None
             return self.schema
 
+    def version(self) -> str:
+        """Changes whenever a file of the export is added, removed or rewritten."""
+        self.refresh()
+        return (self._current or _NO_FILES).stamp
+
     def several_providers(self) -> bool:
         """Whether the files hold more than one ProviderName (cached per file set)."""
         self.refresh()
@@ -87,9 +92,25 @@ class DuckExport:
                 if not self.schema.has_provider:
                     self._providers = 1
                 else:
-                    sql = f"SELECT COUNT(DISTINCT ProviderName) FROM {RELATION}"
-                    self._providers = int(self._con.cursor().execute(sql).fetchall()[0][0])
+                    self._providers = self._count_providers()
             return self._providers > 1
+
+    def _count_providers(self) -> int:
+        """From the Parquet footers' column statistics when they settle it (no scan of
+        10M rows for the first answer), else by counting."""
+        files = self._current or _NO_FILES
+        if files.parquet and not files.csv:
+            sql = (
+                "SELECT file_name, stats_min_value, stats_max_value "
+                f"FROM parquet_metadata({_list(files.parquet)}) "
+                "WHERE path_in_schema = 'ProviderName'"
+            )
+            rows = self._con.cursor().execute(sql).fetchall()
+            values = {value for row in rows for value in row[1:]}
+            if {row[0] for row in rows} == set(files.parquet) and None not in values:
+                return len(values)  # 1 exactly when every row group holds one same value
+        sql = f"SELECT COUNT(DISTINCT ProviderName) FROM {RELATION}"
+        return int(self._con.cursor().execute(sql).fetchall()[0][0])
 
     def run(self, sql: str) -> list[tuple[Any, ...]]:
         """Run a query over the view (a cursor per call: safe from several threads)."""
@@ -135,17 +156,16 @@ class DuckExport:
                 )
             parts.append(f"SELECT *{replace} FROM {_csv(files.csv)}")
         body = " UNION ALL BY NAME ".join(parts)
-        absent = [c for c in OPTIONAL[schema.kind] if c not in columns]
-        if absent:
-            nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in absent)
-            body = f"SELECT *, {nulls} FROM ({body}) AS export"
         try:
             self._con.execute(f"CREATE OR REPLACE VIEW {RELATION} AS {body}")
         except duckdb.Error as exc:
             raise ExportError(f"the export cannot be read: {first_line(exc)}") from None
         self.columns = columns
         self.schema = Schema(
-            kind=schema.kind, tags_form=tags_form, has_provider="ProviderName" in columns
+            kind=schema.kind,
+            tags_form=tags_form,
+            has_provider="ProviderName" in columns,
+            absent=frozenset(c for c in OPTIONAL[schema.kind] if c not in columns),
         )
         log.info(
             "cost export: %d Parquet and %d CSV files, %s columns",

@@ -46,6 +46,8 @@ class ExportSource:
         self._team_tag = team_tag
         self.metric = metric
         self.exclude = tuple(exclude)
+        #: The in-memory slice cache (export_cache) when the engine is DuckDB.
+        self.memo: Any = None
 
     @property
     def fingerprint(self) -> str:
@@ -131,11 +133,18 @@ def to_days(rows: list[tuple[Any, ...]], start: date, end: date) -> list[DayCost
             f"the export mixes currencies ({', '.join(currencies)}) between {start} and "
             f"{end - timedelta(days=1)}; amounts in different currencies are never added up"
         )
-    days: dict[date, DayCost] = {}
+    days: dict[Any, DayCost] = {}
+    zero = Decimal(0)
     for day_value, currency, key1, key2, amount in rows:
-        day = day_value if isinstance(day_value, date) else date.fromisoformat(str(day_value))
-        entry = days.setdefault(day, DayCost(day, estimated=False, currency=currency or None))
-        pair = (str(key1 or ""), str(key2 or ""))
-        value = amount if isinstance(amount, Decimal) else Decimal(str(amount or 0))
-        entry.amounts[pair] = entry.amounts.get(pair, Decimal(0)) + value
-    return [days[d] for d in sorted(days)]
+        entry = days.get(day_value)
+        if entry is None:  # DuckDB gives dates, Athena text
+            day = day_value if isinstance(day_value, date) else date.fromisoformat(str(day_value))
+            entry = days[day_value] = DayCost(day, estimated=False, currency=currency or None)
+        pair = (
+            key1 if type(key1) is str else str(key1 or ""),
+            key2 if type(key2) is str else str(key2 or ""),
+        )
+        value = amount if type(amount) is Decimal else Decimal(str(amount or 0))
+        amounts = entry.amounts
+        amounts[pair] = amounts.get(pair, zero) + value
+    return sorted(days.values(), key=lambda entry: entry.day)

@@ -67,13 +67,18 @@ def _export_source(services: Services) -> CostSource:
         engine = AthenaEngine(services.aws.client("athena", region=cost.athena.region), cost.athena)
     else:
         engine = duck_engine(services)
-    return ExportSource(
+    source = ExportSource(
         engine,
         name=cost.source,
         team_tag=services.config.tags.team,
         metric=cost.metric,
         exclude=cost.exclude_charge_categories,
     )
+    if cost.source == "focus":  # DuckDB: re-reading is cheap, Athena bills each scan
+        from .export_cache import ExportCache
+
+        source.memo = ExportCache(engine.version)
+    return source
 
 
 def duck_engine(services: Services) -> Any:
