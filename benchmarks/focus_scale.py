@@ -93,8 +93,8 @@ def _services(folder: Path, work: Path):  # type: ignore[no-untyped-def]
     return services
 
 
-def bare(folder: Path, groups: tuple[str, str], start: date, end: date) -> float:
-    """The same aggregation straight on DuckDB (fresh connection, same SQL), seconds."""
+def bare(folder: Path, groups: tuple[str, str], start: date, end: date) -> tuple[float, float]:
+    """The same aggregation straight on DuckDB (fresh connection, same SQL): (wall, CPU) s."""
     con = connect()
     relation = f"read_parquet('{folder}/*.parquet')"
     sql = daily_query(
@@ -108,9 +108,9 @@ def bare(folder: Path, groups: tuple[str, str], start: date, end: date) -> float
         exclude=(),
         team_tag="team",
     )
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     con.execute(sql).fetchall()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, time.process_time() - cpu
 
 
 #: A scripted month: every day at noon, these questions (team filled in).
@@ -166,8 +166,10 @@ def main() -> None:
         print("bare DuckDB = the SQL the bot sends (period + previous period), run directly;")
         print(
             f"each case {options.rounds} rounds of bare, then bot cold (a fresh bot: new DuckDB, "
-            "empty caches), then warm; medians, ratio = median of the rounds' cold/bare"
+            "empty caches), then warm; medians, ratio = median of the rounds' cold/bare;"
         )
+        print("CPU = the process's CPU time over the call (all DuckDB threads), steadier than")
+        print("wall time when other work shares the cores")
         cases = [
             ("month by team", CostQuery(period="2026-10", by="team"), ("team", "service")),
             ("month by service", CostQuery(period="2026-10", by="service"), ("team", "service")),
@@ -178,7 +180,10 @@ def main() -> None:
         warmup = _services(folder, work / "bot-warmup")
         answer_cost(warmup, CostQuery(period="7d", by="region"))
         warmup.db.dispose()
-        print(f"{'answer':<18} {'bare DuckDB':>12} {'bot cold':>10} {'ratio':>6} {'bot warm':>9}")
+        print(
+            f"{'answer':<18} {'bare wall':>10} {'bot cold':>9} {'ratio':>6}   "
+            f"{'bare CPU':>9} {'bot CPU':>8} {'ratio':>6}   {'bot warm':>8}"
+        )
         totals: dict[str, str] = {}
         for n, (name, query, groups) in enumerate(cases):
             # The bot's own query: the period and the one before it (for the comparison).
@@ -187,12 +192,13 @@ def main() -> None:
             else:
                 start, end = TODAY - timedelta(60), TODAY
             raws, colds, warms, ratios = [], [], [], []
+            cpu_raws, cpu_colds, cpu_ratios = [], [], []
             for r in range(options.rounds):
-                raw = bare(folder, groups, start, end)
+                raw, cpu_raw = bare(folder, groups, start, end)
                 services = _services(folder, work / f"bot-{n}-{r}")
-                started = time.perf_counter()
+                started, cpu = time.perf_counter(), time.process_time()
                 report = answer_cost(services, query)
-                cold = time.perf_counter() - started
+                cold, cpu_cold = time.perf_counter() - started, time.process_time() - cpu
                 started = time.perf_counter()
                 again = answer_cost(services, query)
                 warms.append(time.perf_counter() - started)
@@ -201,10 +207,15 @@ def main() -> None:
                 raws.append(raw)
                 colds.append(cold)
                 ratios.append(cold / raw)
+                cpu_raws.append(cpu_raw)
+                cpu_colds.append(cpu_cold)
+                cpu_ratios.append(cpu_cold / cpu_raw)
                 services.db.dispose()
             print(
-                f"{name:<18} {_median(raws):>11.3f}s {_median(colds):>9.3f}s "
-                f"{_median(ratios):>5.2f}x {_median(warms):>8.3f}s"
+                f"{name:<18} {_median(raws):>9.3f}s {_median(colds):>8.3f}s "
+                f"{_median(ratios):>5.2f}x   {_median(cpu_raws):>8.3f}s "
+                f"{_median(cpu_colds):>7.3f}s {_median(cpu_ratios):>5.2f}x   "
+                f"{_median(warms):>7.3f}s"
             )
         print("totals:", ", ".join(f"{k} {v}" for k, v in totals.items()))
         services = _services(folder, work / "bot-month")

@@ -1,11 +1,12 @@
-"""DuckDB over the export files: one in-memory database whose view `finops_export` is
-every file of the export (Parquet and CSV alike), rebuilt when the set of files changes."""
+"""DuckDB over the export files: one in-memory database reading every file of the export
+(Parquet and CSV alike) as one relation, rebuilt when the set of files changes."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -17,7 +18,7 @@ from .export_files import (
     httpfs_extension,
     s3_secret_sql,
 )
-from .export_sql import CUR2, FOCUS, OPTIONAL, REQUIRED, Schema, literal
+from .export_sql import CUR2, FOCUS, OPTIONAL, REQUIRED, Schema, day_expression, literal
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,7 @@ class DuckExport:
         self._current: ExportFiles | None = None
         self._s3_ready = False
         self._providers: int | None = None
+        self._span: tuple[date, date] | None = None
         self.schema = Schema()
         self.columns: dict[str, str] = {}
         self.relation = RELATION
@@ -77,6 +79,7 @@ class DuckExport:
                 self._build(found)
                 self._current = found
                 self._providers = None
+                self._span = None
             return self.schema
 
     def version(self) -> str:
@@ -95,6 +98,37 @@ class DuckExport:
                     self._providers = self._count_providers()
             return self._providers > 1
 
+    def coverage(self) -> tuple[date, date] | None:
+        """The first and last charge day of the files (cached per file set; None: no rows)."""
+        self.refresh()
+        with self._lock:
+            if self._span is None:
+                self._span = self._read_span()
+            return self._span
+
+    def _read_span(self) -> tuple[date, date] | None:
+        files = self._current or _NO_FILES
+        column = "ChargePeriodStart" if self.schema.kind == FOCUS else "line_item_usage_start_date"
+        if files.parquet and not files.csv:  # the footers' statistics: no scan
+            sql = (
+                "SELECT COUNT(DISTINCT file_name), MIN(stats_min_value), MAX(stats_max_value), "
+                f"COUNT(*) - COUNT(stats_min_value) FROM parquet_metadata({_list(files.parquet)}) "
+                f"WHERE path_in_schema = {literal(column)}"
+            )
+            found = self._con.cursor().execute(sql).fetchall()[0]
+            try:
+                if found[0] == len(files.parquet) and found[1] and not found[3]:
+                    return date.fromisoformat(found[1][:10]), date.fromisoformat(found[2][:10])
+            except ValueError:
+                pass  # statistics in another form: count instead
+        day = day_expression(self.schema)
+        sql = f"SELECT MIN({day}), MAX({day}) FROM {self.relation}"
+        try:
+            first, last = self._con.cursor().execute(sql).fetchall()[0]
+        except duckdb.Error as exc:
+            raise ExportError(f"reading the export failed: {first_line(exc)}") from None
+        return None if first is None else (first, last)
+
     def _count_providers(self) -> int:
         """From the Parquet footers' column statistics when they settle it (no scan of
         10M rows for the first answer), else by counting."""
@@ -109,11 +143,11 @@ class DuckExport:
             values = {value for row in rows for value in row[1:]}
             if {row[0] for row in rows} == set(files.parquet) and None not in values:
                 return len(values)  # 1 exactly when every row group holds one same value
-        sql = f"SELECT COUNT(DISTINCT ProviderName) FROM {RELATION}"
+        sql = f"SELECT COUNT(DISTINCT ProviderName) FROM {self.relation}"
         return int(self._con.cursor().execute(sql).fetchall()[0][0])
 
     def run(self, sql: str) -> list[tuple[Any, ...]]:
-        """Run a query over the view (a cursor per call: safe from several threads)."""
+        """Run a query over the export (a cursor per call: safe from several threads)."""
         self.refresh()
         cursor = self._con.cursor()
         try:
@@ -157,9 +191,17 @@ class DuckExport:
             parts.append(f"SELECT *{replace} FROM {_csv(files.csv)}")
         body = " UNION ALL BY NAME ".join(parts)
         try:
-            self._con.execute(f"CREATE OR REPLACE VIEW {RELATION} AS {body}")
+            self._con.execute(f"CREATE OR REPLACE VIEW {RELATION} AS {body}")  # binds: checks
         except duckdb.Error as exc:
             raise ExportError(f"the export cannot be read: {first_line(exc)}") from None
+        # Queries read the files directly: through the view, the same aggregation over 10M
+        # Parquet rows took 1.8x the CPU time (DuckDB 1.x).
+        single = (
+            len(parts) == 1
+            and files.parquet
+            and parts[0] == f"SELECT * FROM {_parquet(files.parquet)}"
+        )
+        self.relation = _parquet(files.parquet) if single else f"({body}) AS {RELATION}"
         self.columns = columns
         self.schema = Schema(
             kind=schema.kind,

@@ -71,6 +71,11 @@ class ExportSource:
             )
         return schema
 
+    def coverage(self) -> tuple[date, date] | None:
+        """The first and last day the export holds (None: not known without a paid scan)."""
+        known = getattr(self.engine, "coverage", None)
+        return known() if callable(known) else None
+
     def daily(self, spec: SliceSpec, start: date, end: date) -> list[DayCost]:
         """Daily cost for days [start, end) grouped by the spec's two dimensions."""
         schema = self.check()

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from bot.args import ArgumentError
 from bot.config import FinopsConfig
 from bot.formatting import format_money
 from bot.services import Services
@@ -61,10 +62,13 @@ def answer_cost(services: Services, query: CostQuery, *, cache_only: bool = Fals
     """
     config, now = services.config, services.now()
     today = now.date()
-    period = parse_period(query.period, today)
+    limited = config.cost.source == "cost_explorer"  # exports keep what they were given
+    period = parse_period(query.period, today, limited=limited)
     if period.days == 0 and query.period.strip().lower() == "mtd":
         return _first_of_month(services, query, cache_only=cache_only)
-    previous = previous_period(period, today)
+    if not limited:
+        _check_export_covers(services, query.period, period)
+    previous = previous_period(period, today, limited=limited)
     current_days = period.day_list()
     days = current_days + (previous.day_list() if previous else [])
     fetch = not cache_only
@@ -151,6 +155,23 @@ def answer_cost(services: Services, query: CostQuery, *, cache_only: bool = Fals
     return report
 
 
+def _check_export_covers(services: Services, text: str, period: Period) -> None:
+    """ArgumentError when the period lies wholly outside the days the export holds."""
+    coverage = getattr(source_for(services), "coverage", None)
+    try:
+        span = coverage() if callable(coverage) else None
+    except (ExportError, SourceFailure):
+        return  # reading the export says why, with the answer
+    if span is None:
+        return
+    first, last = span
+    if period.end <= first or period.start > last:
+        raise ArgumentError(
+            f'"{text}" ({period.describe()}) has no cost data: the billing export covers '
+            f"{first} to {last}."
+        )
+
+
 def _coverage(report: CostReport, *, first_day: date | None) -> None:
     """When the data starts inside the window (a newer account, or older than Cost
     Explorer's ~13 months), say what is covered, and drop a comparison with a period that
@@ -161,7 +182,11 @@ def _coverage(report: CostReport, *, first_day: date | None) -> None:
     if first_day > period.start:
         report.notes.append(
             f"Cost data starts on {first_day}: {period.describe()} is covered from then on "
-            f"(nothing before it in Cost Explorer, which keeps about {LOOKBACK_MONTHS} months)."
+            + (
+                f"(nothing before it in Cost Explorer, which keeps about {LOOKBACK_MONTHS} months)."
+                if report.source == SOURCE_NAMES["cost_explorer"]
+                else "(the billing export has nothing before it)."
+            )
         )
     if previous is not None and (first_day - previous.start).days * 2 > previous.days:
         report.notes.append(
@@ -313,4 +338,4 @@ def _labeler(by: str, config: FinopsConfig) -> Any:
 
 def period_for(query: CostQuery, today: date) -> Period:
     """The days a question covers on `today` (for renderers and the Share button)."""
-    return parse_period(query.period, today)
+    return parse_period(query.period, today, limited=False)
