@@ -89,3 +89,48 @@ def test_provider_lines_from_parquet_statistics(make_focus_services, tmp_path):
         assert lines == (
             {} if name == "one" else {"AWS": Decimal("1.5"), "Microsoft": Decimal("1.5")}
         )
+
+
+def _mixed(folder: Path) -> None:
+    folder.mkdir()
+    (folder / "a.csv").write_text(
+        "ChargePeriodStart,BilledCost,BillingCurrency,ServiceName,SubAccountId\n"
+        "2024-09-02 00:00:00,1.00,USD,S3,1\n2024-09-03 00:00:00,1.00,EUR,S3,1\n"
+    )
+
+
+def test_days_fetched_apart_in_two_currencies_are_never_added(make_focus_services, tmp_path):
+    """Each question alone reads one currency; the month then holds both: refused."""
+    import pytest
+
+    from bot.cost.failures import CostUnavailable
+
+    _mixed(tmp_path / "m")
+    services = make_focus_services(tmp_path / "m")
+    assert answer_cost(services, CostQuery(period="2024-09-02..2024-09-02")).currency == "USD"
+    # The 3rd in EUR: compared with the 2nd in USD it would be; it is answered alone.
+    third = answer_cost(services, CostQuery(period="2024-09-03..2024-09-03"))
+    assert (third.currency, third.total, third.previous_total) == ("EUR", Decimal("1.00"), None)
+    with pytest.raises(CostUnavailable) as caught:
+        answer_cost(services, CostQuery(period="2024-09"))
+    assert "mixes currencies (EUR, USD)" in str(caught.value)
+    assert "never added up" in str(caught.value)
+
+
+def test_check_config_warns_of_mixed_currencies_in_one_line(tmp_path, capsys):
+    from bot.check_config import check_config
+    from bot.config import Settings
+    from tests.conftest import make_env
+    from tests.focus_fixtures import focus_config
+
+    _mixed(tmp_path / "m")
+    config = tmp_path / "finops.yml"
+    config.write_text(focus_config(tmp_path / "m"))
+    settings = Settings.from_env(make_env(config, f"sqlite:///{tmp_path / 'c.db'}"))
+    assert check_config(settings) == 0
+    err = [line for line in capsys.readouterr().err.splitlines() if "currencies" in line]
+    assert err == [
+        "finops-bot: warning: cost source focus: the export mixes currencies (EUR, USD): "
+        "answers over days in more than one currency are refused, amounts are never added "
+        "up across them"
+    ]

@@ -67,6 +67,7 @@ class DuckExport:
         self._s3_ready = False
         self._providers: int | None = None
         self._span: tuple[date, date] | None = None
+        self._currencies: list[str] | None = None
         self.schema = Schema()
         self.columns: dict[str, str] = {}
         self.relation = RELATION
@@ -80,6 +81,7 @@ class DuckExport:
                 self._current = found
                 self._providers = None
                 self._span = None
+                self._currencies = None
             return self.schema
 
     def version(self) -> str:
@@ -128,6 +130,36 @@ class DuckExport:
         except duckdb.Error as exc:
             raise ExportError(f"reading the export failed: {first_line(exc)}") from None
         return None if first is None else (first, last)
+
+    def currencies(self) -> list[str]:
+        """The billing currencies in the files (cached per file set)."""
+        self.refresh()
+        with self._lock:
+            if self._currencies is None:
+                self._currencies = self._read_currencies()
+            return self._currencies
+
+    def _read_currencies(self) -> list[str]:
+        files = self._current or _NO_FILES
+        column = "BillingCurrency" if self.schema.kind == FOCUS else "line_item_currency_code"
+        if files.parquet and not files.csv:  # one currency everywhere: the footers say so
+            sql = (
+                "SELECT file_name, stats_min_value, stats_max_value "
+                f"FROM parquet_metadata({_list(files.parquet)}) "
+                f"WHERE path_in_schema = {literal(column)}"
+            )
+            rows = self._con.cursor().execute(sql).fetchall()
+            values = {value for row in rows for value in row[1:]}
+            if {row[0] for row in rows} == set(files.parquet) and len(values) == 1:
+                return [str(v) for v in values if v]
+        sql = (
+            f"SELECT DISTINCT {column} FROM {self.relation} "
+            f"WHERE COALESCE({column}, '') <> '' ORDER BY 1 LIMIT 20"
+        )
+        try:
+            return [str(row[0]) for row in self._con.cursor().execute(sql).fetchall()]
+        except duckdb.Error as exc:
+            raise ExportError(f"reading the export failed: {first_line(exc)}") from None
 
     def _count_providers(self) -> int:
         """From the Parquet footers' column statistics when they settle it (no scan of

@@ -71,6 +71,17 @@ class ExportSource:
             )
         return schema
 
+    def warnings(self) -> list[str]:
+        """What the person who configured the export should know at start (not fatal)."""
+        known = getattr(self.engine, "currencies", None)
+        currencies = known() if callable(known) else []
+        if len(currencies) > 1:
+            return [
+                f"the export mixes currencies ({', '.join(currencies)}): answers over days in "
+                "more than one currency are refused, amounts are never added up across them"
+            ]
+        return []
+
     def coverage(self) -> tuple[date, date] | None:
         """The first and last day the export holds (None: not known without a paid scan)."""
         known = getattr(self.engine, "coverage", None)
@@ -130,14 +141,19 @@ class ExportSource:
         )
 
 
+def mixed_currencies(currencies: Iterable[str], start: date, end: date) -> str:
+    """The one line that refuses to add amounts in different currencies over [start, end)."""
+    return (
+        f"the export mixes currencies ({', '.join(sorted(currencies))}) between {start} and "
+        f"{end - timedelta(days=1)}; amounts in different currencies are never added up"
+    )
+
+
 def to_days(rows: list[tuple[Any, ...]], start: date, end: date) -> list[DayCost]:
     """Query rows (day, currency, key1, key2, amount) as DayCost; mixed currencies refused."""
     currencies = sorted({str(row[1]) for row in rows if row[1]})
     if len(currencies) > 1:
-        raise ExportError(
-            f"the export mixes currencies ({', '.join(currencies)}) between {start} and "
-            f"{end - timedelta(days=1)}; amounts in different currencies are never added up"
-        )
+        raise ExportError(mixed_currencies(currencies, start, end))
     days: dict[Any, DayCost] = {}
     zero = Decimal(0)
     for day_value, currency, key1, key2, amount in rows:

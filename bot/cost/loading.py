@@ -16,6 +16,7 @@ from . import cache
 from .explorer import SliceSpec
 from .export_cache import ExportCache
 from .export_files import ExportError, SourceFailure
+from .export_source import mixed_currencies
 from .failures import CostUnavailable, failed, open_text
 from .runtime import runtime_for
 from .sources import source_for
@@ -50,6 +51,7 @@ def load(
     if not days:
         return cache.CachedSlice(days={}, rows=[]), None
     start, end = min(days), max(days) + timedelta(days=1)
+    wanted = set(days)
     memo = export_cache_for(services)
     problem = None
     missing = _stale(services, memo, key, days, freshness, now)
@@ -66,6 +68,10 @@ def load(
     else:
         with services.db.session() as session:
             cached = cache.read(session, key, start, end)
+    currencies = {d.currency for day, d in cached.days.items() if d.currency and day in wanted}
+    if len(currencies) > 1:  # days fetched apart, each in one currency: never added up
+        text = mixed_currencies(currencies, start, end)
+        raise CostUnavailable(f"The billing export cannot answer: {text}")
     if problem is not None:
         missing = sorted(d for d in days if d not in cached.days)
         if missing:

@@ -119,3 +119,15 @@ def check_source(services: Services) -> str:
     except (ExportError, SourceFailure) as exc:
         raise ConfigError(f"cost source {services.config.cost.source}: {exc}") from None
     return f"{SOURCE_NAMES[services.config.cost.source]}, {source.metric_label()}"
+
+
+def source_warnings(services: Services) -> list[str]:
+    """One line each for what is odd but not fatal in the source (mixed currencies)."""
+    from .export_files import ExportError, SourceFailure
+
+    warnings = getattr(source_for(services), "warnings", None)
+    try:
+        found = warnings() if callable(warnings) else []
+    except (ExportError, SourceFailure):
+        return []  # check_source says what is wrong
+    return [f"cost source {services.config.cost.source}: {line}" for line in found]
