@@ -99,3 +99,16 @@ def test_cli_exits_2_for_a_period_outside_the_export(make_focus_services, sample
     args = argparse.Namespace(**{n: None for n in names}, period="ytd", format="json")
     assert cost_cli.run(args, services) == 2
     assert "the billing export covers 2024-09-01 to 2024-09-30" in capsys.readouterr().err
+
+
+def test_a_gap_inside_the_export_is_said_not_just_zero(make_focus_services, tmp_path):
+    folder = tmp_path / "gap"
+    folder.mkdir()
+    (folder / "a.csv").write_text(
+        "ChargePeriodStart,BilledCost,BillingCurrency,ServiceName,SubAccountId\n"
+        "2024-09-02 00:00:00,1.00,USD,S3,1\n2024-09-20 00:00:00,2.00,USD,S3,1\n"
+    )
+    services = make_focus_services(folder)
+    report = answer_cost(services, CostQuery(period="2024-09-10..2024-09-12"))
+    assert report.total == Decimal(0)
+    assert "The billing export has no cost rows for Sep 10 - Sep 12, 2024." in report.notes

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from .explorer import DayCost, SliceSpec
 from .export_files import ExportError
-from .export_sql import METRIC_COLUMNS, Schema, daily_query
+from .export_sql import METRIC_COLUMNS, METRIC_PARTS, Schema, daily_query
 
 #: Days of history the forecast averages.
 FORECAST_HISTORY_DAYS = 28
@@ -57,8 +57,10 @@ class ExportSource:
     def metric_label(self) -> str:
         """The metric as `/cost` names it."""
         schema = self.engine.refresh()
-        column = METRIC_COLUMNS[schema.kind][self.metric].split("(")[-1].split(",")[0]
-        return f"{self.metric} cost ({column})"
+        *first, last = METRIC_PARTS[schema.kind][self.metric]
+        columns = f"{' / '.join(first)}, else {last}" if first else last
+        words = "effective cost, amortized" if self.metric == "effective" else f"{self.metric} cost"
+        return f"{words} ({columns})"
 
     def check(self) -> Schema:
         """Read the export's columns now (ExportError says what is wrong)."""

@@ -177,6 +177,10 @@ def _coverage(report: CostReport, *, first_day: date | None) -> None:
     Explorer's ~13 months), say what is covered, and drop a comparison with a period that
     mostly has no data."""
     if first_day is None:
+        if report.source != SOURCE_NAMES["cost_explorer"] and report.period.days > 0:
+            report.notes.append(
+                f"The billing export has no cost rows for {report.period.describe()}."
+            )
         return
     period, previous = report.period, report.previous
     if first_day > period.start:
