@@ -134,3 +134,36 @@ def test_check_config_warns_of_mixed_currencies_in_one_line(tmp_path, capsys):
         "answers over days in more than one currency are refused, amounts are never added "
         "up across them"
     ]
+
+
+def test_files_changing_between_fetch_and_read_are_read_again(make_focus_services, tmp_path):
+    """Another answer saw new files and emptied the memory just after this fetch stored
+    its days: the days are read again, never answered as missing (a lower total)."""
+    import pytest
+
+    from bot.cost.failures import CostUnavailable
+
+    folder = tmp_path / "e"
+    folder.mkdir()
+    _write(folder / "a.csv", "1.25")
+    services = make_focus_services(folder)
+    memo = source_for(services).memo  # type: ignore[attr-defined]
+    store, cleared = memo.store, []
+
+    def store_then_lose(*args, **kwargs):  # type: ignore[no-untyped-def]
+        store(*args, **kwargs)
+        if len(cleared) < 1:
+            cleared.append(True)
+            memo._slices.clear()
+
+    memo.store = store_then_lose
+    assert answer_cost(services, CostQuery(period="2024-09")).total == Decimal("1.35")
+    assert cleared == [True]
+
+    def always_lose(*args, **kwargs):  # type: ignore[no-untyped-def]
+        store(*args, **kwargs)
+        memo._slices.clear()
+
+    memo.store = always_lose
+    with pytest.raises(CostUnavailable, match="kept changing"):
+        answer_cost(services, CostQuery(period="2024-09", by="account"))

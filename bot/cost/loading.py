@@ -37,6 +37,7 @@ def load(
     *,
     fetch: bool = True,
     stale: list[date] | None = None,
+    retries: int = 2,
 ) -> tuple[cache.CachedSlice, str | None]:
     """The slice's rows over `days`, fetching stale days; (cached, problem or None).
 
@@ -65,6 +66,14 @@ def load(
                 problem = fetch_days(services, spec, key, missing, now, memo)
     if memo is not None:
         cached = memo.read(key, start, end)
+        if fetch and problem is None and any(d not in cached.days for d in wanted):
+            # The files changed between the fetch and the read (the memo was emptied).
+            if retries:
+                return load(services, spec, days, now, fetch=True, stale=stale, retries=retries - 1)
+            raise CostUnavailable(
+                "The billing export's files kept changing while they were read. "
+                "Try again in a minute."
+            )
     else:
         with services.db.session() as session:
             cached = cache.read(session, key, start, end)
