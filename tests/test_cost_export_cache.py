@@ -167,3 +167,26 @@ def test_files_changing_between_fetch_and_read_are_read_again(make_focus_service
     memo.store = always_lose
     with pytest.raises(CostUnavailable, match="kept changing"):
         answer_cost(services, CostQuery(period="2024-09", by="account"))
+
+
+def test_an_s3_listing_is_reused_for_30_seconds_and_errors_are_not_kept(monkeypatch):
+    from bot.cost import sources
+
+    clock = [100.0]
+    monkeypatch.setattr(sources.time, "monotonic", lambda: clock[0])
+    calls: list[int] = []
+
+    def listing() -> str:
+        calls.append(1)
+        if len(calls) == 2:
+            raise SourceFailure("S3 is not answering")
+        return f"files-{len(calls)}"
+
+    files = sources._reuse(listing, sources.S3_LISTING_SECONDS)
+    assert (files(), files()) == ("files-1", "files-1") and len(calls) == 1
+    clock[0] += 31
+    import pytest
+
+    with pytest.raises(SourceFailure):
+        files()
+    assert files() == "files-3" and len(calls) == 3

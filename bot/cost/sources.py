@@ -4,7 +4,8 @@ or the same export table queried by Athena. One per process, built on first use.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
@@ -95,8 +96,30 @@ def duck_engine(services: Services) -> Any:
             session = boto3_session(services)
             return session, s3.meta.endpoint_url, s3.meta.region_name
 
-        return DuckExport(lambda: s3_files(path, s3), s3_setup=setup)
+        return DuckExport(_reuse(lambda: s3_files(path, s3), S3_LISTING_SECONDS), s3_setup=setup)
     return DuckExport(lambda: local_files(path))
+
+
+#: An S3 listing is reused this long: one answer asks for it several times (each a
+#: ListObjectsV2 walk), and AWS rewrites an export a few times a day at most.
+S3_LISTING_SECONDS = 30.0
+
+
+def _reuse(listing: Callable[[], Any], seconds: float) -> Callable[[], Any]:
+    """`listing`, called again only when its last answer is older than `seconds`."""
+    last: list[Any] = []  # [monotonic time, files]
+    guard = threading.Lock()
+
+    def files() -> Any:
+        with guard:
+            if last and time.monotonic() - last[0] < seconds:
+                return last[1]
+        found = listing()  # errors are not kept: the next call lists again
+        with guard:
+            last[:] = [time.monotonic(), found]
+        return found
+
+    return files
 
 
 def boto3_session(services: Services) -> Any:
