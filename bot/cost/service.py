@@ -143,7 +143,7 @@ def answer_cost(services: Services, query: CostQuery, *, cache_only: bool = Fals
         report.providers = _providers(services, spec, period, now, fetch=fetch)
     _coverage(report, first_day=min((row[0] for row in cached.rows), default=None))
     if period.days == 0:
-        report.notes.append("The month started today: Cost Explorer has no cost for it yet.")
+        report.notes.append("The month started today: there is no cost for it yet.")
     if problems:
         report.problem = problems[0]
         report.data_as_of = cached.oldest_fetch()
