@@ -69,12 +69,14 @@ def check_config(settings: Settings) -> int:
     if problem:
         print(f"finops-bot: {problem}", file=sys.stderr)
         return 2
-    from bot.cost.sources import check_source
+    from bot.cost.sources import check_source, source_warnings
     from bot.services import build_services
 
     services = build_services(settings, migrate=False)  # no migration, no file created
     try:
         check_source(services)  # ConfigError (one line) when the cost export is unusable
+        for warning in source_warnings(services):
+            print(f"finops-bot: warning: {warning}", file=sys.stderr)
     finally:
         services.db.dispose()
     print(f"{settings.config_path}: ok ({len(config.teams)} teams)")

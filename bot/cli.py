@@ -133,10 +133,12 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         return cost_cli.run(args, services)
     if args.command in ("check-config", "serve", "clock"):
-        from bot.cost.sources import check_source
+        from bot.cost.sources import check_source, source_warnings
 
         source = check_source(services)  # ConfigError (one line) when the export is unusable
         log.info("cost source: %s", source)
+        for warning in source_warnings(services):
+            log.warning("%s", warning)
     if args.command == "status":
         from bot.observability.cli import print_status
         from jobs.registry import load_jobs

@@ -1,11 +1,12 @@
-"""DuckDB over the export files: one in-memory database whose view `finops_export` is
-every file of the export (Parquet and CSV alike), rebuilt when the set of files changes."""
+"""DuckDB over the export files: one in-memory database reading every file of the export
+(Parquet and CSV alike) as one relation, rebuilt when the set of files changes."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -17,7 +18,7 @@ from .export_files import (
     httpfs_extension,
     s3_secret_sql,
 )
-from .export_sql import CUR2, FOCUS, OPTIONAL, REQUIRED, Schema, literal
+from .export_sql import CUR2, FOCUS, OPTIONAL, REQUIRED, Schema, day_expression, literal
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +66,8 @@ class DuckExport:
         self._current: ExportFiles | None = None
         self._s3_ready = False
         self._providers: int | None = None
+        self._span: tuple[date, date] | None = None
+        self._currencies: list[str] | None = None
         self.schema = Schema()
         self.columns: dict[str, str] = {}
         self.relation = RELATION
@@ -77,7 +80,14 @@ class DuckExport:
                 self._build(found)
                 self._current = found
                 self._providers = None
+                self._span = None
+                self._currencies = None
             return self.schema
+
+    def version(self) -> str:
+        """Changes whenever a file of the export is added, removed or rewritten."""
+        self.refresh()
+        return (self._current or _NO_FILES).stamp
 
     def several_providers(self) -> bool:
         """Whether the files hold more than one ProviderName (cached per file set)."""
@@ -87,12 +97,89 @@ class DuckExport:
                 if not self.schema.has_provider:
                     self._providers = 1
                 else:
-                    sql = f"SELECT COUNT(DISTINCT ProviderName) FROM {RELATION}"
-                    self._providers = int(self._con.cursor().execute(sql).fetchall()[0][0])
+                    self._providers = self._count_providers()
             return self._providers > 1
 
+    def coverage(self) -> tuple[date, date] | None:
+        """The first and last charge day of the files (cached per file set; None: no rows)."""
+        self.refresh()
+        with self._lock:
+            if self._span is None:
+                self._span = self._read_span()
+            return self._span
+
+    def _read_span(self) -> tuple[date, date] | None:
+        files = self._current or _NO_FILES
+        column = "ChargePeriodStart" if self.schema.kind == FOCUS else "line_item_usage_start_date"
+        if files.parquet and not files.csv:  # the footers' statistics: no scan
+            sql = (
+                "SELECT COUNT(DISTINCT file_name), MIN(stats_min_value), MAX(stats_max_value), "
+                f"COUNT(*) - COUNT(stats_min_value) FROM parquet_metadata({_list(files.parquet)}) "
+                f"WHERE path_in_schema = {literal(column)}"
+            )
+            found = self._con.cursor().execute(sql).fetchall()[0]
+            try:
+                if found[0] == len(files.parquet) and found[1] and not found[3]:
+                    return date.fromisoformat(found[1][:10]), date.fromisoformat(found[2][:10])
+            except ValueError:
+                pass  # statistics in another form: count instead
+        day = day_expression(self.schema)
+        sql = f"SELECT MIN({day}), MAX({day}) FROM {self.relation}"
+        try:
+            first, last = self._con.cursor().execute(sql).fetchall()[0]
+        except duckdb.Error as exc:
+            raise ExportError(f"reading the export failed: {first_line(exc)}") from None
+        return None if first is None else (first, last)
+
+    def currencies(self) -> list[str]:
+        """The billing currencies in the files (cached per file set)."""
+        self.refresh()
+        with self._lock:
+            if self._currencies is None:
+                self._currencies = self._read_currencies()
+            return self._currencies
+
+    def _read_currencies(self) -> list[str]:
+        files = self._current or _NO_FILES
+        column = "BillingCurrency" if self.schema.kind == FOCUS else "line_item_currency_code"
+        if files.parquet and not files.csv:  # one currency everywhere: the footers say so
+            sql = (
+                "SELECT file_name, stats_min_value, stats_max_value "
+                f"FROM parquet_metadata({_list(files.parquet)}) "
+                f"WHERE path_in_schema = {literal(column)}"
+            )
+            rows = self._con.cursor().execute(sql).fetchall()
+            values = {value for row in rows for value in row[1:]}
+            if {row[0] for row in rows} == set(files.parquet) and len(values) == 1:
+                return [str(v) for v in values if v]
+        sql = (
+            f"SELECT DISTINCT {column} FROM {self.relation} "
+            f"WHERE COALESCE({column}, '') <> '' ORDER BY 1 LIMIT 20"
+        )
+        try:
+            return [str(row[0]) for row in self._con.cursor().execute(sql).fetchall()]
+        except duckdb.Error as exc:
+            raise ExportError(f"reading the export failed: {first_line(exc)}") from None
+
+    def _count_providers(self) -> int:
+        """From the Parquet footers' column statistics when they settle it (no scan of
+        10M rows for the first answer), else by counting."""
+        files = self._current or _NO_FILES
+        if files.parquet and not files.csv:
+            sql = (
+                "SELECT file_name, stats_min_value, stats_max_value "
+                f"FROM parquet_metadata({_list(files.parquet)}) "
+                "WHERE path_in_schema = 'ProviderName'"
+            )
+            rows = self._con.cursor().execute(sql).fetchall()
+            values = {value for row in rows for value in row[1:]}
+            if {row[0] for row in rows} == set(files.parquet) and None not in values:
+                return len(values)  # 1 exactly when every row group holds one same value
+        sql = f"SELECT COUNT(DISTINCT ProviderName) FROM {self.relation}"
+        return int(self._con.cursor().execute(sql).fetchall()[0][0])
+
     def run(self, sql: str) -> list[tuple[Any, ...]]:
-        """Run a query over the view (a cursor per call: safe from several threads)."""
+        """Run a query over the export (a cursor per call: safe from several threads)."""
         self.refresh()
         cursor = self._con.cursor()
         try:
@@ -135,17 +222,24 @@ class DuckExport:
                 )
             parts.append(f"SELECT *{replace} FROM {_csv(files.csv)}")
         body = " UNION ALL BY NAME ".join(parts)
-        absent = [c for c in OPTIONAL[schema.kind] if c not in columns]
-        if absent:
-            nulls = ", ".join(f"CAST(NULL AS VARCHAR) AS {c}" for c in absent)
-            body = f"SELECT *, {nulls} FROM ({body}) AS export"
         try:
-            self._con.execute(f"CREATE OR REPLACE VIEW {RELATION} AS {body}")
+            self._con.execute(f"CREATE OR REPLACE VIEW {RELATION} AS {body}")  # binds: checks
         except duckdb.Error as exc:
             raise ExportError(f"the export cannot be read: {first_line(exc)}") from None
+        # Queries read the files directly: through the view, the same aggregation over 10M
+        # Parquet rows took 1.8x the CPU time (DuckDB 1.x).
+        single = (
+            len(parts) == 1
+            and files.parquet
+            and parts[0] == f"SELECT * FROM {_parquet(files.parquet)}"
+        )
+        self.relation = _parquet(files.parquet) if single else f"({body}) AS {RELATION}"
         self.columns = columns
         self.schema = Schema(
-            kind=schema.kind, tags_form=tags_form, has_provider="ProviderName" in columns
+            kind=schema.kind,
+            tags_form=tags_form,
+            has_provider="ProviderName" in columns,
+            absent=frozenset(c for c in OPTIONAL[schema.kind] if c not in columns),
         )
         log.info(
             "cost export: %d Parquet and %d CSV files, %s columns",

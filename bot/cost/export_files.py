@@ -8,6 +8,7 @@ boto3 session as every other AWS call (so `AWS_ENDPOINT_URL` points it at moto i
 from __future__ import annotations
 
 import glob
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,18 +37,34 @@ class ExportFiles:
 
     parquet: tuple[str, ...]
     csv: tuple[str, ...]
+    #: What changes when any file is rewritten: sizes and mtimes (local) or ETags (S3).
+    stamp: str = ""
 
     @property
     def all(self) -> tuple[str, ...]:
         return self.parquet + self.csv
 
 
-def _split(names: list[str], where: str) -> ExportFiles:
+def _split(names: list[str], where: str, stamps: dict[str, str] | None = None) -> ExportFiles:
     parquet = sorted(n for n in names if n.lower().endswith(PARQUET))
     csv = sorted(n for n in names if n.lower().endswith(CSV))
     if not parquet and not csv:
         raise ExportError(f"{where} holds no CSV, CSV.gz or Parquet files")
-    return ExportFiles(tuple(parquet), tuple(csv))
+    known = stamps or {}
+    text = "\n".join(f"{n} {known.get(n, '')}" for n in parquet + csv)
+    stamp = hashlib.sha1(text.encode()).hexdigest()
+    return ExportFiles(tuple(parquet), tuple(csv), stamp)
+
+
+def _local_stamps(names: list[str]) -> dict[str, str]:
+    stamps = {}
+    for name in names:
+        try:
+            info = os.stat(name)
+        except OSError:
+            continue
+        stamps[name] = f"{info.st_size} {info.st_mtime_ns}"
+    return stamps
 
 
 def local_files(path: str) -> ExportFiles:
@@ -58,13 +75,13 @@ def local_files(path: str) -> ExportFiles:
     if target.is_file():
         if not target.name.lower().endswith(PARQUET + CSV):
             raise ExportError(f"{path} is not a CSV, CSV.gz or Parquet file")
-        return _split([str(target)], path)
+        return _split([str(target)], path, _local_stamps([str(target)]))
     names = [
         name
         for name in glob.glob(os.path.join(glob.escape(str(target)), "**", "*"), recursive=True)
         if os.path.isfile(name)
     ]
-    return _split(names, f"cost.focus.path {path}")
+    return _split(names, f"cost.focus.path {path}", _local_stamps(names))
 
 
 def s3_files(url: str, s3_client: Any) -> ExportFiles:
@@ -74,18 +91,22 @@ def s3_files(url: str, s3_client: Any) -> ExportFiles:
     if not bucket:
         raise ExportError(f"cost.focus.path {url} names no bucket")
     names: list[str] = []
+    stamps: dict[str, str] = {}
     try:
         for page in s3_client.get_paginator("list_objects_v2").paginate(
             Bucket=bucket, Prefix=prefix
         ):
-            names += [f"s3://{bucket}/{item['Key']}" for item in page.get("Contents", [])]
+            for item in page.get("Contents", []):
+                name = f"s3://{bucket}/{item['Key']}"
+                names.append(name)
+                stamps[name] = f"{item.get('Size', '')} {item.get('ETag', '')}"
     except ClientError as exc:  # S3 answered no (no such bucket, access denied)
         raise ExportError(f"cost.focus.path {url}: {describe_aws_error(exc)}") from None
     except BotoCoreError as exc:  # S3 not reachable: may pass
         raise SourceFailure(f"cost.focus.path {url}: {describe_aws_error(exc)}") from None
     if not names:
         raise ExportError(f"cost.focus.path {url} holds no files")
-    return _split(names, f"cost.focus.path {url}")
+    return _split(names, f"cost.focus.path {url}", stamps)
 
 
 def httpfs_extension() -> str:

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from .explorer import DayCost, SliceSpec
 from .export_files import ExportError
-from .export_sql import METRIC_COLUMNS, Schema, daily_query
+from .export_sql import METRIC_COLUMNS, METRIC_PARTS, Schema, daily_query
 
 #: Days of history the forecast averages.
 FORECAST_HISTORY_DAYS = 28
@@ -46,6 +46,8 @@ class ExportSource:
         self._team_tag = team_tag
         self.metric = metric
         self.exclude = tuple(exclude)
+        #: The in-memory slice cache (export_cache) when the engine is DuckDB.
+        self.memo: Any = None
 
     @property
     def fingerprint(self) -> str:
@@ -55,8 +57,10 @@ class ExportSource:
     def metric_label(self) -> str:
         """The metric as `/cost` names it."""
         schema = self.engine.refresh()
-        column = METRIC_COLUMNS[schema.kind][self.metric].split("(")[-1].split(",")[0]
-        return f"{self.metric} cost ({column})"
+        *first, last = METRIC_PARTS[schema.kind][self.metric]
+        columns = f"{' / '.join(first)}, else {last}" if first else last
+        words = "effective cost, amortized" if self.metric == "effective" else f"{self.metric} cost"
+        return f"{words} ({columns})"
 
     def check(self) -> Schema:
         """Read the export's columns now (ExportError says what is wrong)."""
@@ -68,6 +72,22 @@ class ExportSource:
                 f"cost.metric is {self.metric}, but the export has no {wanted} column"
             )
         return schema
+
+    def warnings(self) -> list[str]:
+        """What the person who configured the export should know at start (not fatal)."""
+        known = getattr(self.engine, "currencies", None)
+        currencies = known() if callable(known) else []
+        if len(currencies) > 1:
+            return [
+                f"the export mixes currencies ({', '.join(currencies)}): answers over days in "
+                "more than one currency are refused, amounts are never added up across them"
+            ]
+        return []
+
+    def coverage(self) -> tuple[date, date] | None:
+        """The first and last day the export holds (None: not known without a paid scan)."""
+        known = getattr(self.engine, "coverage", None)
+        return known() if callable(known) else None
 
     def daily(self, spec: SliceSpec, start: date, end: date) -> list[DayCost]:
         """Daily cost for days [start, end) grouped by the spec's two dimensions."""
@@ -123,19 +143,31 @@ class ExportSource:
         )
 
 
+def mixed_currencies(currencies: Iterable[str], start: date, end: date) -> str:
+    """The one line that refuses to add amounts in different currencies over [start, end)."""
+    return (
+        f"the export mixes currencies ({', '.join(sorted(currencies))}) between {start} and "
+        f"{end - timedelta(days=1)}; amounts in different currencies are never added up"
+    )
+
+
 def to_days(rows: list[tuple[Any, ...]], start: date, end: date) -> list[DayCost]:
     """Query rows (day, currency, key1, key2, amount) as DayCost; mixed currencies refused."""
     currencies = sorted({str(row[1]) for row in rows if row[1]})
     if len(currencies) > 1:
-        raise ExportError(
-            f"the export mixes currencies ({', '.join(currencies)}) between {start} and "
-            f"{end - timedelta(days=1)}; amounts in different currencies are never added up"
-        )
-    days: dict[date, DayCost] = {}
+        raise ExportError(mixed_currencies(currencies, start, end))
+    days: dict[Any, DayCost] = {}
+    zero = Decimal(0)
     for day_value, currency, key1, key2, amount in rows:
-        day = day_value if isinstance(day_value, date) else date.fromisoformat(str(day_value))
-        entry = days.setdefault(day, DayCost(day, estimated=False, currency=currency or None))
-        pair = (str(key1 or ""), str(key2 or ""))
-        value = amount if isinstance(amount, Decimal) else Decimal(str(amount or 0))
-        entry.amounts[pair] = entry.amounts.get(pair, Decimal(0)) + value
-    return [days[d] for d in sorted(days)]
+        entry = days.get(day_value)
+        if entry is None:  # DuckDB gives dates, Athena text
+            day = day_value if isinstance(day_value, date) else date.fromisoformat(str(day_value))
+            entry = days[day_value] = DayCost(day, estimated=False, currency=currency or None)
+        pair = (
+            key1 if type(key1) is str else str(key1 or ""),
+            key2 if type(key2) is str else str(key2 or ""),
+        )
+        value = amount if type(amount) is Decimal else Decimal(str(amount or 0))
+        amounts = entry.amounts
+        amounts[pair] = amounts.get(pair, zero) + value
+    return sorted(days.values(), key=lambda entry: entry.day)

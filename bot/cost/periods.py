@@ -1,7 +1,9 @@
 """`period=` values: parsing them into day ranges, and the period each one is compared with.
 
 Every range is half-open, [start, end), like Cost Explorer's `TimePeriod` (End exclusive).
-"Today" has no cost data yet, so no range reaches past it.
+"Today" has no cost data yet, so no range reaches past it. Cost Explorer keeps about 13
+months (`limited`, the default); a billing export keeps what it was given, so its periods
+are not limited here and the answer says what the export covers instead.
 """
 
 from __future__ import annotations
@@ -69,8 +71,11 @@ def earliest_day(today: date) -> date:
     return add_months(today, -LOOKBACK_MONTHS)
 
 
-def parse_period(text: str, today: date) -> Period:
-    """Turn a `period=` value into days; ArgumentError says what is wrong and what works."""
+def parse_period(text: str, today: date, *, limited: bool = True) -> Period:
+    """Turn a `period=` value into days; ArgumentError says what is wrong and what works.
+
+    `limited`: refuse days older than Cost Explorer keeps (False for export sources).
+    """
     value = text.strip().lower()
     if value == "mtd":
         return Period(month_start(today), today, "month to date")
@@ -85,10 +90,10 @@ def parse_period(text: str, today: date) -> Period:
         return Period(today - timedelta(days=days), today, f"last {days} days")
     match = _MONTH.match(value)
     if match:
-        return _month(int(match.group(1)), int(match.group(2)), today, text)
+        return _month(int(match.group(1)), int(match.group(2)), today, text, limited)
     match = _RANGE.match(value)
     if match:
-        return _range(match.group(1), match.group(2), today, text)
+        return _range(match.group(1), match.group(2), today, text, limited)
     raise ArgumentError(
         f'Unknown period "{text}"{suggest(value, PERIOD_WORDS) or "."} Periods: {_choices()}.'
     )
@@ -98,7 +103,7 @@ def _choices() -> str:
     return ", ".join(f"`{form}`" for form in PERIOD_FORMS)
 
 
-def _month(year: int, month: int, today: date, text: str) -> Period:
+def _month(year: int, month: int, today: date, text: str, limited: bool) -> Period:
     if not 1 <= month <= 12:
         raise ArgumentError(f'"{text}" is not a month: use `YYYY-MM`, like `{today:%Y-%m}`.')
     if year < 1:
@@ -106,12 +111,13 @@ def _month(year: int, month: int, today: date, text: str) -> Period:
     start = date(year, month, 1)
     if start > today:
         raise ArgumentError(f'"{text}" is in the future; there is no cost for it yet.')
-    _check_history(start, today, text)
+    if limited:
+        _check_history(start, today, text)
     end = min(add_months(start, 1), today)
     return Period(start, end, f"{start:%B %Y}" + (" to date" if end == today else ""))
 
 
-def _range(first_text: str, last_text: str, today: date, text: str) -> Period:
+def _range(first_text: str, last_text: str, today: date, text: str, limited: bool) -> Period:
     try:
         first, last = date.fromisoformat(first_text), date.fromisoformat(last_text)
     except ValueError:
@@ -125,7 +131,8 @@ def _range(first_text: str, last_text: str, today: date, text: str) -> Period:
             f'"{text}" starts in the future or today; cost data runs up to yesterday '
             f"({today - timedelta(days=1)})."
         )
-    _check_history(first, today, text)
+    if limited:
+        _check_history(first, today, text)
     end = min(last, today - timedelta(days=1)) + timedelta(days=1)
     return Period(first, end, f"{first}..{end - timedelta(days=1)}")
 
@@ -139,13 +146,13 @@ def _check_history(start: date, today: date, text: str) -> None:
         )
 
 
-def previous_period(period: Period, today: date) -> Period | None:
+def previous_period(period: Period, today: date, *, limited: bool = True) -> Period | None:
     """The period to compare with, of the same length, just before; None if out of reach.
 
     A calendar month compares with the month before; month to date compares with the same
     days of the previous month. Anything else compares with the same number of days before.
     """
-    if period.days <= 0:
+    if period.days <= 0 or period.start - date.min <= timedelta(days=period.days + 31):
         return None
     start_of_month = month_start(period.start)
     if period.start == start_of_month and period.end == add_months(period.start, 1):
@@ -158,4 +165,4 @@ def previous_period(period: Period, today: date) -> Period | None:
         previous = Period(
             period.start - timedelta(days=period.days), period.start, "the period before"
         )
-    return previous if previous.start >= earliest_day(today) else None
+    return previous if not limited or previous.start >= earliest_day(today) else None

@@ -90,7 +90,9 @@ def parse_query(text: str, config: FinopsConfig, today: date, *, command: str) -
         account=_account(opts.get("account"), config),
         region=_region(opts.get("region"), config),
     )
-    return Parsed(query, parse_period(query.period, today), wants_help="help" in args.words)
+    limited = config.cost.source == "cost_explorer"  # exports keep what they were given
+    period = parse_period(query.period, today, limited=limited)
+    return Parsed(query, period, wants_help="help" in args.words)
 
 
 def _team(value: str | None, config: FinopsConfig) -> str | None:

@@ -9,18 +9,17 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-
+from bot.args import ArgumentError
 from bot.config import FinopsConfig
 from bot.formatting import format_money
-from bot.observability.metrics import count_cache
 from bot.services import Services
 
 from . import cache
 from .explorer import SliceSpec
 from .export_files import ExportError, SourceFailure
-from .failures import CostUnavailable, failed, open_text
+from .failures import CostUnavailable
 from .forecasting import forecast as _forecast
+from .loading import load as _load
 from .periods import LOOKBACK_MONTHS, Period, month_start, parse_period, previous_period
 from .query import CostQuery, dimension_of, resolve_service
 from .report import (
@@ -33,7 +32,6 @@ from .report import (
     exact_total,
     in_period,
 )
-from .runtime import runtime_for
 from .sources import SOURCE_NAMES, source_for
 
 log = logging.getLogger(__name__)
@@ -64,10 +62,13 @@ def answer_cost(services: Services, query: CostQuery, *, cache_only: bool = Fals
     """
     config, now = services.config, services.now()
     today = now.date()
-    period = parse_period(query.period, today)
+    limited = config.cost.source == "cost_explorer"  # exports keep what they were given
+    period = parse_period(query.period, today, limited=limited)
     if period.days == 0 and query.period.strip().lower() == "mtd":
         return _first_of_month(services, query, cache_only=cache_only)
-    previous = previous_period(period, today)
+    if not limited:
+        _check_export_covers(services, query.period, period)
+    previous = previous_period(period, today, limited=limited)
     current_days = period.day_list()
     days = current_days + (previous.day_list() if previous else [])
     fetch = not cache_only
@@ -142,7 +143,7 @@ def answer_cost(services: Services, query: CostQuery, *, cache_only: bool = Fals
         report.providers = _providers(services, spec, period, now, fetch=fetch)
     _coverage(report, first_day=min((row[0] for row in cached.rows), default=None))
     if period.days == 0:
-        report.notes.append("The month started today: Cost Explorer has no cost for it yet.")
+        report.notes.append("The month started today: there is no cost for it yet.")
     if problems:
         report.problem = problems[0]
         report.data_as_of = cached.oldest_fetch()
@@ -154,17 +155,42 @@ def answer_cost(services: Services, query: CostQuery, *, cache_only: bool = Fals
     return report
 
 
+def _check_export_covers(services: Services, text: str, period: Period) -> None:
+    """ArgumentError when the period lies wholly outside the days the export holds."""
+    coverage = getattr(source_for(services), "coverage", None)
+    try:
+        span = coverage() if callable(coverage) else None
+    except (ExportError, SourceFailure):
+        return  # reading the export says why, with the answer
+    if span is None:
+        return
+    first, last = span
+    if period.end <= first or period.start > last:
+        raise ArgumentError(
+            f'"{text}" ({period.describe()}) has no cost data: the billing export covers '
+            f"{first} to {last}."
+        )
+
+
 def _coverage(report: CostReport, *, first_day: date | None) -> None:
     """When the data starts inside the window (a newer account, or older than Cost
     Explorer's ~13 months), say what is covered, and drop a comparison with a period that
     mostly has no data."""
     if first_day is None:
+        if report.source != SOURCE_NAMES["cost_explorer"] and report.period.days > 0:
+            report.notes.append(
+                f"The billing export has no cost rows for {report.period.describe()}."
+            )
         return
     period, previous = report.period, report.previous
     if first_day > period.start:
         report.notes.append(
             f"Cost data starts on {first_day}: {period.describe()} is covered from then on "
-            f"(nothing before it in Cost Explorer, which keeps about {LOOKBACK_MONTHS} months)."
+            + (
+                f"(nothing before it in Cost Explorer, which keeps about {LOOKBACK_MONTHS} months)."
+                if report.source == SOURCE_NAMES["cost_explorer"]
+                else "(the billing export has nothing before it)."
+            )
         )
     if previous is not None and (first_day - previous.start).days * 2 > previous.days:
         report.notes.append(
@@ -314,84 +340,6 @@ def _labeler(by: str, config: FinopsConfig) -> Any:
     return label
 
 
-def slice_key(services: Services, spec: SliceSpec) -> str:
-    """The cache key of a slice from the configured source, metric and exclusions."""
-    return spec.key(services.config.tags.team, source_for(services).fingerprint)
-
-
-def _load(
-    services: Services,
-    spec: SliceSpec,
-    days: list[date],
-    now: datetime,
-    *,
-    fetch: bool = True,
-    stale: list[date] | None = None,
-) -> tuple[cache.CachedSlice, str | None]:
-    """The slice's rows over `days`, fetching stale days; (cached, problem or None).
-
-    A fully fresh slice is read without waiting for the slice's fetch lock, so cached
-    answers never queue behind a slow fetch. `fetch=False` reads only the cache (stale
-    days are added to `stale`).
-    """
-    runtime = runtime_for(services)
-    cost = services.config.cost
-    freshness = cache.Freshness(cost.settle_days, timedelta(hours=cost.ttl_hours))
-    key = slice_key(services, spec)
-    if not days:
-        return cache.CachedSlice(days={}, rows=[]), None
-    start, end = min(days), max(days) + timedelta(days=1)
-    problem = None
-    with services.db.session() as session:
-        missing = cache.stale_days(session, key, days, freshness, now)
-    count_cache(hit=not missing)
-    if missing and not fetch and stale is not None:
-        stale.extend(missing)
-    if missing and fetch:
-        with runtime.lock_for(key):
-            with services.db.session() as session:
-                missing = cache.stale_days(session, key, days, freshness, now)
-            if missing:
-                problem = _fetch(services, spec, key, missing, now)
-    with services.db.session() as session:
-        cached = cache.read(session, key, start, end)
-    if problem is not None:
-        missing = sorted(d for d in days if d not in cached.days)
-        if missing:
-            raise CostUnavailable(
-                f"{problem}. There is no cached data for {missing[0]}"
-                + (f" to {missing[-1]}" if len(missing) > 1 else "")
-                + " either, so there is no answer yet. Try again in a few minutes."
-            )
-    return cached, problem
-
-
-def _fetch(
-    services: Services, spec: SliceSpec, key: str, stale: list[date], now: datetime
-) -> str | None:
-    """Fetch the stale days into the cache; a problem text when Cost Explorer failed."""
-    breaker = runtime_for(services).breaker
-    if not breaker.allow():
-        return open_text(breaker)
-    try:
-        source = source_for(services)
-        for start, end in cache.runs(stale):
-            fetched = source.daily(spec, start, end)
-            with services.db.session() as session:
-                cache.store(session, key, start, end, fetched, now)
-    except (ClientError, BotoCoreError) as exc:
-        return failed(breaker, exc)
-    except ExportError as exc:
-        breaker.release()
-        raise CostUnavailable(f"The billing export cannot answer: {exc}") from None
-    except SourceFailure as exc:
-        log.warning("cost source failed: %s", exc)
-        breaker.record_failure(str(exc))
-        return f"The cost source is not answering ({exc})"
-    breaker.record_success()
-    return None
-
-
 def period_for(query: CostQuery, today: date) -> Period:
     """The days a question covers on `today` (for renderers and the Share button)."""
-    return parse_period(query.period, today)
+    return parse_period(query.period, today, limited=False)

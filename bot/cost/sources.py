@@ -4,7 +4,8 @@ or the same export table queried by Athena. One per process, built on first use.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
 from datetime import date
 from decimal import Decimal
 from typing import Any, Protocol
@@ -67,13 +68,18 @@ def _export_source(services: Services) -> CostSource:
         engine = AthenaEngine(services.aws.client("athena", region=cost.athena.region), cost.athena)
     else:
         engine = duck_engine(services)
-    return ExportSource(
+    source = ExportSource(
         engine,
         name=cost.source,
         team_tag=services.config.tags.team,
         metric=cost.metric,
         exclude=cost.exclude_charge_categories,
     )
+    if cost.source == "focus":  # DuckDB: re-reading is cheap, Athena bills each scan
+        from .export_cache import ExportCache
+
+        source.memo = ExportCache(engine.version)
+    return source
 
 
 def duck_engine(services: Services) -> Any:
@@ -90,8 +96,30 @@ def duck_engine(services: Services) -> Any:
             session = boto3_session(services)
             return session, s3.meta.endpoint_url, s3.meta.region_name
 
-        return DuckExport(lambda: s3_files(path, s3), s3_setup=setup)
+        return DuckExport(_reuse(lambda: s3_files(path, s3), S3_LISTING_SECONDS), s3_setup=setup)
     return DuckExport(lambda: local_files(path))
+
+
+#: An S3 listing is reused this long: one answer asks for it several times (each a
+#: ListObjectsV2 walk), and AWS rewrites an export a few times a day at most.
+S3_LISTING_SECONDS = 30.0
+
+
+def _reuse(listing: Callable[[], Any], seconds: float) -> Callable[[], Any]:
+    """`listing`, called again only when its last answer is older than `seconds`."""
+    last: list[Any] = []  # [monotonic time, files]
+    guard = threading.Lock()
+
+    def files() -> Any:
+        with guard:
+            if last and time.monotonic() - last[0] < seconds:
+                return last[1]
+        found = listing()  # errors are not kept: the next call lists again
+        with guard:
+            last[:] = [time.monotonic(), found]
+        return found
+
+    return files
 
 
 def boto3_session(services: Services) -> Any:
@@ -114,3 +142,15 @@ def check_source(services: Services) -> str:
     except (ExportError, SourceFailure) as exc:
         raise ConfigError(f"cost source {services.config.cost.source}: {exc}") from None
     return f"{SOURCE_NAMES[services.config.cost.source]}, {source.metric_label()}"
+
+
+def source_warnings(services: Services) -> list[str]:
+    """One line each for what is odd but not fatal in the source (mixed currencies)."""
+    from .export_files import ExportError, SourceFailure
+
+    warnings = getattr(source_for(services), "warnings", None)
+    try:
+        found = warnings() if callable(warnings) else []
+    except (ExportError, SourceFailure):
+        return []  # check_source says what is wrong
+    return [f"cost source {services.config.cost.source}: {line}" for line in found]
