@@ -78,8 +78,6 @@ def serve_bot(api_url: str, aws_url: str, secret: str, replies: Any, orders: Any
     """The bot over HTTP on the demo estate (seeded into `aws_url`), with the CE stand-in."""
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
-    if os.environ.get("EXP_SWITCH"):
-        sys.setswitchinterval(float(os.environ["EXP_SWITCH"]))
     workdir = tempfile.mkdtemp(prefix="finops-burst-")
     from bot.demo.runner import DEMO_BOT_TOKEN, DEMO_CONFIG, _demo_environment
 
