@@ -21,6 +21,7 @@ from .explorer import SliceSpec
 from .export_files import ExportError, SourceFailure
 from .failures import CostUnavailable, failed, open_text
 from .forecasting import forecast as _forecast
+from .memo import Stamps, read_kept, slice_stamps, stale_in
 from .periods import LOOKBACK_MONTHS, Period, month_start, parse_period, previous_period
 from .query import CostQuery, dimension_of, resolve_service
 from .report import (
@@ -343,18 +344,20 @@ def _load(
     start, end = min(days), max(days) + timedelta(days=1)
     problem = None
     with services.db.session() as session:
-        missing = cache.stale_days(session, key, days, freshness, now)
+        stamps: Stamps | None = slice_stamps(session, key, start, end)
+    missing = stale_in(stamps or (), days, freshness, now)
     count_cache(hit=not missing)
     if missing and not fetch and stale is not None:
         stale.extend(missing)
     if missing and fetch:
+        stamps = None  # another thread may fetch first: read what is there after the lock
         with runtime.lock_for(key):
             with services.db.session() as session:
                 missing = cache.stale_days(session, key, days, freshness, now)
             if missing:
                 problem = _fetch(services, spec, key, missing, now)
     with services.db.session() as session:
-        cached = cache.read(session, key, start, end)
+        cached = read_kept(runtime.slices, session, key, start, end, stamps)
     if problem is not None:
         missing = sorted(d for d in days if d not in cached.days)
         if missing:
@@ -379,6 +382,7 @@ def _fetch(
             fetched = source.daily(spec, start, end)
             with services.db.session() as session:
                 cache.store(session, key, start, end, fetched, now)
+            runtime_for(services).slices.forget(key)
     except (ClientError, BotoCoreError) as exc:
         return failed(breaker, exc)
     except ExportError as exc:
