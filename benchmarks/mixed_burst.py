@@ -1,19 +1,23 @@
 """Mixed burst: 40 signed slash commands, 8 at a time, against the demo estate.
 
 The bot runs in its own process as deployed (waitress, Bolt, the answer pool) on the demo
-estate in a moto server, with the Cost Explorer stand-in. This process is Slack: the local
-console signs every command and serves the response_urls. The 40 commands rotate
-`/orphans`, `/savings`, `/tags`, `/rightsize`, `/storage`, `/compute` and two `/cost`
-questions. The burst runs twice: first on a just-started bot (cold: nothing scanned or
-cached yet), then again (warm).
+estate in a moto server, which shares a process with the Cost Explorer stand-in (AWS is
+not the bot's CPU). This process is Slack's console: it makes the signed commands (with
+their response_urls) and serves the response_urls; a fourth process sends them, 8 at a
+time, as Slack's senders are not its message store. The 40 commands rotate `/orphans`,
+`/savings`, `/tags`, `/rightsize`, `/storage`, `/compute` and two `/cost` questions. The
+burst runs twice: first on a just-started bot (cold: nothing scanned or cached yet), then
+again (warm).
 
 Reported per burst: ack latency at the sender (POST to HTTP answer; Slack needs it within
 3 s), answer latency (POST until the command's real answer reached its response_url:
 the first post that is not a progress or "busy" line), whether every command's real
 answer was delivered, and the AWS API calls the bot made during the burst (counted in the
-bot's process, per service and operation).
+bot's process, per service and operation). Measured inside the bot, and independent of
+what else the machine runs: the CPU of each ack's WSGI call, of each answer job, and of
+the whole process during the burst (the wall times beside them are not).
 
-    .venv/bin/python benchmarks/mixed_burst.py
+    .venv/bin/python benchmarks/mixed_burst.py [--without /tags] [--concurrency 8]
 """
 
 from __future__ import annotations
@@ -59,23 +63,36 @@ def percentile(values: list[float], pct: float) -> float:
 
 # ------------------------------------------------------------------ AWS's process
 def serve_moto(ready: Any, stop: Any) -> None:
-    """A moto server in its own process, as AWS is in production: not the bot's CPU."""
+    """A moto server and the Cost Explorer stand-in (the demo's cost data) in their own
+    process, as AWS is in production: not the bot's CPU."""
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     os.environ.update({"MOTO_EC2_LOAD_DEFAULT_AMIS": "false", "MOTO_ACCOUNT_ID": "111111111111"})
+    from datetime import UTC, datetime
+
     from moto.server import ThreadedMotoServer
+
+    from standins.cost_explorer import CostExplorerStandin
+    from standins.demo_data import demo_line_items
 
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     host, port = moto.get_host_and_port()
-    ready.put(f"http://{host}:{port}")
+    today = datetime.now(UTC).date()
+    ce = CostExplorerStandin(demo_line_items(today=today), today=today)
+    ready.put((f"http://{host}:{port}", ce.start()))
     stop.wait()
+    ce.stop()
     moto.stop()
 
 
 # ------------------------------------------------------------------ the bot's process
-def serve_bot(api_url: str, aws_url: str, secret: str, replies: Any, orders: Any) -> None:
-    """The bot over HTTP on the demo estate (seeded into `aws_url`), with the CE stand-in."""
+def serve_bot(
+    api_url: str, aws_urls: tuple[str, str], secret: str, replies: Any, orders: Any
+) -> None:
+    """The bot over HTTP on the demo estate (seeded into moto at `aws_urls[0]`), asking the
+    Cost Explorer stand-in at `aws_urls[1]`."""
+    aws_url, ce_url = aws_urls
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     workdir = tempfile.mkdtemp(prefix="finops-burst-")
@@ -94,8 +111,6 @@ def serve_bot(api_url: str, aws_url: str, secret: str, replies: Any, orders: Any
     from bot.config import Settings
     from bot.server import start_http_in_thread
     from bot.services import build_services
-    from standins.cost_explorer import CostExplorerStandin
-    from standins.demo_data import demo_line_items
     from standins.demo_estate import seed_demo_estate
 
     assert DEMO_BOT_TOKEN and DEMO_CONFIG
@@ -107,8 +122,7 @@ def serve_bot(api_url: str, aws_url: str, secret: str, replies: Any, orders: Any
         now=now,
         endpoint_url=os.environ["AWS_ENDPOINT_URL"],
     )
-    ce = CostExplorerStandin(demo_line_items(today=now.date()), today=now.date())
-    os.environ["AWS_ENDPOINT_URL_COST_EXPLORER"] = ce.start()
+    os.environ["AWS_ENDPOINT_URL_COST_EXPLORER"] = ce_url
     services = build_services(Settings.from_env())
     server = start_http_in_thread(services)
     calls.clear()  # seeding is not the bot's work
@@ -122,7 +136,6 @@ def serve_bot(api_url: str, aws_url: str, secret: str, replies: Any, orders: Any
         elif order == "stop":
             break
     server.stop()
-    ce.stop()
 
 
 def _count_aws_calls() -> collections.Counter[str]:
@@ -340,7 +353,7 @@ def burst(
     made = collections.Counter(calls_after) - collections.Counter(calls_before)
     print(
         f"\n{label}: {REQUESTS} signed commands, {CONCURRENCY} at a time "
-        "(bot, senders, Slack console and moto each in their own process)"
+        "(bot, senders, Slack console, moto + Cost Explorer each in their own process)"
     )
     print(
         f"  ack     p50 {statistics.median(acks):7.1f} ms   p95 {percentile(acks, 95):7.1f} ms   "
@@ -385,13 +398,21 @@ def burst(
 
 
 def main() -> None:
-    global CONCURRENCY
+    global CONCURRENCY, COMMANDS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bursts", type=int, default=2, help="bursts to run (first is cold)")
     parser.add_argument("--concurrency", type=int, default=8, help="commands in flight at once")
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="COMMAND",
+        help="leave a command out of the rotation (e.g. /tags), to see the others alone",
+    )
     parser.add_argument("--wait", type=float, default=300, help="seconds to wait for answers")
     options = parser.parse_args()
     CONCURRENCY = options.concurrency
+    COMMANDS = tuple(c for c in COMMANDS if c.split()[0] not in options.without)
     logging.basicConfig(level=logging.WARNING)
     import secrets
 
@@ -412,10 +433,10 @@ def main() -> None:
     moto_ready, moto_stop = context.Queue(), context.Event()
     moto = context.Process(target=serve_moto, args=(moto_ready, moto_stop))
     moto.start()
-    aws_url = moto_ready.get(timeout=120)
+    aws_urls = moto_ready.get(timeout=120)
     replies, orders = context.Queue(), context.Queue()
     bot = context.Process(
-        target=serve_bot, args=(console.api_url, aws_url, secret, replies, orders)
+        target=serve_bot, args=(console.api_url, aws_urls, secret, replies, orders)
     )
     bot.start()
     sends, sent = context.Queue(), context.Queue()
