@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import json
 import logging
 import multiprocessing
 import os
@@ -254,7 +255,7 @@ class AnswerClock:
 
         def use_response_url(state: Any, response_id: str, body: dict[str, Any]) -> Any:
             with self._lock:
-                self.posts[response_id].append((time.perf_counter(), str(body.get("text", ""))))
+                self.posts[response_id].append((time.perf_counter(), json.dumps(body)))
             return original_use(state, response_id, body)
 
         console_wsgi.use_response_url = use_response_url
@@ -289,13 +290,22 @@ def command_post(console: Any, text: str) -> tuple[dict[str, str], Any, str]:
     return fields, target, url.rsplit("/", 1)[-1]
 
 
-def is_real_answer(text: str) -> bool:
-    """Not a progress line ("Looking for waste…") or a busy notice."""
-    stripped = text.strip()
+#: Words of an answer that stands in for the real one and is replaced when that lands: a
+#: listing with nothing stored yet ("scanning…") or being refreshed, a cost answer still
+#: fetching.
+PLACEHOLDERS = ("this answer updates when", "this answer will update")
+
+
+def is_real_answer(posted: str) -> bool:
+    """Not a progress line ("Looking for waste…"), a busy notice, or a placeholder answer
+    (`posted` is the JSON of the whole post: its text and its blocks)."""
+    body = json.loads(posted)
+    stripped = str(body.get("text", "")).strip()
     return (
         bool(stripped)
         and not stripped.endswith("…")
         and not stripped.startswith((":hourglass:", "busy"))
+        and not any(words in posted for words in PLACEHOLDERS)
     )
 
 
@@ -390,7 +400,7 @@ def burst(
         )
     for _, rid, text in sent.values() if missing else ():
         if clock.answered_at(rid) is None:
-            posts = [post[1][:50] for post in clock.posts.get(rid, [])]
+            posts = [json.loads(post[1]).get("text", "")[:50] for post in clock.posts.get(rid, [])]
             print(f"    no answer for {text}: posts {posts}")
     print(f"  AWS calls during the burst: {sum(made.values())}")
     for name, count in sorted(made.items()):
