@@ -1,25 +1,30 @@
 """Mixed burst: 40 signed slash commands, 8 at a time, against the demo estate.
 
 The bot runs in its own process as deployed (waitress, Bolt, the answer pool) on the demo
-estate in a moto server, with the Cost Explorer stand-in. This process is Slack: the local
-console signs every command and serves the response_urls. The 40 commands rotate
-`/orphans`, `/savings`, `/tags`, `/rightsize`, `/storage`, `/compute` and two `/cost`
-questions. The burst runs twice: first on a just-started bot (cold: nothing scanned or
-cached yet), then again (warm).
+estate in a moto server, which shares a process with the Cost Explorer stand-in (AWS is
+not the bot's CPU). This process is Slack's console: it makes the signed commands (with
+their response_urls) and serves the response_urls; a fourth process sends them, 8 at a
+time, as Slack's senders are not its message store. The 40 commands rotate `/orphans`,
+`/savings`, `/tags`, `/rightsize`, `/storage`, `/compute` and two `/cost` questions. The
+burst runs twice: first on a just-started bot (cold: nothing scanned or cached yet), then
+again (warm).
 
 Reported per burst: ack latency at the sender (POST to HTTP answer; Slack needs it within
 3 s), answer latency (POST until the command's real answer reached its response_url:
 the first post that is not a progress or "busy" line), whether every command's real
 answer was delivered, and the AWS API calls the bot made during the burst (counted in the
-bot's process, per service and operation).
+bot's process, per service and operation). Measured inside the bot, and independent of
+what else the machine runs: the CPU of each ack's WSGI call, of each answer job, and of
+the whole process during the burst (the wall times beside them are not).
 
-    .venv/bin/python benchmarks/mixed_burst.py
+    .venv/bin/python benchmarks/mixed_burst.py [--without /tags] [--concurrency 8]
 """
 
 from __future__ import annotations
 
 import argparse
 import collections
+import json
 import logging
 import multiprocessing
 import os
@@ -59,23 +64,36 @@ def percentile(values: list[float], pct: float) -> float:
 
 # ------------------------------------------------------------------ AWS's process
 def serve_moto(ready: Any, stop: Any) -> None:
-    """A moto server in its own process, as AWS is in production: not the bot's CPU."""
+    """A moto server and the Cost Explorer stand-in (the demo's cost data) in their own
+    process, as AWS is in production: not the bot's CPU."""
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     os.environ.update({"MOTO_EC2_LOAD_DEFAULT_AMIS": "false", "MOTO_ACCOUNT_ID": "111111111111"})
+    from datetime import UTC, datetime
+
     from moto.server import ThreadedMotoServer
+
+    from standins.cost_explorer import CostExplorerStandin
+    from standins.demo_data import demo_line_items
 
     moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     host, port = moto.get_host_and_port()
-    ready.put(f"http://{host}:{port}")
+    today = datetime.now(UTC).date()
+    ce = CostExplorerStandin(demo_line_items(today=today), today=today)
+    ready.put((f"http://{host}:{port}", ce.start()))
     stop.wait()
+    ce.stop()
     moto.stop()
 
 
 # ------------------------------------------------------------------ the bot's process
-def serve_bot(api_url: str, aws_url: str, secret: str, replies: Any, orders: Any) -> None:
-    """The bot over HTTP on the demo estate (seeded into `aws_url`), with the CE stand-in."""
+def serve_bot(
+    api_url: str, aws_urls: tuple[str, str], secret: str, replies: Any, orders: Any
+) -> None:
+    """The bot over HTTP on the demo estate (seeded into moto at `aws_urls[0]`), asking the
+    Cost Explorer stand-in at `aws_urls[1]`."""
+    aws_url, ce_url = aws_urls
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("urllib3.connectionpool").setLevel(logging.ERROR)
     workdir = tempfile.mkdtemp(prefix="finops-burst-")
@@ -85,6 +103,7 @@ def serve_bot(api_url: str, aws_url: str, secret: str, replies: Any, orders: Any
     env["SLACK_API_URL"] = api_url
     os.environ.update(env)
     calls = _count_aws_calls()
+    phases = _time_phases()
 
     from datetime import UTC, datetime
 
@@ -93,8 +112,6 @@ def serve_bot(api_url: str, aws_url: str, secret: str, replies: Any, orders: Any
     from bot.config import Settings
     from bot.server import start_http_in_thread
     from bot.services import build_services
-    from standins.cost_explorer import CostExplorerStandin
-    from standins.demo_data import demo_line_items
     from standins.demo_estate import seed_demo_estate
 
     assert DEMO_BOT_TOKEN and DEMO_CONFIG
@@ -106,8 +123,7 @@ def serve_bot(api_url: str, aws_url: str, secret: str, replies: Any, orders: Any
         now=now,
         endpoint_url=os.environ["AWS_ENDPOINT_URL"],
     )
-    ce = CostExplorerStandin(demo_line_items(today=now.date()), today=now.date())
-    os.environ["AWS_ENDPOINT_URL_COST_EXPLORER"] = ce.start()
+    os.environ["AWS_ENDPOINT_URL_COST_EXPLORER"] = ce_url
     services = build_services(Settings.from_env())
     server = start_http_in_thread(services)
     calls.clear()  # seeding is not the bot's work
@@ -116,10 +132,11 @@ def serve_bot(api_url: str, aws_url: str, secret: str, replies: Any, orders: Any
         order = orders.get()
         if order == "calls":
             replies.put(dict(calls))
+        elif order == "phases":
+            replies.put(phases.take())
         elif order == "stop":
             break
     server.stop()
-    ce.stop()
 
 
 def _count_aws_calls() -> collections.Counter[str]:
@@ -139,34 +156,109 @@ def _count_aws_calls() -> collections.Counter[str]:
     return calls
 
 
+class PhaseClock:
+    """Where the bot's own time goes, measured inside its process: the server-side ack
+    (WSGI call, wall and this thread's CPU), each answer job's CPU on its worker thread,
+    and the whole process's CPU. CPU seconds do not depend on what else the machine
+    runs; wall times do."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._acks: list[tuple[float, float]] = []
+        self._jobs: dict[str, list[float]] = collections.defaultdict(list)
+        self._cpu = time.process_time()
+
+    def ack(self, wall: float, cpu: float) -> None:
+        with self._lock:
+            self._acks.append((wall, cpu))
+
+    def job(self, lane: str, cpu: float) -> None:
+        with self._lock:
+            self._jobs[lane].append(cpu)
+
+    def take(self) -> dict[str, Any]:
+        with self._lock:
+            taken = {
+                "acks": self._acks,
+                "jobs": dict(self._jobs),
+                "process_cpu": time.process_time() - self._cpu,
+            }
+            self._acks, self._jobs, self._cpu = (
+                [],
+                collections.defaultdict(list),
+                time.process_time(),
+            )
+        return taken
+
+
+def _time_phases() -> PhaseClock:
+    """Time the bot's WSGI calls and answer jobs (wrapping them; the bot is unchanged)."""
+    from bot.web import BotWsgi
+    from bot.workers import AnswerPool
+
+    clock = PhaseClock()
+    call, submit = BotWsgi.__call__, AnswerPool.submit
+
+    def timed_call(self: Any, environ: Any, start_response: Any) -> Any:
+        wall, cpu = time.perf_counter(), time.thread_time()
+        try:
+            return call(self, environ, start_response)
+        finally:
+            clock.ack(time.perf_counter() - wall, time.thread_time() - cpu)
+
+    def timed_submit(self: Any, job: Any, *, lane: str = "") -> Any:
+        def timed_job() -> None:
+            cpu = time.thread_time()
+            try:
+                job()
+            finally:
+                clock.job(lane, time.thread_time() - cpu)
+
+        return submit(self, timed_job, lane=lane)
+
+    BotWsgi.__call__ = timed_call  # type: ignore[method-assign]
+    AnswerPool.submit = timed_submit  # type: ignore[method-assign]
+    return clock
+
+
+# ------------------------------------------------------------------ the senders' process
+def serve_sender(orders: Any, replies: Any) -> None:
+    """Slack's request senders, in a process of their own: each order is a list of signed
+    form posts, sent `concurrency` at a time; each result is (sent at, seconds, Delivery)."""
+    from standins.slack_console.delivery import post_signed
+
+    while True:
+        order = orders.get()
+        if order is None:
+            return
+        url, secret, posts, concurrency = order
+
+        def send(fields: dict[str, str], url: str = url, secret: str = secret) -> Any:
+            started = time.perf_counter()  # CLOCK_MONOTONIC: comparable across processes
+            delivery = post_signed(url, fields, secret, 3.0)
+            return started, time.perf_counter() - started, delivery
+
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            replies.put(list(pool.map(send, posts)))
+
+
 # ------------------------------------------------------------------ Slack's process
 class AnswerClock:
     """When each command's response_url first received its real answer."""
 
-    def __init__(self, console: Any) -> None:
+    def __init__(self) -> None:
         import standins.slack_console.wsgi as console_wsgi
 
         self.posts: dict[str, list[tuple[float, str]]] = collections.defaultdict(list)
-        self._local = threading.local()
         self._lock = threading.Lock()
         original_use = console_wsgi.use_response_url
-        original_url = console._response_url
 
         def use_response_url(state: Any, response_id: str, body: dict[str, Any]) -> Any:
             with self._lock:
-                self.posts[response_id].append((time.perf_counter(), str(body.get("text", ""))))
+                self.posts[response_id].append((time.perf_counter(), json.dumps(body)))
             return original_use(state, response_id, body)
 
-        def response_url(target: Any) -> str:
-            url = str(original_url(target))
-            self._local.rid = url.rsplit("/", 1)[-1]
-            return url
-
         console_wsgi.use_response_url = use_response_url
-        console._response_url = response_url
-
-    def last_rid(self) -> str:
-        return str(self._local.rid)
 
     def answered_at(self, rid: str) -> float | None:
         with self._lock:
@@ -176,38 +268,78 @@ class AnswerClock:
         return None
 
 
-def is_real_answer(text: str) -> bool:
-    """Not a progress line ("Looking for waste…") or a busy notice."""
-    stripped = text.strip()
+def command_post(console: Any, text: str) -> tuple[dict[str, str], Any, str]:
+    """A slash command's form fields as the console sends them, its response target and
+    response id (what `console.send_command` does before posting)."""
+    from standins.slack_console.delivery import command_fields
+    from standins.slack_console.state import ResponseTarget
+
+    command, _, rest = text.partition(" ")
+    with console.state.lock:
+        target = ResponseTarget(user_id=USER, channel_id=CHANNEL)
+        url = console._response_url(target)
+        fields = command_fields(
+            console.state,
+            user_id=USER,
+            channel_id=CHANNEL,
+            command=command,
+            text=rest.strip(),
+            response_url=url,
+            trigger_id=console.new_trigger(USER),
+        )
+    return fields, target, url.rsplit("/", 1)[-1]
+
+
+#: Words of an answer that stands in for the real one and is replaced when that lands: a
+#: listing with nothing stored yet ("scanning…") or being refreshed, a cost answer still
+#: fetching.
+PLACEHOLDERS = ("this answer updates when", "this answer will update")
+
+
+def is_real_answer(posted: str) -> bool:
+    """Not a progress line ("Looking for waste…"), a busy notice, or a placeholder answer
+    (`posted` is the JSON of the whole post: its text and its blocks)."""
+    body = json.loads(posted)
+    stripped = str(body.get("text", "")).strip()
     return (
         bool(stripped)
         and not stripped.endswith("…")
         and not stripped.startswith((":hourglass:", "busy"))
+        and not any(words in posted for words in PLACEHOLDERS)
     )
 
 
 def burst(
-    console: Any, clock: AnswerClock, label: str, orders: Any, replies: Any, wait: float
+    console: Any,
+    clock: AnswerClock,
+    label: str,
+    bot: tuple[Any, Any],
+    sender: tuple[Any, Any],
+    wait: float,
 ) -> None:
+    orders, replies = bot
     orders.put("calls")
     calls_before = replies.get(timeout=30)
+    orders.put("phases")
+    replies.get(timeout=30)  # start the bot's phase clock afresh
+    texts = [COMMANDS[n % len(COMMANDS)] for n in range(REQUESTS)]
+    posts = [command_post(console, text) for text in texts]
+    started = time.perf_counter()
+    sender[0].put((console.bot_url, console.signing_secret, [p[0] for p in posts], CONCURRENCY))
+    results = sender[1].get(timeout=300)
     sent: dict[int, tuple[float, str, str]] = {}
-
-    def send(n: int) -> float:
-        text = COMMANDS[n % len(COMMANDS)]
-        started = time.perf_counter()
-        delivery = console.send_command(user_id=USER, channel_id=CHANNEL, text=text)
-        elapsed = time.perf_counter() - started
-        sent[n] = (started, clock.last_rid(), text)
+    acks: list[float] = []
+    for n, ((_, target, rid), (at, seconds, delivery)) in enumerate(
+        zip(posts, results, strict=True)
+    ):
+        text = texts[n]
+        console._record(delivery, target, label=text.split()[0], ack_message=True)
+        sent[n] = (at, rid, text)
+        acks.append(seconds * 1000)
         if delivery.status != 200:
             print(f"  {text}: HTTP {delivery.status} {delivery.error} {delivery.body[:80]}")
         elif "does not know" in delivery.body:
             print(f"  {text}: answered by the catch-all: {delivery.body[:80]}")
-        return elapsed
-
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
-        acks = [v * 1000 for v in pool.map(send, range(REQUESTS))]
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
         if all(clock.answered_at(rid) is not None for _, rid, _ in sent.values()):
@@ -226,8 +358,13 @@ def burst(
         per_command[text].append((done - at) * 1000)
     orders.put("calls")
     calls_after = replies.get(timeout=30)
+    orders.put("phases")
+    phases = replies.get(timeout=30)
     made = collections.Counter(calls_after) - collections.Counter(calls_before)
-    print(f"\n{label}: {REQUESTS} signed commands, {CONCURRENCY} at a time (bot in own process)")
+    print(
+        f"\n{label}: {REQUESTS} signed commands, {CONCURRENCY} at a time "
+        "(bot, senders, Slack console, moto + Cost Explorer each in their own process)"
+    )
     print(
         f"  ack     p50 {statistics.median(acks):7.1f} ms   p95 {percentile(acks, 95):7.1f} ms   "
         f"max {max(acks):7.1f} ms   (target: p95 < 50 ms, max < 500 ms)"
@@ -244,9 +381,26 @@ def burst(
     )
     for text, values in sorted(per_command.items()):
         print(f"    {text:40s} answer median {statistics.median(values):7.0f} ms")
+    server_walls = [wall * 1000 for wall, _ in phases["acks"]]
+    server_cpus = [cpu * 1000 for _, cpu in phases["acks"]]
+    if server_walls:
+        print(
+            f"  in the bot: ack (WSGI call) wall p50 {statistics.median(server_walls):.1f} ms, "
+            f"p95 {percentile(server_walls, 95):.1f} ms; its thread's CPU p50 "
+            f"{statistics.median(server_cpus):.1f} ms, p95 {percentile(server_cpus, 95):.1f} ms"
+        )
+    print(
+        f"  in the bot: process CPU during the burst {phases['process_cpu']:.2f} s "
+        f"({phases['process_cpu'] / REQUESTS * 1000:.0f} ms per command)"
+    )
+    for lane, cpus in sorted(phases["jobs"].items()):
+        print(
+            f"    {lane:40s} answer job CPU median {statistics.median(cpus) * 1000:7.1f} ms"
+            f" (x{len(cpus)})"
+        )
     for _, rid, text in sent.values() if missing else ():
         if clock.answered_at(rid) is None:
-            posts = [post[1][:50] for post in clock.posts.get(rid, [])]
+            posts = [json.loads(post[1]).get("text", "")[:50] for post in clock.posts.get(rid, [])]
             print(f"    no answer for {text}: posts {posts}")
     print(f"  AWS calls during the burst: {sum(made.values())}")
     for name, count in sorted(made.items()):
@@ -254,10 +408,21 @@ def burst(
 
 
 def main() -> None:
+    global CONCURRENCY, COMMANDS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bursts", type=int, default=2, help="bursts to run (first is cold)")
+    parser.add_argument("--concurrency", type=int, default=8, help="commands in flight at once")
+    parser.add_argument(
+        "--without",
+        action="append",
+        default=[],
+        metavar="COMMAND",
+        help="leave a command out of the rotation (e.g. /tags), to see the others alone",
+    )
     parser.add_argument("--wait", type=float, default=300, help="seconds to wait for answers")
     options = parser.parse_args()
+    CONCURRENCY = options.concurrency
+    COMMANDS = tuple(c for c in COMMANDS if c.split()[0] not in options.without)
     logging.basicConfig(level=logging.WARNING)
     import secrets
 
@@ -273,23 +438,28 @@ def main() -> None:
         users=DEMO_USERS,
     )
     console.start()
-    clock = AnswerClock(console)
+    clock = AnswerClock()
     context = multiprocessing.get_context("spawn")
     moto_ready, moto_stop = context.Queue(), context.Event()
     moto = context.Process(target=serve_moto, args=(moto_ready, moto_stop))
     moto.start()
-    aws_url = moto_ready.get(timeout=120)
+    aws_urls = moto_ready.get(timeout=120)
     replies, orders = context.Queue(), context.Queue()
     bot = context.Process(
-        target=serve_bot, args=(console.api_url, aws_url, secret, replies, orders)
+        target=serve_bot, args=(console.api_url, aws_urls, secret, replies, orders)
     )
     bot.start()
+    sends, sent = context.Queue(), context.Queue()
+    sender = context.Process(target=serve_sender, args=(sends, sent))
+    sender.start()
     try:
         console.bot_url = f"{replies.get(timeout=180)}/slack/events"
         for number in range(options.bursts):
             label = "cold burst" if number == 0 else "warm burst"
-            burst(console, clock, label, orders, replies, options.wait)
+            burst(console, clock, label, (orders, replies), (sends, sent), options.wait)
     finally:
+        sends.put(None)
+        sender.join(timeout=30)
         orders.put("stop")
         bot.join(timeout=30)
         moto_stop.set()

@@ -2,10 +2,12 @@
 
 A retry repeats the original body byte for byte, so the body's fingerprint names the
 request. Every first delivery is remembered in memory at once and in the database shortly
-after (a background thread, off the ack path), as a row in `job_locks` named
-`slack:<fingerprint>` that expires after an hour. A retry claims the same name: in memory
-first, then with one INSERT that only one replica can win. A retry whose original was
-never seen (it was lost before reaching any replica) wins the claim and is answered.
+after (a background thread, off the ack path; the deliveries that arrived meanwhile are
+written together, in one transaction, so a burst costs one commit, not one each), as a row
+in `job_locks` named `slack:<fingerprint>` that expires after an hour. A retry claims the
+same name: in memory first, then with one INSERT that only one replica can win. A retry
+whose original was never seen (it was lost before reaching any replica) wins the claim
+and is answered.
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ import uuid
 from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from storage.db import Database
@@ -32,6 +36,7 @@ PREFIX = "slack:"
 KEEP = timedelta(hours=1)
 MEMORY = 20_000
 PURGE_EVERY = 500
+BATCH = 100  # first deliveries written in one transaction at most
 
 
 def _utc_now() -> datetime:
@@ -68,8 +73,8 @@ class Redeliveries:
     def flush(self, timeout: float = 5.0) -> None:
         """Wait until every remembered request is in the database (tests)."""
         done = threading.Event()
-        self._pending.put("")  # a marker: set once everything before it is written
         self._markers.append(done)
+        self._pending.put("")  # a marker: set once everything before it is written
         done.wait(timeout)
 
     # ----------------------------------------------------------------- internals
@@ -98,18 +103,51 @@ class Redeliveries:
 
     def _record_loop(self) -> None:
         while True:
-            key = self._pending.get()
-            if not key:
+            keys = [self._pending.get()]
+            while len(keys) < BATCH and not self._pending.empty():
+                keys.append(self._pending.get_nowait())
+            try:
+                self._record([key for key in keys if key])
+            except Exception:  # pragma: no cover - never let the recorder die
+                log.warning("could not record Slack deliveries", exc_info=True)
+            if "" in keys:  # a flush marker: everything before it is written now
                 while self._markers:
                     self._markers.pop().set()
-                continue
-            try:
+
+    def _record(self, keys: list[str]) -> None:
+        """Claim first deliveries in one statement; rows another replica (a retry that
+        reached it first) already holds are left as they are."""
+        if not keys:
+            return
+        now = self._now()
+        rows = [
+            {
+                "name": PREFIX + key,
+                "owner": self._owner,
+                "acquired_at": now,
+                "expires_at": now + KEEP,
+            }
+            for key in dict.fromkeys(keys)
+        ]
+        dialect = self._db.engine.dialect.name
+        if dialect == "sqlite":
+            statement: Any = sqlite.insert(JobLock).on_conflict_do_nothing()
+        elif dialect == "postgresql":
+            statement = postgresql.insert(JobLock).on_conflict_do_nothing()
+        else:  # pragma: no cover - the two supported databases are above
+            for key in keys:
                 self._claim(key, quiet=True)
-                self._writes += 1
-                if self._writes % PURGE_EVERY == 1:
-                    self._purge()
-            except Exception:  # pragma: no cover - never let the recorder die
-                log.warning("could not record a Slack delivery", exc_info=True)
+            return
+        try:
+            with self._db.engine.begin() as connection:
+                connection.execute(statement, rows)
+        except SQLAlchemyError:
+            log.warning("could not record %d Slack deliveries", len(rows), exc_info=True)
+            return
+        before = self._writes
+        self._writes += len(rows)
+        if before // PURGE_EVERY != self._writes // PURGE_EVERY or before == 0:
+            self._purge()
 
     def _purge(self) -> None:
         with self._db.session() as session:

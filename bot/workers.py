@@ -6,7 +6,10 @@ at once, queued behind N others, or refused because the queue is full.
 
 Waiting jobs are kept per lane (the command or button they answer) and taken round-robin
 across lanes, so a burst of slow `/savings` never makes a quick `/cost` wait behind all
-of it: a job waits for at most one job of each other lane per job ahead in its own.
+of it: a job waits for at most one job of each other lane per job ahead in its own. And no
+lane runs on more than `lane_workers` threads at once (half the pool by default): turns
+alone would still let five slow scans take every worker, one after the other, and a quick
+`/cost` would then wait for a scan to end; the cap keeps workers free for other lanes.
 """
 
 from __future__ import annotations
@@ -26,6 +29,11 @@ DEFAULT_WORKERS = 4
 DEFAULT_MAX_QUEUED = 200
 
 
+def default_lane_workers(workers: int) -> int:
+    """How many workers one lane may use at once by default: half the pool (at least 1)."""
+    return max(1, workers // 2)
+
+
 @dataclass(frozen=True)
 class Admission:
     """What became of a submitted job: `ahead` jobs wait before it; None when refused."""
@@ -40,19 +48,23 @@ class Admission:
 
 
 class AnswerPool:
-    """`workers` threads taking jobs from a queue of at most `max_queued` waiting jobs."""
+    """`workers` threads taking jobs from a queue of at most `max_queued` waiting jobs; one
+    lane's jobs run on at most `lane_workers` of them at once."""
 
     def __init__(
         self,
         *,
         workers: int = DEFAULT_WORKERS,
         max_queued: int = DEFAULT_MAX_QUEUED,
+        lane_workers: int | None = None,
         name: str = "answer",
     ) -> None:
         if workers < 1:
             raise ValueError("an answer pool needs at least one worker")
         self.workers, self.max_queued = workers, max_queued
+        self.lane_workers = min(workers, lane_workers or default_lane_workers(workers))
         self._lanes: OrderedDict[str, deque[Callable[[], None]]] = OrderedDict()
+        self._running: dict[str, int] = {}  # lane -> jobs of it running now
         self._waiting = 0
         self._busy = 0
         self._closed = False
@@ -70,8 +82,11 @@ class AnswerPool:
         with self._cond:
             if self._closed or self._waiting >= self.max_queued:
                 return Admission(started=False, ahead=None)
-            started = self._busy + self._waiting < self.workers
             queue = self._lanes.setdefault(lane, deque())
+            started = (
+                self._busy + self._startable() < self.workers
+                and self._running.get(lane, 0) + len(queue) < self.lane_workers
+            )
             turns = len(queue)  # jobs of this lane before it; each other lane gets one more
             ahead = turns + sum(
                 min(len(other), turns + 1) for name, other in self._lanes.items() if name != lane
@@ -98,12 +113,16 @@ class AnswerPool:
     def _work(self) -> None:
         while True:
             with self._cond:
-                while not self._waiting and not self._closed:
+                while True:
+                    picked = self._next()
+                    if picked is not None or (self._closed and not self._waiting):
+                        break
                     self._cond.wait()
-                if not self._waiting:
+                if picked is None:
                     return
-                job = self._next()
+                lane, job = picked
                 self._busy += 1
+                self._running[lane] = self._running.get(lane, 0) + 1
                 QUEUE_DEPTH.set(self._waiting)
             try:
                 job()
@@ -112,24 +131,45 @@ class AnswerPool:
             finally:
                 with self._cond:
                     self._busy -= 1
+                    self._running[lane] -= 1
+                    if not self._running[lane]:
+                        del self._running[lane]
+                    if self._waiting:
+                        self._cond.notify_all()  # a lane at its cap may run again
 
-    def _next(self) -> Callable[[], None]:
-        """The next job, round-robin over lanes (the lane served goes to the back)."""
-        lane, queue = next(iter(self._lanes.items()))
+    def _startable(self) -> int:
+        """Waiting jobs a free worker could take now (their lane is below its cap)."""
+        return sum(
+            min(len(queue), max(0, self.lane_workers - self._running.get(lane, 0)))
+            for lane, queue in self._lanes.items()
+        )
+
+    def _next(self) -> tuple[str, Callable[[], None]] | None:
+        """The next job, round-robin over lanes below their cap (the lane served goes to
+        the back); None when every waiting job's lane already runs `lane_workers` jobs."""
+        lane = next(
+            (name for name in self._lanes if self._running.get(name, 0) < self.lane_workers),
+            None,
+        )
+        if lane is None:
+            return None
+        queue = self._lanes.pop(lane)
         job = queue.popleft()
         self._waiting -= 1
-        del self._lanes[lane]
         if queue:
             self._lanes[lane] = queue
-        return job
+        return lane, job
 
 
 def pool_from_env(env: dict[str, str] | None = None) -> AnswerPool:
-    """A pool sized by FINOPS_ANSWER_WORKERS and FINOPS_ANSWER_QUEUE (defaults 4 and 200)."""
+    """A pool sized by FINOPS_ANSWER_WORKERS, FINOPS_ANSWER_QUEUE and
+    FINOPS_ANSWER_LANE_WORKERS (defaults 4, 200 and half the workers)."""
     env = dict(os.environ if env is None else env)
+    workers = _positive(env, "FINOPS_ANSWER_WORKERS", DEFAULT_WORKERS)
     return AnswerPool(
-        workers=_positive(env, "FINOPS_ANSWER_WORKERS", DEFAULT_WORKERS),
+        workers=workers,
         max_queued=_positive(env, "FINOPS_ANSWER_QUEUE", DEFAULT_MAX_QUEUED),
+        lane_workers=_positive(env, "FINOPS_ANSWER_LANE_WORKERS", default_lane_workers(workers)),
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -11,7 +12,7 @@ from bot.workers import AnswerPool, pool_from_env
 
 
 def test_admission_counts_the_jobs_ahead_and_refuses_past_the_limit() -> None:
-    pool = AnswerPool(workers=2, max_queued=2, name="t")
+    pool = AnswerPool(workers=2, max_queued=2, lane_workers=2, name="t")
     release = threading.Event()
     ran: list[int] = []
     try:
@@ -51,10 +52,16 @@ def test_sizes_come_from_the_environment_with_sane_defaults(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     pool = pool_from_env({"FINOPS_ANSWER_WORKERS": "3", "FINOPS_ANSWER_QUEUE": "7"})
-    assert (pool.workers, pool.max_queued) == (3, 7)
+    assert (pool.workers, pool.max_queued, pool.lane_workers) == (3, 7, 1)
+    pool.stop()
+    pool = pool_from_env({"FINOPS_ANSWER_WORKERS": "6", "FINOPS_ANSWER_LANE_WORKERS": "5"})
+    assert (pool.workers, pool.lane_workers) == (6, 5)
+    pool.stop()
+    pool = pool_from_env({"FINOPS_ANSWER_WORKERS": "2", "FINOPS_ANSWER_LANE_WORKERS": "9"})
+    assert pool.lane_workers == 2  # never more than the pool
     pool.stop()
     pool = pool_from_env({"FINOPS_ANSWER_WORKERS": "lots"})
-    assert pool.workers == 4
+    assert (pool.workers, pool.lane_workers) == (4, 2)
     assert "FINOPS_ANSWER_WORKERS='lots' is not a positive number" in caplog.text
     pool.stop()
 
@@ -76,3 +83,60 @@ def test_lanes_take_turns_so_a_quick_command_does_not_wait_behind_a_burst() -> N
     finally:
         pool.stop()
     assert order == ["s0", "q", "s1", "s2"]
+
+
+def _wait_for(condition: Callable[[], bool], timeout: float = 5) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    return condition()
+
+
+def test_slow_jobs_of_one_lane_never_take_every_worker() -> None:
+    """Five slow /tags scans on a 4-worker pool run two at a time; a /cost sent after them
+    starts at once on a free worker instead of waiting for a scan to end."""
+    pool = AnswerPool(workers=4, max_queued=20, name="t")
+    release = threading.Event()
+    running: list[str] = []
+    lock = threading.Lock()
+
+    def job(name: str, wait: bool) -> None:
+        with lock:
+            running.append(name)
+        if wait:
+            release.wait(10)
+
+    try:
+        scans = [pool.submit(lambda n=n: job(f"tags{n}", True), lane="/tags") for n in range(5)]
+        assert [a.started for a in scans] == [True, True, False, False, False]
+        assert _wait_for(lambda: pool.load() == (2, 3))
+        quick = pool.submit(lambda: job("cost", False), lane="/cost")
+        assert (quick.started, quick.ahead) == (True, 0)
+        assert _wait_for(lambda: "cost" in running)
+        time.sleep(0.1)
+        assert sorted(running) == ["cost", "tags0", "tags1"]  # no third scan started meanwhile
+        release.set()
+        assert _wait_for(lambda: len(running) == 6)
+        assert _wait_for(lambda: pool.load() == (0, 0))
+    finally:
+        release.set()
+        pool.stop()
+
+
+def test_a_lane_at_its_cap_runs_its_next_job_when_one_of_its_own_ends() -> None:
+    pool = AnswerPool(workers=3, max_queued=10, lane_workers=1, name="t")
+    first_may_end = threading.Event()
+    order: list[str] = []
+    try:
+        pool.submit(lambda: first_may_end.wait(5) and order.append("a1"), lane="a")
+        assert _wait_for(lambda: pool.load() == (1, 0))
+        second = pool.submit(lambda: order.append("a2"), lane="a")
+        assert (second.started, second.ahead) == (False, 0)
+        other = pool.submit(lambda: order.append("b1"), lane="b")
+        assert other.started
+        assert _wait_for(lambda: order == ["b1"])
+        first_may_end.set()
+        assert _wait_for(lambda: order == ["b1", "a1", "a2"])
+    finally:
+        first_may_end.set()
+        pool.stop()

@@ -18,6 +18,7 @@ from .export_cache import ExportCache
 from .export_files import ExportError, SourceFailure
 from .export_source import mixed_currencies
 from .failures import CostUnavailable, failed, open_text
+from .memo import Stamps, read_kept, slice_stamps, stale_in
 from .runtime import runtime_for
 from .sources import source_for
 
@@ -55,11 +56,18 @@ def load(
     wanted = set(days)
     memo = export_cache_for(services)
     problem = None
-    missing = _stale(services, memo, key, days, freshness, now)
+    stamps: Stamps | None = None
+    if memo is not None:
+        missing = memo.stale_days(key, days)
+    else:  # one small query says which days are stale and whether a kept read still holds
+        with services.db.session() as session:
+            stamps = slice_stamps(session, key, start, end)
+        missing = stale_in(stamps, days, freshness, now)
     count_cache(hit=not missing)
     if missing and not fetch and stale is not None:
         stale.extend(missing)
     if missing and fetch:
+        stamps = None  # another thread may fetch first: read what is there after the lock
         with runtime.lock_for(key):
             missing = _stale(services, memo, key, days, freshness, now)
             if missing:
@@ -76,7 +84,7 @@ def load(
             )
     else:
         with services.db.session() as session:
-            cached = cache.read(session, key, start, end)
+            cached = read_kept(runtime.slices, session, key, start, end, stamps)
     currencies = {d.currency for day, d in cached.days.items() if d.currency and day in wanted}
     if len(currencies) > 1:  # days fetched apart, each in one currency: never added up
         text = mixed_currencies(currencies, start, end)
@@ -133,6 +141,7 @@ def fetch_days(
                 continue
             with services.db.session() as session:
                 cache.store(session, key, start, end, fetched, now)
+            runtime_for(services).slices.forget(key)
     except (ClientError, BotoCoreError) as exc:
         return failed(breaker, exc)
     except ExportError as exc:

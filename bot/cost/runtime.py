@@ -15,6 +15,7 @@ from bot.services import Services
 
 from .breaker import CircuitBreaker
 from .explorer import CostExplorer
+from .memo import SliceMemo
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ class CostRuntime:
         default_factory=lambda: ThreadPoolExecutor(ANSWER_WORKERS, "cost-answer")
     )
     charts: dict[str, str] = field(default_factory=dict)  # chart fingerprint -> Slack file id
+    #: Decoded cache reads, kept while the database holds the same days (bot/cost/memo.py).
+    slices: SliceMemo = field(default_factory=SliceMemo)
     #: Fetches from the cost source run here, so a slow source never holds an answer
     #: worker (answers past their time budget are given from the cache meanwhile).
     fetchers: ThreadPoolExecutor = field(
