@@ -26,14 +26,27 @@ from bot.config import AccountConfig, FinopsConfig
 
 CURRENT_ACCOUNT = "current"
 
-#: Standard retries (throttling and 5xx with backoff) and timeouts that fail a scan
-#: rather than hang it.
+#: What every client gets besides `aws:`'s timeouts and attempts (see `client_settings`).
 DEFAULT_CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 5},
     connect_timeout=5,
-    read_timeout=30,
+    read_timeout=60,
     user_agent_extra="finops-bot",
 )
+
+
+def client_settings(config: FinopsConfig) -> Config:
+    """Standard retries (throttling, 5xx and timeouts with backoff) and timeouts from
+    `aws:`: a call that hangs fails the scan of its target after at most `max_attempts`
+    read timeouts rather than hanging it."""
+    settings = config.aws
+    return DEFAULT_CLIENT_CONFIG.merge(
+        Config(
+            retries={"mode": "standard", "max_attempts": settings.max_attempts},
+            connect_timeout=settings.connect_timeout_seconds,
+            read_timeout=settings.read_timeout_seconds,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -82,15 +95,23 @@ class AwsClients:
         config: FinopsConfig,
         *,
         session: boto3.Session | None = None,
-        client_config: Config = DEFAULT_CLIENT_CONFIG,
+        client_config: Config | None = None,
     ) -> None:
         self._config = config
         self._base_session = session
-        self._client_config = client_config
+        self._client_config = client_config or client_settings(config)
         self._sessions: dict[str, boto3.Session] = {}
         self._clients: dict[tuple[str, str, str, int], Any] = {}
         self._lock = threading.Lock()
+        self._base_lock = threading.Lock()
         self._org_accounts: list[AccountConfig] | None = None
+
+    def _base(self) -> boto3.Session:
+        """The session of the bot's own credentials (made once: its loader is shared)."""
+        with self._base_lock:
+            if self._base_session is None:
+                self._base_session = boto3.Session()
+            return self._base_session
 
     @property
     def regions(self) -> list[str]:
@@ -113,7 +134,7 @@ class AwsClients:
         with self._lock:
             if self._org_accounts is not None:
                 return self._org_accounts
-        base = self._base_session or boto3.Session()
+        base = self._base()
         client = base.client("organizations", config=self._client_config)
         own = base.client("sts", config=self._client_config).get_caller_identity()["Account"]
         found: list[AccountConfig] = []
@@ -170,7 +191,7 @@ class AwsClients:
         session = self._sessions.get(account)
         if session is not None:
             return session
-        base = self._base_session or boto3.Session()
+        base = self._base()
         spec = self._account(account)
         if spec is None or spec.role_arn is None:
             session = base
@@ -212,4 +233,11 @@ def _assumed_role_session(
     )
     botocore_session = get_session()
     botocore_session._credentials = credentials  # documented pattern for refreshable creds
-    return boto3.Session(botocore_session=botocore_session, region_name=base.region_name)
+    # One loader for every account: each session would otherwise load (and keep) its own
+    # copy of every service model it creates clients for, about 30 MiB per account.
+    loader = base._session.get_component("data_loader")
+    botocore_session.register_component("data_loader", loader)
+    session = boto3.Session(botocore_session=botocore_session, region_name=base.region_name)
+    paths = loader.search_paths  # boto3.Session appends its data folder to the shared loader
+    paths[:] = list(dict.fromkeys(paths))
+    return session
