@@ -42,7 +42,7 @@ def client_settings(config: FinopsConfig) -> Config:
     settings = config.aws
     return DEFAULT_CLIENT_CONFIG.merge(
         Config(
-            retries={"mode": "standard", "max_attempts": settings.max_attempts},
+            retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
             connect_timeout=settings.connect_timeout_seconds,
             read_timeout=settings.read_timeout_seconds,
         )
@@ -102,7 +102,9 @@ class AwsClients:
         self._client_config = client_config or client_settings(config)
         self._sessions: dict[str, boto3.Session] = {}
         self._clients: dict[tuple[str, str, str, int], Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the dicts below, held only briefly
+        self._account_locks: dict[str, threading.Lock] = {}
+        self._session_locks: dict[int, threading.Lock] = {}
         self._base_lock = threading.Lock()
         self._org_accounts: list[AccountConfig] | None = None
 
@@ -178,17 +180,31 @@ class AwsClients:
         key = (account, region, service, id(client_config) if client_config else 0)
         with self._lock:
             client = self._clients.get(key)
+            if client is not None:
+                return client
+            account_lock = self._account_locks.setdefault(account, threading.Lock())
+        # Locks per account and per session, not one for all: assuming one account's role
+        # (an STS call) or building one client must not hold up every other target's scan.
+        with account_lock:
+            session = self._session_for(account)
+        with self._lock:
+            session_lock = self._session_locks.setdefault(id(session), threading.Lock())
+        with session_lock:  # a boto3 session is not thread-safe: its clients one at a time
+            with self._lock:
+                client = self._clients.get(key)
             if client is None:
-                session = self._session_for(account)
                 config = self._client_config
                 if client_config is not None:
                     config = config.merge(client_config)
                 client = session.client(service, region_name=region, config=config)
-                self._clients[key] = client
-            return client
+                with self._lock:
+                    self._clients[key] = client
+        return client
 
     def _session_for(self, account: str) -> boto3.Session:
-        session = self._sessions.get(account)
+        """The account's session (made once; the caller holds the account's lock)."""
+        with self._lock:
+            session = self._sessions.get(account)
         if session is not None:
             return session
         base = self._base()
@@ -197,7 +213,8 @@ class AwsClients:
             session = base
         else:
             session = _assumed_role_session(base, spec, self._client_config)
-        self._sessions[account] = session
+        with self._lock:
+            self._sessions[account] = session
         return session
 
     def _account(self, account: str) -> AccountConfig | None:
