@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar
@@ -51,9 +51,16 @@ class Finding:
     details: dict[str, Any] = field(default_factory=dict)  # what a cleanup/restore needs
 
     def to_json(self) -> dict[str, Any]:
-        """A JSON-safe dict (money as a string with two decimals)."""
-        data = asdict(self)
+        """A JSON-safe dict (money as a string with two decimals). Tags and details are
+        copied one level deep (their values are JSON values the kinds made): `asdict`'s
+        deep copy of every value was a tenth of an inventory refresh's CPU."""
+        data = {f.name: getattr(self, f.name) for f in _FIELDS}
         data["monthly_cost"] = str(self.monthly_cost)
+        data["tags"] = dict(self.tags)
+        data["details"] = {
+            k: list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v
+            for k, v in self.details.items()
+        }
         return data
 
     @classmethod
@@ -64,6 +71,7 @@ class Finding:
         return cls(**values)
 
 
+_FIELDS = fields(Finding)
 T = TypeVar("T")
 
 #: Page sizes of the paged describes the kinds make (the API's largest page, or 1,000).
