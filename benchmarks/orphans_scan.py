@@ -8,7 +8,9 @@ the same run, the whole process `finops-bot scan orphans --format json` against 
 boto3 process that makes one describe pass over the same estate (process start-up
 included in both), with the ratio (target ≤ 1.25) and each process's peak RSS. The moto
 server runs in its own process so that neither its CPU time (the GIL) nor its memory
-counts as the bot's.
+counts as the bot's. Both processes count their HTTP attempts and read timeouts; the bot's
+JSON must list every finding. `--endpoint URL --whole-process-only` measures against a
+moto server already seeded with this estate.
 """
 
 from __future__ import annotations
