@@ -136,9 +136,11 @@ class AwsClients:
         with self._lock:
             if self._org_accounts is not None:
                 return self._org_accounts
-        base = self._base()
-        client = base.client("organizations", config=self._client_config)
-        own = base.client("sts", config=self._client_config).get_caller_identity()["Account"]
+        home = self._base().region_name  # through `client`: the base session's lock
+        client = self.client("organizations", region=home, account=CURRENT_ACCOUNT)
+        own = self.client("sts", region=home, account=CURRENT_ACCOUNT).get_caller_identity()[
+            "Account"
+        ]
         found: list[AccountConfig] = []
         for page in client.get_paginator("list_accounts").paginate():
             for account in page.get("Accounts", []):
@@ -212,7 +214,10 @@ class AwsClients:
         if spec is None or spec.role_arn is None:
             session = base
         else:
-            session = _assumed_role_session(base, spec, self._client_config)
+            # One STS client of the bot's own credentials, made like any other (a boto3
+            # session is not thread-safe), assumes the role now and at every refresh.
+            sts = self.client("sts", region=base.region_name, account=CURRENT_ACCOUNT)
+            session = _assumed_role_session(base, spec, sts)
         with self._lock:
             self._sessions[account] = session
         return session
@@ -227,15 +232,13 @@ class AwsClients:
         return None
 
 
-def _assumed_role_session(
-    base: boto3.Session, spec: AccountConfig, config: Config
-) -> boto3.Session:
-    """A session whose credentials come from assuming `spec.role_arn`, refreshed as they expire."""
+def _assumed_role_session(base: boto3.Session, spec: AccountConfig, sts: Any) -> boto3.Session:
+    """A session whose credentials come from assuming `spec.role_arn` with `sts` (a client
+    of the bot's own credentials), refreshed as they expire."""
     assert spec.role_arn is not None
     role_arn = spec.role_arn
 
     def fetch() -> dict[str, str]:
-        sts = base.client("sts", config=config)
         creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="finops-bot")["Credentials"]
         expiry = creds["Expiration"]
         return {
