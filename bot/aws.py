@@ -26,14 +26,27 @@ from bot.config import AccountConfig, FinopsConfig
 
 CURRENT_ACCOUNT = "current"
 
-#: Standard retries (throttling and 5xx with backoff) and timeouts that fail a scan
-#: rather than hang it.
+#: What every client gets besides `aws:`'s timeouts and attempts (see `client_settings`).
 DEFAULT_CLIENT_CONFIG = Config(
     retries={"mode": "standard", "max_attempts": 5},
     connect_timeout=5,
-    read_timeout=30,
+    read_timeout=60,
     user_agent_extra="finops-bot",
 )
+
+
+def client_settings(config: FinopsConfig) -> Config:
+    """Standard retries (throttling, 5xx and timeouts with backoff) and timeouts from
+    `aws:`: a call that hangs fails the scan of its target after at most `max_attempts`
+    read timeouts rather than hanging it."""
+    settings = config.aws
+    return DEFAULT_CLIENT_CONFIG.merge(
+        Config(
+            retries={"mode": "standard", "total_max_attempts": settings.max_attempts},
+            connect_timeout=settings.connect_timeout_seconds,
+            read_timeout=settings.read_timeout_seconds,
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -82,15 +95,25 @@ class AwsClients:
         config: FinopsConfig,
         *,
         session: boto3.Session | None = None,
-        client_config: Config = DEFAULT_CLIENT_CONFIG,
+        client_config: Config | None = None,
     ) -> None:
         self._config = config
         self._base_session = session
-        self._client_config = client_config
+        self._client_config = client_config or client_settings(config)
         self._sessions: dict[str, boto3.Session] = {}
         self._clients: dict[tuple[str, str, str, int], Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the dicts below, held only briefly
+        self._account_locks: dict[str, threading.Lock] = {}
+        self._session_locks: dict[int, threading.Lock] = {}
+        self._base_lock = threading.Lock()
         self._org_accounts: list[AccountConfig] | None = None
+
+    def _base(self) -> boto3.Session:
+        """The session of the bot's own credentials (made once: its loader is shared)."""
+        with self._base_lock:
+            if self._base_session is None:
+                self._base_session = boto3.Session()
+            return self._base_session
 
     @property
     def regions(self) -> list[str]:
@@ -113,9 +136,11 @@ class AwsClients:
         with self._lock:
             if self._org_accounts is not None:
                 return self._org_accounts
-        base = self._base_session or boto3.Session()
-        client = base.client("organizations", config=self._client_config)
-        own = base.client("sts", config=self._client_config).get_caller_identity()["Account"]
+        home = self._base().region_name  # through `client`: the base session's lock
+        client = self.client("organizations", region=home, account=CURRENT_ACCOUNT)
+        own = self.client("sts", region=home, account=CURRENT_ACCOUNT).get_caller_identity()[
+            "Account"
+        ]
         found: list[AccountConfig] = []
         for page in client.get_paginator("list_accounts").paginate():
             for account in page.get("Accounts", []):
@@ -157,26 +182,44 @@ class AwsClients:
         key = (account, region, service, id(client_config) if client_config else 0)
         with self._lock:
             client = self._clients.get(key)
+            if client is not None:
+                return client
+            account_lock = self._account_locks.setdefault(account, threading.Lock())
+        # Locks per account and per session, not one for all: assuming one account's role
+        # (an STS call) or building one client must not hold up every other target's scan.
+        with account_lock:
+            session = self._session_for(account)
+        with self._lock:
+            session_lock = self._session_locks.setdefault(id(session), threading.Lock())
+        with session_lock:  # a boto3 session is not thread-safe: its clients one at a time
+            with self._lock:
+                client = self._clients.get(key)
             if client is None:
-                session = self._session_for(account)
                 config = self._client_config
                 if client_config is not None:
                     config = config.merge(client_config)
                 client = session.client(service, region_name=region, config=config)
-                self._clients[key] = client
-            return client
+                with self._lock:
+                    self._clients[key] = client
+        return client
 
     def _session_for(self, account: str) -> boto3.Session:
-        session = self._sessions.get(account)
+        """The account's session (made once; the caller holds the account's lock)."""
+        with self._lock:
+            session = self._sessions.get(account)
         if session is not None:
             return session
-        base = self._base_session or boto3.Session()
+        base = self._base()
         spec = self._account(account)
         if spec is None or spec.role_arn is None:
             session = base
         else:
-            session = _assumed_role_session(base, spec, self._client_config)
-        self._sessions[account] = session
+            # One STS client of the bot's own credentials, made like any other (a boto3
+            # session is not thread-safe), assumes the role now and at every refresh.
+            sts = self.client("sts", region=base.region_name, account=CURRENT_ACCOUNT)
+            session = _assumed_role_session(base, spec, sts)
+        with self._lock:
+            self._sessions[account] = session
         return session
 
     def _account(self, account: str) -> AccountConfig | None:
@@ -189,15 +232,13 @@ class AwsClients:
         return None
 
 
-def _assumed_role_session(
-    base: boto3.Session, spec: AccountConfig, config: Config
-) -> boto3.Session:
-    """A session whose credentials come from assuming `spec.role_arn`, refreshed as they expire."""
+def _assumed_role_session(base: boto3.Session, spec: AccountConfig, sts: Any) -> boto3.Session:
+    """A session whose credentials come from assuming `spec.role_arn` with `sts` (a client
+    of the bot's own credentials), refreshed as they expire."""
     assert spec.role_arn is not None
     role_arn = spec.role_arn
 
     def fetch() -> dict[str, str]:
-        sts = base.client("sts", config=config)
         creds = sts.assume_role(RoleArn=role_arn, RoleSessionName="finops-bot")["Credentials"]
         expiry = creds["Expiration"]
         return {
@@ -212,4 +253,11 @@ def _assumed_role_session(
     )
     botocore_session = get_session()
     botocore_session._credentials = credentials  # documented pattern for refreshable creds
-    return boto3.Session(botocore_session=botocore_session, region_name=base.region_name)
+    # One loader for every account: each session would otherwise load (and keep) its own
+    # copy of every service model it creates clients for, about 30 MiB per account.
+    loader = base._session.get_component("data_loader")
+    botocore_session.register_component("data_loader", loader)
+    session = boto3.Session(botocore_session=botocore_session, region_name=base.region_name)
+    paths = loader.search_paths  # boto3.Session appends its data folder to the shared loader
+    paths[:] = list(dict.fromkeys(paths))
+    return session

@@ -77,13 +77,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace) -> int:
-    from bot.services import build_services
-
     if args.command == "demo":
         from bot.demo import run_demo
 
         return run_demo(host=args.host, port=args.port, keep=args.keep)
     settings = Settings.from_env()
+    if args.command == "scan" and args.scan_what == "orphans":
+        from bot import scan_commands
+
+        return scan_commands.scan_orphans(args, settings)  # a live scan: no database
     if args.command == "check-config":
         from bot.check_config import check_config
 
@@ -114,6 +116,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     answer = anomaly_commands.run(args, settings)
     if answer is not None:
         return answer
+    from bot.services import build_services
+
     services = build_services(settings)
     log.info("config %s loaded; database %s", settings.config_path, redact_url(services.db.url))
     from bot import scan_commands as orphan_commands

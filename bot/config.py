@@ -32,6 +32,7 @@ from bot.config_advice import (
     StorageAgeShares,
     StorageConfig,
 )
+from bot.config_aws import AwsConfig
 from bot.config_base import ConfigError
 from bot.config_cost import AthenaSourceConfig, FocusSourceConfig, check_charge_categories
 from bot.config_errors import describe_errors
@@ -49,6 +50,7 @@ __all__ = [
     "DEFAULT_CONFIG_PATH",
     "DEFAULT_DATABASE_URL",
     "DEFAULT_SLACK_API_URL",
+    "AwsConfig",
     "ConfigError",
     "FinopsConfig",
     "ScheduleConfig",
@@ -281,6 +283,7 @@ class FinopsConfig(_Strict):
     rightsizing: RightsizingConfig = Field(default_factory=RightsizingConfig)
     compute: ComputeConfig = Field(default_factory=ComputeConfig)
     inventory: InventoryConfig = Field(default_factory=InventoryConfig)
+    aws: AwsConfig = Field(default_factory=AwsConfig)
     #: Slack user ids that see the full `/finops status` (API spend, jobs, database).
     admins: list[str] = Field(default_factory=list)
 

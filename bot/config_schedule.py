@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from apscheduler.triggers.cron import CronTrigger
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 
@@ -23,6 +22,8 @@ def _check_crontab(value: str | None) -> str | None:
             f'day of week "{fields[4]}": use names like mon or mon-fri '
             "(cron and APScheduler number the days differently)"
         )
+    from apscheduler.triggers.cron import CronTrigger  # only when a schedule is configured
+
     try:
         CronTrigger.from_crontab(value)
     except ValueError as exc:

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.args import ArgumentError
 from bot.aws import AwsClients
-from bot.services import Services
+
+if TYPE_CHECKING:  # `scan orphans` runs without the database (see `scan_orphans`)
+    from bot.config import FinopsConfig, Settings
+    from bot.findings.scope import ScanFilter, ScanResult
+    from bot.services import Services
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -49,30 +56,65 @@ def run(args: argparse.Namespace, services: Services) -> int | None:
     return None
 
 
+def scan_orphans(args: argparse.Namespace, settings: Settings) -> int:
+    """`finops-bot scan orphans`: a live scan, printed. It reads AWS and writes nothing,
+    so it opens no database (and runs no migration): a script's start-up stays short."""
+    from bot.config import load_config
+
+    config = load_config(settings.config_path)
+    return _scan_live(args, config, AwsClients(config), lambda: datetime.now(UTC))
+
+
 def _scan(args: argparse.Namespace, services: Services) -> int:
-    from bot.orphans.query import check_scope
+    if args.scan_what == "orphans":
+        return _scan_live(args, services.config, services.aws, services.now)
     from bot.orphans.report import as_json, as_table
-    from bot.orphans.scanner import ScanResult, scan
+    from bot.orphans.scanner import ScanResult
+
+    scope = _scope(args, services.config)
+    if scope is None:
+        return 2
+    from bot.advice.savings import collect_savings
+
+    report = collect_savings(services, scope)
+    result = ScanResult(
+        targets=0, findings=[i.finding for i in report.items], failures=report.failures
+    )
+    sources = {i.finding.resource_id: i.source for i in report.items}
+    print(as_json(result, sources) if args.format == "json" else as_table(result))
+    return _report_failures(result)
+
+
+def _scope(args: argparse.Namespace, config: FinopsConfig) -> ScanFilter | None:
+    from bot.orphans.query import check_scope
 
     try:
-        scope = check_scope(
-            services.config, team=args.team, region=args.region, kind=getattr(args, "kind", None)
+        return check_scope(
+            config, team=args.team, region=args.region, kind=getattr(args, "kind", None)
         )
     except ArgumentError as exc:
         print(f"finops-bot: {exc}", file=sys.stderr)
-        return 2
-    if args.scan_what == "savings":
-        from bot.advice.savings import collect_savings
+        return None
 
-        report = collect_savings(services, scope)
-        result = ScanResult(
-            targets=0, findings=[i.finding for i in report.items], failures=report.failures
-        )
-        sources = {i.finding.resource_id: i.source for i in report.items}
-        print(as_json(result, sources) if args.format == "json" else as_table(result))
-    else:
-        result = scan(services.aws, services.config, now=services.now, scope=scope)
-        print(as_json(result) if args.format == "json" else as_table(result))
+
+def _scan_live(
+    args: argparse.Namespace,
+    config: FinopsConfig,
+    aws: AwsClients,
+    now: Callable[[], datetime],
+) -> int:
+    from bot.orphans.report import as_json, as_table
+    from bot.orphans.scanner import scan
+
+    scope = _scope(args, config)
+    if scope is None:
+        return 2
+    result = scan(aws, config, now=now, scope=scope)
+    print(as_json(result) if args.format == "json" else as_table(result))
+    return _report_failures(result)
+
+
+def _report_failures(result: ScanResult) -> int:
     for failure in result.failures:
         print(
             f"finops-bot: not scanned {failure.where} ({failure.kind}): {failure.message}",

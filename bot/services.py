@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from bot.aws import AwsClients
 from bot.config import FinopsConfig, Settings, load_config
-from storage.db import Database
-from storage.migrate import upgrade
+
+if TYPE_CHECKING:  # imported in `build_services`: importing this module opens nothing
+    from storage.db import Database
 
 
 def utc_now() -> datetime:
@@ -33,6 +35,9 @@ def build_services(settings: Settings, *, migrate: bool = True) -> Services:
 
     Raises ConfigError for a bad config file.
     """
+    from storage.db import Database
+    from storage.migrate import upgrade
+
     config = load_config(settings.config_path)
     db = Database(settings.database_url)
     if migrate:

@@ -214,10 +214,14 @@ def test_volumes_are_read_across_pages(svc: Services) -> None:
     page = {"State": "available", "Size": 10, "VolumeType": "gp2", "AvailabilityZone": "x"}
     with Stubber(ec2) as stub:
         stub.add_response(
-            "describe_volumes", {"Volumes": [{**page, "VolumeId": "vol-1"}], "NextToken": "t"}
+            "describe_volumes",
+            {"Volumes": [{**page, "VolumeId": "vol-1"}], "NextToken": "t"},
+            {"MaxResults": 500},  # bounded pages: the API's largest
         )
         stub.add_response(
-            "describe_volumes", {"Volumes": [{**page, "VolumeId": "vol-2"}]}, {"NextToken": "t"}
+            "describe_volumes",
+            {"Volumes": [{**page, "VolumeId": "vol-2"}]},
+            {"MaxResults": 500, "NextToken": "t"},
         )
         ctx = TargetContext(
             client=lambda _: ec2,

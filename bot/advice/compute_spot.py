@@ -255,13 +255,7 @@ def scan_spot(ctx: TargetContext, catalogue: InstanceCatalogue) -> SpotScan:
             group["AutoScalingGroupName"],
             {t["Key"]: t.get("Value", "") for t in group.get("Tags", [])}.get(team_tag),
         )
-    reservations = ctx.paginate(
-        "ec2",
-        "describe_instances",
-        "Reservations",
-        Filters=[{"Name": "instance-state-name", "Values": ["running"]}],
-    )
-    for instance in (i for r in reservations for i in r.get("Instances", [])):
+    for instance in ctx.instances("running"):
         tags = tag_dict(instance.get("Tags"))
         if ASG_TAG in tags or instance.get("InstanceLifecycle") == "spot":
             continue

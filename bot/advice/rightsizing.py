@@ -224,10 +224,14 @@ def advise(
 def running_instances(
     ctx: TargetContext, instance_ids: list[str] | None = None
 ) -> list[dict[str, Any]]:
-    """Running instances of the context's account and region (optionally only these)."""
-    filters = [{"Name": "instance-state-name", "Values": ["running"]}]
-    if instance_ids:
-        filters.append({"Name": "instance-id", "Values": instance_ids})
+    """Running instances of the context's account and region (optionally only these, read
+    live; all of them come from the target's one shared instance listing)."""
+    if not instance_ids:
+        return ctx.instances("running")
+    filters = [
+        {"Name": "instance-state-name", "Values": ["running"]},
+        {"Name": "instance-id", "Values": instance_ids},
+    ]
     reservations = ctx.paginate("ec2", "describe_instances", "Reservations", Filters=filters)
     return [i for r in reservations for i in r.get("Instances", [])]
 

@@ -80,11 +80,9 @@ _KIND = _Gp2Kind()
 
 
 def scan_volumes(ctx: TargetContext) -> list[Finding]:
-    """Every gp2 volume in the context's account and region."""
-    volumes = ctx.paginate(
-        "ec2", "describe_volumes", "Volumes", Filters=[{"Name": "volume-type", "Values": ["gp2"]}]
-    )
-    return [volume_advice(ctx, v) for v in volumes if v.get("VolumeType") == "gp2"]
+    """Every gp2 volume in the context's account and region (from the target's one shared
+    volume listing, which the waste kinds read too)."""
+    return [volume_advice(ctx, v) for v in ctx.volumes() if v.get("VolumeType") == "gp2"]
 
 
 def recheck_volume(ctx: TargetContext, volume_id: str) -> Finding:

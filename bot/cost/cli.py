@@ -7,14 +7,15 @@ import csv
 import io
 import json
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot.args import ArgumentError
-from bot.services import Services
 
 from .query import CostQuery, parse_query
 from .report import CostReport
-from .service import CostUnavailable, answer_cost
+
+if TYPE_CHECKING:  # imported in `run`: building the CLI parser opens nothing
+    from bot.services import Services
 
 
 def add_parser(commands: Any) -> None:
@@ -27,6 +28,8 @@ def add_parser(commands: Any) -> None:
 
 def run(args: argparse.Namespace, services: Services) -> int:
     """Answer and print; exit 2 with the same message as Slack for bad input."""
+    from .service import CostUnavailable, answer_cost
+
     options = [
         f'{name}="{value}"' if " " in value else f"{name}={value}"
         for name in ("team", "period", "by", "service", "account", "region")

@@ -74,9 +74,12 @@ def read(db: Database, keys: list[TargetKey]) -> dict[TargetKey, StoredScan]:
         return found
     wanted = set(keys)
     accounts = sorted({k.account for k in keys})
+    kinds = sorted({k.kind for k in keys})  # /orphans decodes no /storage findings
     with db.session() as session:
         rows = session.scalars(
-            select(InventoryTarget).where(InventoryTarget.account.in_(accounts))
+            select(InventoryTarget).where(
+                InventoryTarget.account.in_(accounts), InventoryTarget.kind.in_(kinds)
+            )
         ).all()
         for row in rows:
             key = TargetKey(row.account, row.region, row.kind)

@@ -12,12 +12,11 @@ import argparse
 import json
 import sys
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
-from sqlalchemy import update
-
-from bot.services import Services
-from bot.slack.worker import pending, worker_for
-from storage.models_outbox import OutboxMessage
+if TYPE_CHECKING:  # imported where used: `finops-bot --help` and other commands skip them
+    from bot.services import Services
+    from storage.models_outbox import OutboxMessage
 
 
 def add_parsers(commands: argparse._SubParsersAction) -> None:
@@ -34,6 +33,8 @@ def run(args: argparse.Namespace, services: Services) -> int | None:
     """Run `outbox`; None when `args` is another command."""
     if args.command != "outbox":
         return None
+    from bot.slack.worker import pending, worker_for
+
     action = getattr(args, "outbox_action", None)
     if action == "retry":
         return _retry(services, args.id)
@@ -72,6 +73,11 @@ def _as_json(row: OutboxMessage) -> dict[str, object]:
 
 
 def _retry(services: Services, row_id: int) -> int:
+    from sqlalchemy import update
+
+    from bot.slack.worker import worker_for
+    from storage.models_outbox import OutboxMessage
+
     with services.db.session() as session:
         result = session.execute(
             update(OutboxMessage)

@@ -19,8 +19,7 @@ from bot.findings.model import (
 
 
 def _volume_ids(ctx: TargetContext) -> set[str]:
-    volumes = ctx.cached("volumes", lambda: ctx.paginate("ec2", "describe_volumes", "Volumes"))
-    return {v["VolumeId"] for v in volumes}
+    return {v["VolumeId"] for v in ctx.volumes()}
 
 
 def _ami_snapshot_ids(ctx: TargetContext) -> set[str]:
@@ -87,7 +86,10 @@ class OrphanedSnapshots(FindingKind):
 
     def scan(self, ctx: TargetContext) -> list[Finding]:
         snapshots = ctx.paginate("ec2", "describe_snapshots", "Snapshots", OwnerIds=["self"])
-        volumes, amis = _volume_ids(ctx), _ami_snapshot_ids(ctx)
+        if not snapshots:
+            return []  # nothing to check against volumes and AMIs
+        amis = _ami_snapshot_ids(ctx)  # while another kind may still be listing the volumes
+        volumes = _volume_ids(ctx)
         return [
             self._finding(ctx, s) for s in snapshots if self._why_not(ctx, s, volumes, amis) is None
         ]

@@ -36,9 +36,7 @@ class LongStoppedInstances(FindingKind):
         instance_id = instance["InstanceId"]
         volumes = [
             v
-            for v in ctx.cached(
-                "volumes", lambda: ctx.paginate("ec2", "describe_volumes", "Volumes")
-            )
+            for v in ctx.volumes()
             if any(a.get("InstanceId") == instance_id for a in v.get("Attachments", []))
         ]
         estimate = Estimate(Decimal("0.00"), ctx.region not in ctx.prices.regions)
@@ -83,14 +81,8 @@ class LongStoppedInstances(FindingKind):
         return None
 
     def scan(self, ctx: TargetContext) -> list[Finding]:
-        reservations = ctx.paginate(
-            "ec2",
-            "describe_instances",
-            "Reservations",
-            Filters=[{"Name": "instance-state-name", "Values": ["stopped"]}],
-        )
-        instances = [i for r in reservations for i in r.get("Instances", [])]
-        return [self._finding(ctx, i) for i in instances if self._why_not(ctx, i) is None]
+        stopped = ctx.instances("stopped")
+        return [self._finding(ctx, i) for i in stopped if self._why_not(ctx, i) is None]
 
     def recheck(self, ctx: TargetContext, resource_id: str) -> Finding:
         reservations = ctx.client("ec2").describe_instances(

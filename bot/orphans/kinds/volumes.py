@@ -46,8 +46,9 @@ class UnattachedVolumes(FindingKind):
     permissions = ("ec2:DescribeVolumes",)
 
     def scan(self, ctx: TargetContext) -> list[Finding]:
-        volumes = ctx.cached("volumes", lambda: ctx.paginate("ec2", "describe_volumes", "Volumes"))
-        return [volume_finding(self, ctx, v) for v in volumes if v.get("State") == "available"]
+        return [
+            volume_finding(self, ctx, v) for v in ctx.volumes() if v.get("State") == "available"
+        ]
 
     def recheck(self, ctx: TargetContext, resource_id: str) -> Finding:
         volumes = ctx.client("ec2").describe_volumes(
