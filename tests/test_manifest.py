@@ -33,8 +33,9 @@ METHOD_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "conversations_open": "im:write",
 }
 
-#: boto3 client methods the pattern also catches (AWS, not Slack).
-BOTO3_METHODS = {"get_paginator"}
+#: Methods the pattern also catches that are not Web API calls: boto3's, and the Socket Mode
+#: connection's answer to an envelope (no scope: the app-level token covers it).
+BOTO3_METHODS = {"get_paginator", "send_socket_mode_response"}
 CALL = re.compile(r"\bclient\.([a-z]+_[A-Za-z0-9_]+)[(,]")  # a call, or a method passed on
 
 

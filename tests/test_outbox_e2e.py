@@ -84,7 +84,7 @@ def test_undeliverable_is_reported_to_default_channel_and_kept(
     volume = stack.estate.volume(100, "gp2", "payments")
     console.fail("chat.postMessage", channel="C0PAY", error="not_in_channel")
     request_cleanup(console, volume)
-    refusal = console.wait_for(lambda: answer_to(console, "U0DEV", "cannot be posted"))
+    refusal = console.wait_for(lambda: answer_to(console, "U0DEV", "cannot be posted"), timeout=15)
     assert "not_in_channel" in refusal[-1]["text"] and "<#C0FINOPS>" in json.dumps(
         refusal[-1]["blocks"]
     )
@@ -123,7 +123,10 @@ def test_a_lost_answer_is_not_posted_twice(stack: Stack) -> None:
     def found() -> bool:
         with stack.services.db.session() as session:
             row = outbox.find(session, outbox.approval_key(1))
-        return row is not None and row.state == "delivered"
+            request = store.get_request(session, 1)
+        # the request learns its message's ts just after the row is marked delivered
+        delivered = row is not None and row.state == "delivered"
+        return delivered and request is not None and request.message_ts is not None
 
     console.wait_for(found, timeout=15)
     assert len(approvals(console, "C0PAY", volume)) == 1

@@ -78,26 +78,31 @@ class SharedPacer(Pacer):
 
     def _reserve_shared(self, channel: str, seconds: float) -> float:
         name = PREFIX + channel[: 64 - len(PREFIX)]
-        now = datetime.now(UTC)
-        until = now + timedelta(seconds=seconds)
-        with self._db.session() as session:
-            taken = session.execute(
-                update(JobLock)
-                .where(JobLock.name == name, JobLock.expires_at <= now)
-                .values(owner=self._owner, acquired_at=now, expires_at=until)
-            )
-            if getattr(taken, "rowcount", 0):
-                return 0.0
-            row = session.get(JobLock, name)
-            if row is not None:
-                return max(0.0, (_utc(row.expires_at) - now).total_seconds())
-        try:
+        for _ in range(3):  # free by the time it is read again: try to take it once more
+            now = datetime.now(UTC)
+            until = now + timedelta(seconds=seconds)
             with self._db.session() as session:
-                session.add(
-                    JobLock(name=name, owner=self._owner, acquired_at=now, expires_at=until)
+                taken = session.execute(
+                    update(JobLock)
+                    .where(JobLock.name == name, JobLock.expires_at <= now)
+                    .values(owner=self._owner, acquired_at=now, expires_at=until)
                 )
-        except IntegrityError:  # another replica took the first slot just now
-            return seconds
+                if getattr(taken, "rowcount", 0):
+                    return 0.0
+                row = session.get(JobLock, name)
+                free_at = None if row is None else _utc(row.expires_at)
+            if free_at is None:
+                try:
+                    with self._db.session() as session:
+                        session.add(
+                            JobLock(name=name, owner=self._owner, acquired_at=now, expires_at=until)
+                        )
+                    return 0.0
+                except IntegrityError:  # another replica took the first slot just now
+                    continue
+            wait = (free_at - datetime.now(UTC)).total_seconds()  # now, not before the read
+            if wait > 0:
+                return wait
         return 0.0
 
     def _push_back(self, channel: str, seconds: float) -> None:
