@@ -30,13 +30,13 @@ from bot.render.tags import (
 )
 from bot.render.text import code, esc, mention_user
 from bot.services import Services
-from bot.slack import outbox
 from bot.slack.outbound import outbound_for
 from bot.slack.worker import worker_for
 from bot.tags.compliance import check, missing_key
 from bot.tags.inventory import find_resource
 from handlers import listings
 from handlers.listings import ListingView, answer_listing, listing_message, register_view
+from storage import outbox
 from storage.audit import record
 
 COMMAND = "/tags"

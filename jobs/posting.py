@@ -17,9 +17,9 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.config import ConfigError
 from bot.services import Services
-from bot.slack import outbox
 from bot.slack.outbound import Outbound, adopt, outbound_for
 from bot.slack.worker import worker_for
+from storage import outbox
 from storage.models_alerts import PostedAlert
 
 log = logging.getLogger(__name__)
