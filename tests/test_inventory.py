@@ -96,3 +96,27 @@ def test_savings_and_digest_figures_come_from_the_inventory(svc: Services, estat
 
     figures = estate_figures(svc)
     assert figures.savings == report.total and figures.waste == Decimal("33.65")
+
+
+def test_a_refresh_asked_while_one_runs_joins_it(
+    svc: Services, estate: Estate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    estate.volume(100, "gp2", "payments")
+    refresh_and_wait(svc, kinds=["volume"], scope=ScanFilter())
+    kind = load_kinds()["volume"]
+    real_scan = kind.scan_target
+    release = threading.Event()
+
+    def slow(ctx: object) -> object:
+        assert release.wait(30)
+        return real_scan(ctx)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(kind, "scan_target", slow)
+    scans = refresher_for(svc).scans
+    clicked = list_findings(svc, kinds=["volume"], scope=ScanFilter(), refresh=True)
+    again = list_findings(svc, kinds=["volume"], scope=ScanFilter(), refresh=True)
+    assert clicked.refreshing and again.refreshing
+    assert [id(f) for f in again.pending] == [id(f) for f in clicked.pending]  # the same scans
+    release.set()
+    assert {f.result(timeout=60) for f in clicked.pending} == {"scanned"}
+    assert refresher_for(svc).scans - scans == 2  # one per region, not one per click
