@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,7 @@ from bot.inventory.listing import Listing, family_kinds, list_findings, refresh_
 from bot.inventory.refresh import refresher_for
 from bot.inventory.reports import savings_report
 from bot.services import Services
-from tests.orphans_fixtures import Clock, Estate, aws, clock, estate, svc  # noqa: F401
+from tests.orphans_fixtures import Clock, Estate, aws, clock, estate, services_for, svc  # noqa: F401
 
 ORPHANS = family_kinds("orphans")
 
@@ -120,3 +121,38 @@ def test_a_refresh_asked_while_one_runs_joins_it(
     release.set()
     assert {f.result(timeout=60) for f in clicked.pending} == {"scanned"}
     assert refresher_for(svc).scans - scans == 2  # one per region, not one per click
+
+
+def test_replicas_share_the_scan_work(
+    tmp_path: Path, database_url: str, aws: object, estate: Estate, clock: Clock
+) -> None:
+    replicas = 2
+    volume = estate.volume(100, "gp2", "payments")
+    built = []
+    for n in range(replicas):  # each its own process state: Services, pool and claim owner
+        folder = tmp_path / f"replica{n}"
+        folder.mkdir()
+        one = services_for(folder, database_url)
+        one.now = clock
+        built.append(one)
+    start = threading.Barrier(replicas * 5)
+    listings: list[Listing] = []
+
+    def ask(one: Services) -> None:
+        start.wait()
+        listings.append(refresh_and_wait(one, kinds=ORPHANS, scope=ScanFilter()))
+
+    threads = [threading.Thread(target=ask, args=(one,)) for one in built for _ in range(5)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    try:
+        targets = len(ORPHANS) * 2  # two regions, one account
+        assert sum(refresher_for(one).scans for one in built) == targets
+        assert len(listings) == replicas * 5
+        assert all(volume in [f.resource_id for f in got.findings] for got in listings)
+    finally:
+        for one in built:
+            refresher_for(one).shutdown()
+            one.db.dispose()
