@@ -156,3 +156,26 @@ def test_replicas_share_the_scan_work(
         for one in built:
             refresher_for(one).shutdown()
             one.db.dispose()
+
+
+def test_the_inventory_job_keeps_each_kind_on_its_own_period(
+    svc: Services, estate: Estate, clock: Clock
+) -> None:
+    from jobs.runner import run_job
+
+    estate.volume(100, "gp2", "payments")
+    kinds = load_kinds()
+    targets = len(kinds) * 2  # two regions, one account
+    metric_kinds = sum(1 for k in kinds.values() if k.refresh == "metrics")
+    assert metric_kinds >= 3  # rightsizing, bucket sizes, ECS reservation
+    first = run_job("inventory", svc)
+    assert first.status == "ok", first.detail
+    assert first.detail.startswith(f"{targets} target(s): {targets} scanned, 0 failed")
+    assert refresher_for(svc).scans == targets
+    again = run_job("inventory", svc)
+    assert again.detail.endswith(f"{targets} still fresh")
+    clock.advance(minutes=31)  # past the describe kinds' 15 minutes, not the metrics' day
+    later = run_job("inventory", svc)
+    due = (len(kinds) - metric_kinds) * 2
+    assert later.detail.startswith(f"{targets} target(s): {due} scanned"), later.detail
+    assert refresher_for(svc).scans == targets + due
