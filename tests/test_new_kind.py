@@ -10,6 +10,7 @@ from decimal import Decimal
 
 import pytest
 
+from bot.args import ArgumentError
 from bot.findings.model import KINDS, Finding, FindingKind, NotEligible, TargetContext
 from bot.inventory.listing import refresh_and_wait
 from bot.render.listing import findings_csv
@@ -60,3 +61,23 @@ def test_a_registered_kind_is_listed_exported_and_selectable(
     assert "thing-us-east-1" in shown and "Idle things" in shown and "12.34" in shown
     rows = list(csv.DictReader(io.StringIO(findings_csv(listing.findings, as_of=listing.as_of))))
     assert {r["kind"] for r in rows} == {"idle-thing"} and len(rows) == 2
+
+
+def test_an_unknown_kind_team_or_region_gets_a_clear_answer(
+    svc: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import handlers.orphans  # noqa: F401 - registers the /orphans view
+
+    monkeypatch.setitem(KINDS, IdleThings.name, IdleThings())
+    view = VIEWS["/orphans"]
+    answers = {}
+    for text in ("kind=idle-thin", "team=paymnts", "region=mars-1"):
+        with pytest.raises(ArgumentError) as raised:
+            view.parse(svc, text)
+        answers[text] = str(raised.value)
+    assert answers["kind=idle-thin"].startswith(
+        'Unknown kind "idle-thin" — did you mean idle-thing?'
+    )
+    assert "volume" in answers["kind=idle-thin"]  # the list of kinds follows
+    assert answers["team=paymnts"].startswith('Unknown team "paymnts" — did you mean payments?')
+    assert answers["region=mars-1"].startswith('Region "mars-1" is not scanned')
