@@ -30,9 +30,9 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING)
     from bot.config import Settings
     from bot.services import build_services
-    from bot.slack import outbox
     from bot.slack.worker import OutboxWorker, pending
     from standins.slack_console import SlackConsole
+    from storage import outbox
 
     work = Path(tempfile.mkdtemp())
     (work / "finops.yml").write_text(CONFIG)

@@ -47,10 +47,7 @@ def handle_anomaly_feedback(
     user = body["user"]["id"]
     status = _STATUS[action["action_id"]]
     anomaly_id = value.id
-    with services.db.session() as session:
-        record = anomalies.set_status(
-            session, anomaly_id, status=status, user=user, now=services.now()
-        )
+    record = anomalies.answer(services, anomaly_id, status=status, user=user)
     found = anomaly_record(services, anomaly_id) if record is not None else None
     if found is None:
         respond(

@@ -9,7 +9,7 @@ from slack_bolt import Ack, BoltContext, Respond
 
 from bot.args import ArgumentError, parse_args
 from bot.budgets.status import team_statuses
-from bot.budgets.store import budgets, check_team, parse_amount, set_budget
+from bot.budgets.store import change_budget, check_team, parse_amount
 from bot.cost.service import CostUnavailable
 from bot.render.budgets import budget_help, budget_set_message, budget_table
 from bot.render.common import error_message, section
@@ -85,9 +85,5 @@ def _set(services: Services, options: dict[str, str], *, user: str) -> dict[str,
             f"Only the approvers of team *{team}* may set its budget: {who}.",
             hint="Nothing was changed.",
         )
-    with services.db.session() as session:
-        previous = budgets(session, config)[team].amount
-        set_budget(
-            session, team=team, amount=amount, user=user, now=services.now(), previous=previous
-        )
+    previous = change_budget(services, team=team, amount=amount, user=user)
     return budget_set_message(team, amount, previous)

@@ -14,7 +14,6 @@ from slack_sdk import WebClient
 
 from bot.findings.scope import ScanFilter
 from bot.payloads import RejectForm, RequestButton, ResourceButton, ShowMoreButton
-from bot.remediation import requests as store
 from bot.remediation import service
 from bot.render import remediation as render
 from bot.services import Services
@@ -64,8 +63,7 @@ def announce_request(
     """Deliver a new request's approval message (queued with the request) and tell the
     requester where it went, or that it is queued (Slack rate limiting) and will be."""
     sent = deliver_request(services, request.id)
-    with services.db.session() as session:
-        fresh = store.get_request(session, request.id) or request
+    fresh = service.get_request(services, request.id) or request
     if sent.state == "delivered":
         respond(**render.request_posted(fresh))
     elif sent.state == "queued":
@@ -165,8 +163,7 @@ def ask_reason(
 ) -> None:
     """Open the reject modal for the request the button names (or say why not)."""
     request_id = value.id
-    with services.db.session() as session:
-        request = store.get_request(session, request_id)
+    request = service.get_request(services, request_id)
     if request is None:
         respond(**render.problem(f"No cleanup request #{request_id}."))
         return

@@ -12,8 +12,6 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
-from sqlalchemy import delete
-from sqlalchemy.exc import IntegrityError
 
 from bot.args import ArgumentError
 from bot.cost.chart import MIN_CHART_DAYS, daily_chart
@@ -28,7 +26,7 @@ from bot.render.cost import cost_help, cost_message, share_value
 from bot.render.text import esc
 from bot.services import Services
 from bot.slack.outbound import SlackFailure, outbound_for
-from storage.models_alerts import PostedAlert
+from jobs.posting import claim_share, release_share
 
 COMMAND = "/cost"
 USAGE = "/cost [team=NAME] [period=P] [by=D] [service=S] [account=ID] [region=R]"
@@ -175,24 +173,6 @@ def handle_share_cost(
     except Exception:
         release_share(services, key=key)
         raise
-
-
-def claim_share(services: Services, *, key: str, channel: str) -> bool:
-    """Claim one answer's sharing (a second click, even on another replica, loses)."""
-    try:
-        with services.db.session() as session:
-            session.add(
-                PostedAlert(dedupe_key=key[:255], kind="share", channel=channel[:32], ts=None)
-            )
-    except IntegrityError:
-        return False
-    return True
-
-
-def release_share(services: Services, *, key: str) -> None:
-    """Give the claim back when posting failed, so a new click can share."""
-    with services.db.session() as session:
-        session.execute(delete(PostedAlert).where(PostedAlert.dedupe_key == key[:255]))
 
 
 def _answer(

@@ -30,14 +30,12 @@ from bot.render.tags import (
 )
 from bot.render.text import code, esc, mention_user
 from bot.services import Services
-from bot.slack import outbox
 from bot.slack.outbound import outbound_for
 from bot.slack.worker import worker_for
-from bot.tags.compliance import check, missing_key
+from bot.tags.compliance import check, missing_key, queue_owner_request
 from bot.tags.inventory import find_resource
 from handlers import listings
 from handlers.listings import ListingView, answer_listing, listing_message, register_view
-from storage.audit import record
 
 COMMAND = "/tags"
 USAGE = "/tags [team=NAME]"
@@ -222,22 +220,15 @@ def handle_ask_owner(
     asked["m"] = missing
     # the DM is queued with the audit record; a Slack retry of this click asks once
     key = f"tags-ask:{asked.get('id')}:{owner}:{action.get('action_ts') or services.now()}"
-    with services.db.session() as session:
-        record(
-            session,
-            actor=user,
-            action="tags.ask-owner",
-            subject=str(asked.get("id")),
-            owner=owner,
-            missing=asked.get("m", []),
-        )
-        outbox.message(
-            session,
-            key=key,
-            purpose="dm",
-            channel=owner,
-            message=owner_request_message(asked, asked_by=user),
-        )
+    queue_owner_request(
+        services,
+        key=key,
+        actor=user,
+        owner=owner,
+        resource_id=str(asked.get("id")),
+        missing=asked.get("m", []),
+        message=owner_request_message(asked, asked_by=user),
+    )
     sent = worker_for(services).deliver_keys([key]).get(key)
     if sent is not None and sent.state == "failed":
         respond(

@@ -2,7 +2,7 @@
 reconcile interrupted ones (bot.remediation.recovery) from what AWS shows.
 
 Each expiry or reconciliation queues the redraw of its messages in the same transaction
-(`bot.slack.outbox`); the outbox worker delivers them (here at once, when a bot token is set).
+(`storage.outbox`); the outbox worker delivers them (here at once, when a bot token is set).
 """
 
 from __future__ import annotations

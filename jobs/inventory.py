@@ -20,7 +20,8 @@ def inventory_job(services: Services) -> str:
     keys = target_keys(services, all_kinds(), ScanFilter())
     stored = store.read(services.db, keys)
     stale = [k for k in keys if due(services, stored[k])]
-    outcomes = Counter(f.result() for f in refresher_for(services).refresh(stale))
+    seen = {k: stored[k].generation for k in stale}
+    outcomes = Counter(f.result() for f in refresher_for(services).refresh(stale, seen=seen))
     fresh = len(keys) - len(stale)
     return (
         f"{len(keys)} target(s): {outcomes['scanned']} scanned, {outcomes['failed']} failed, "

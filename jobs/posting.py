@@ -12,14 +12,14 @@ import hashlib
 import logging
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from bot.config import ConfigError
 from bot.services import Services
-from bot.slack import outbox
 from bot.slack.outbound import Outbound, adopt, outbound_for
 from bot.slack.worker import worker_for
+from storage import outbox
 from storage.models_alerts import PostedAlert
 
 log = logging.getLogger(__name__)
@@ -37,6 +37,24 @@ def find_posted(services: Services, key: str) -> PostedAlert | None:
     """The alert posted (or queued) under `key`, if any."""
     with services.db.session() as session:
         return session.scalar(select(PostedAlert).where(PostedAlert.dedupe_key == key))
+
+
+def claim_share(services: Services, *, key: str, channel: str) -> bool:
+    """Claim one answer's sharing (a second click, even on another replica, loses)."""
+    try:
+        with services.db.session() as session:
+            session.add(
+                PostedAlert(dedupe_key=key[:255], kind="share", channel=channel[:32], ts=None)
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def release_share(services: Services, *, key: str) -> None:
+    """Give the claim back when posting failed, so a new click can share."""
+    with services.db.session() as session:
+        session.execute(delete(PostedAlert).where(PostedAlert.dedupe_key == key[:255]))
 
 
 def post_once(

@@ -52,3 +52,11 @@ def test_remediation_policy_covers_every_action_and_only_writes() -> None:
         assert not missing, f"{name} needs {missing} in iam/finops-bot-remediation.json"
     assert not set(RESTORE_PERMISSIONS) - remediation, "restore needs ec2:CreateVolume"
     assert not any(a.startswith(("ce:", "cloudwatch:Get")) for a in remediation)
+
+
+def test_read_only_policy_lets_the_bot_read_other_accounts() -> None:
+    # accounts[].role_arn and organization: the bot's own role must be allowed to assume
+    # the member roles (their trust policy alone is not enough across accounts) and to
+    # list the Organization's accounts.
+    read_only = allowed("finops-bot-readonly.json")
+    assert {"sts:AssumeRole", "organizations:ListAccounts"} <= read_only

@@ -6,12 +6,15 @@ that account's role."""
 from __future__ import annotations
 
 import textwrap
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
 
+from bot.findings.registry import load_kinds
 from bot.findings.scope import ScanFilter
 from bot.inventory import store
 from bot.inventory.listing import refresh_and_wait
@@ -142,3 +145,38 @@ def test_organization_accounts_are_listed_and_read_through_their_role(
     listing = refresh_and_wait(services, kinds=["volume"], scope=ScanFilter())
     assert {f.resource_id: f.account for f in listing.findings} == {mine: MAIN, theirs: member}
     services.db.dispose()
+
+
+def test_targets_are_scanned_concurrently_within_the_configured_bound(
+    tmp_path: Path,
+    sqlite_url: str,
+    aws: boto3.Session,
+    clock: Clock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    config = CONFIG.replace("  tags:", "  inventory: {concurrency: 2}\n  tags:", 1)
+    bounded = services_for(tmp_path, sqlite_url, config)
+    bounded.now = clock
+    kind = load_kinds()["volume"]
+    real_scan = kind.scan_target
+    lock = threading.Lock()
+    running, peak = [0], [0]
+
+    def counted(ctx: object) -> object:
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.3)
+        try:
+            return real_scan(ctx)  # type: ignore[arg-type]
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(kind, "scan_target", counted)
+    try:
+        listing = refresh_and_wait(bounded, kinds=["volume"], scope=ScanFilter())
+    finally:
+        bounded.db.dispose()
+    assert listing.targets == 4 and not listing.failures  # two accounts x two regions
+    assert peak[0] == 2  # concurrent, never more than inventory.concurrency

@@ -114,3 +114,16 @@ def test_an_executed_action_drops_the_finding_and_a_restore_marks_stale(
         )
     assert store.read(db, [KEY])[KEY].stale
     db.dispose()
+
+
+def test_a_claim_for_a_generation_another_scan_has_passed_is_refused(
+    tmp_path: Path, database_url: str
+) -> None:
+    db = database(tmp_path, database_url)
+    seen = store.generation(db, KEY)[0]
+    assert store.claim(db, KEY, owner="a", now=NOW, ttl=TTL, generation=seen)
+    assert store.save(db, KEY, owner="a", findings=[finding("vol-1")], extras={}, now=NOW)
+    # a second replica read the target before that scan landed: it must not scan again
+    assert not store.claim(db, KEY, owner="b", now=NOW, ttl=TTL, generation=seen)
+    assert store.claim(db, KEY, owner="b", now=NOW, ttl=TTL, generation=seen + 1)
+    db.dispose()

@@ -15,10 +15,10 @@ from sqlalchemy import select
 
 from bot.config import Settings
 from bot.services import Services, build_services
-from bot.slack import outbox
 from bot.slack.worker import MAX_FAILURES, OutboxWorker, pending
 from jobs.posting import find_posted, post_once, update_posted
 from standins.slack_console import SlackConsole
+from storage import outbox
 from storage.models_alerts import PostedAlert
 from storage.models_outbox import OutboxMessage
 from tests.conftest import BOT_TOKEN, CHANNELS, SIGNING_SECRET, make_env

@@ -16,8 +16,8 @@ import boto3
 import pytest
 import requests
 
-from bot.slack import outbox
 from standins.slack_console import SlackConsole
+from storage import outbox
 from storage.db import Database
 from tests.conftest import make_env
 from tests.orphans_fixtures import CONFIG, Estate

@@ -9,8 +9,8 @@ import time
 import pytest
 
 from bot.remediation import requests as store
-from bot.slack import outbox
 from bot.slack.worker import pending
+from storage import outbox
 from tests.outbox_fixtures import (  # noqa: F401 - fixtures
     Stack,
     answer_to,

@@ -25,6 +25,7 @@ from bot.anomalies.detector import (
     evaluate,
 )
 from bot.anomalies.recommend import Contributor, Recommendation
+from bot.services import Services
 from storage import audit
 from storage.models_alerts import ANOMALY_STATUSES, Anomaly
 
@@ -260,6 +261,12 @@ def set_status(
             impact=str(record.impact),
         )
     return record
+
+
+def answer(services: Services, anomaly_id: int, *, status: str, user: str) -> Anomaly | None:
+    """An owner's click on an alert: store and audit the answer in its own transaction."""
+    with services.db.session() as session:
+        return set_status(session, anomaly_id, status=status, user=user, now=services.now())
 
 
 @dataclass(frozen=True)

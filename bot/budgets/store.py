@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.args import ArgumentError, suggest
 from bot.config import FinopsConfig
+from bot.services import Services
 from storage import audit
 from storage.models_budgets import TeamBudget
 
@@ -95,3 +96,14 @@ def set_budget(
         amount=str(amount),
         previous=str(previous) if previous is not None else None,
     )
+
+
+def change_budget(services: Services, *, team: str, amount: Decimal, user: str) -> Decimal | None:
+    """`/budget set`: store `team`'s new budget (audited) in one transaction; the previous
+    amount (None when there was none)."""
+    with services.db.session() as session:
+        previous = budgets(session, services.config)[team].amount
+        set_budget(
+            session, team=team, amount=amount, user=user, now=services.now(), previous=previous
+        )
+    return previous

@@ -177,7 +177,8 @@ def list_findings(
     stale = [k for k in keys if refresh or due(services, stored[k])]
     if stale:
         listing.refreshing = True
-        listing.pending = refresher_for(services).refresh(stale)
+        seen = {k: stored[k].generation for k in stale}
+        listing.pending = refresher_for(services).refresh(stale, seen=seen)
         listing.reread = lambda: read_listing(services, kinds=names, scope=scope)
     return listing
 
@@ -190,7 +191,8 @@ def refresh_and_wait(
     keys = target_keys(services, names, scope)
     stored = store.read(services.db, keys)
     stale = [k for k in keys if refresh or due(services, stored[k])]
-    for future in refresher_for(services).refresh(stale):
+    seen = {k: stored[k].generation for k in stale}
+    for future in refresher_for(services).refresh(stale, seen=seen):
         future.result()
     return read_listing(services, kinds=names, scope=scope)
 

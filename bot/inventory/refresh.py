@@ -14,6 +14,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
 from functools import partial
@@ -46,18 +47,23 @@ class Refresher:
         #: Scans this process ran (not joined), for tests and benchmarks.
         self.scans = 0
 
-    def refresh(self, keys: list[TargetKey]) -> list[Future[str]]:
+    def refresh(
+        self, keys: list[TargetKey], *, seen: Mapping[TargetKey, int] | None = None
+    ) -> list[Future[str]]:
         """Start (or join) a scan of each target; futures answer scanned/failed/joined.
 
-        The kinds of one account and region refreshed together share one context, so a
-        listing two kinds need (all volumes, say) is read once."""
+        `seen`: the generation each target had when the caller read it and found it due; a
+        scan that landed since (another replica's) is joined rather than repeated. The kinds
+        of one account and region refreshed together share one context, so a listing two
+        kinds need (all volumes, say) is read once."""
         futures = []
         batch = _Batch(self)
         with self._lock:
             for key in keys:
                 running = self._inflight.get(key)
                 if running is None:
-                    running = self._pool.submit(self._run, key, batch)
+                    known = None if seen is None else seen.get(key)
+                    running = self._pool.submit(self._run, key, batch, known)
                     self._inflight[key] = running
                     running.add_done_callback(partial(self._done, key))
                 futures.append(running)
@@ -79,11 +85,16 @@ class Refresher:
             self._own_account = caller_account(self.services.aws, key.region)
         return self._own_account
 
-    def _run(self, key: TargetKey, batch: _Batch) -> str:
+    def _run(self, key: TargetKey, batch: _Batch, seen: int | None = None) -> str:
         services = self.services
         ttl = timedelta(seconds=services.config.inventory.claim_seconds)
         generation, _ = store.generation(services.db, key)
-        if not store.claim(services.db, key, owner=self.owner, now=services.now(), ttl=ttl):
+        if seen is not None and generation != seen:
+            return "joined"  # another worker's scan landed since the caller read the target
+        now = services.now()
+        if not store.claim(
+            services.db, key, owner=self.owner, now=now, ttl=ttl, generation=generation
+        ):
             return self._wait_for_other(key, generation, ttl)
         kind = load_kinds().get(key.kind)
         started = time.perf_counter()

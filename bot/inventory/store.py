@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, select, tuple_, update
+from sqlalchemy import CursorResult, select, true, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.findings.model import Finding
@@ -114,8 +114,17 @@ def _rowcount(result: object) -> int:
     return result.rowcount if isinstance(result, CursorResult) else 0
 
 
-def claim(db: Database, key: TargetKey, *, owner: str, now: datetime, ttl: timedelta) -> bool:
-    """Take the target for a scan; False when another worker holds an unexpired claim."""
+def claim(
+    db: Database,
+    key: TargetKey,
+    *,
+    owner: str,
+    now: datetime,
+    ttl: timedelta,
+    generation: int | None = None,
+) -> bool:
+    """Take the target for a scan; False when another worker holds an unexpired claim, or
+    (with `generation`) when a scan has landed since the caller read that generation."""
     try:
         with db.session() as session:
             session.add(
@@ -140,6 +149,7 @@ def claim(db: Database, key: TargetKey, *, owner: str, now: datetime, ttl: timed
             .where(
                 _where(key),
                 InventoryTarget.claimed_until.is_(None) | (InventoryTarget.claimed_until < now),
+                true() if generation is None else InventoryTarget.generation == generation,
             )
             .values(claimed_by=owner, claimed_until=now + ttl)
         )

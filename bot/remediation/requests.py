@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.orphans.model import Finding
-from bot.slack import outbox
+from storage import outbox
 from storage.models_remediation import OPEN_STATES, CleanupRequest, RemediationEvent
 
 BOT_ACTOR = "finops-bot"

@@ -122,6 +122,12 @@ def open_request(
     return RequestResult(request=request)
 
 
+def get_request(services: Services, request_id: int) -> CleanupRequest | None:
+    """A cleanup request by id, read fresh from the database."""
+    with services.db.session() as session:
+        return store.get_request(session, request_id)
+
+
 def request_cleanup(services: Services, ref: ResourceRef, *, user: str) -> RequestResult:
     """Re-check a piece of waste and open a pending request for its cleanup."""
     kind = load_kinds().get(ref.kind)

@@ -1,6 +1,6 @@
 """Delivering a cleanup request's messages now, for the handler that is answering the click.
 
-The rows were queued with the state change (`bot.slack.outbox.request_changed`); this tries
+The rows were queued with the state change (`storage.outbox.request_changed`); this tries
 them once right away so the requester hears where the request went. Whatever could not go
 yet stays queued for the worker: the request is pending all the same.
 """
@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.services import Services
-from bot.slack import outbox
 from bot.slack.worker import worker_for
+from storage import outbox
 
 
 @dataclass(frozen=True)

@@ -11,10 +11,10 @@ from typing import Any
 from sqlalchemy import case, update
 
 from bot.services import Services
-from bot.slack import outbox
 from bot.slack.outbound import Posted, SlackFailure
 from bot.slack.pacing import SENDING, Pacer, failure_report, now_utc, record_alert
 from bot.slack.renderers import after_delivery
+from storage import outbox
 from storage.models_outbox import OutboxMessage
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,8 @@ from bot.remediation import requests as store
 from bot.remediation.authz import deciders
 from bot.render import remediation as render
 from bot.services import Services
-from bot.slack import outbox
 from bot.slack.outbound import Outbound, Posted
+from storage import outbox
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The outbox worker: delivers what `bot.slack.outbox` queued, once, to its own channel.
+"""The outbox worker: delivers what `storage.outbox` queued, once, to its own channel.
 
 Rows are claimed with a short lease (several workers share the table); posts carry their
 dedupe key in metadata and an uncertain earlier try is looked for before posting again;
@@ -19,9 +19,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 
 from bot.services import Services
-from bot.slack import outbox
 from bot.slack.outbound import Outbound, Posted, SlackFailure, outbound_for
-from bot.slack.outbox import pending
 from bot.slack.outcomes import MAX_FAILURES, Outcomes
 from bot.slack.pacing import (
     Paced,
@@ -31,7 +29,9 @@ from bot.slack.pacing import (
 )
 from bot.slack.renderers import RENDERERS, Drawn
 from bot.slack.shared_pacing import SharedPacer
+from storage import outbox
 from storage.models_outbox import OutboxMessage
+from storage.outbox import pending
 
 log = logging.getLogger(__name__)
 

@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from bot.aws import describe_aws_error
 from bot.config import FinopsConfig
@@ -16,6 +17,7 @@ from bot.cost.service import CostUnavailable, daily_costs
 from bot.findings.scope import ScanFailure
 from bot.services import Services
 from bot.tags.inventory import Inventory, TaggedResource
+from storage import audit, outbox
 
 log = logging.getLogger(__name__)
 NO_TEAM = ""  # the team of resources without a team tag ("no team")
@@ -169,3 +171,27 @@ def untagged_spend(services: Services) -> tuple[Decimal | None, str, str | None]
     amount = sum((row[3] for row in data.rows if row[1] == NO_TEAM), Decimal("0.00"))
     note = f"Spend may be stale: {data.problem}." if data.problem else None
     return amount, data.currency, note
+
+
+def queue_owner_request(
+    services: Services,
+    *,
+    key: str,
+    actor: str,
+    owner: str,
+    resource_id: str,
+    missing: list[str],
+    message: dict[str, Any],
+) -> None:
+    """ "Ask owner to fix": audit the ask and queue the DM to the owner in one transaction
+    (the outbox key makes a Slack retry of the click ask once)."""
+    with services.db.session() as session:
+        audit.record(
+            session,
+            actor=actor,
+            action="tags.ask-owner",
+            subject=resource_id,
+            owner=owner,
+            missing=missing,
+        )
+        outbox.message(session, key=key, purpose="dm", channel=owner, message=message)
