@@ -25,7 +25,10 @@ from bot.observability.metrics import QUEUE_DEPTH
 
 log = logging.getLogger(__name__)
 
-DEFAULT_WORKERS = 4
+#: Answer work is mostly Python CPU (10-20 ms a job) sharing one interpreter with the acks:
+#: more threads than this only make acks wait longer for it (benchmarks/mixed_burst.py:
+#: warm ack p95 58-81 ms with 2, 102-124 ms with 4; answers as fast).
+DEFAULT_WORKERS = 2
 DEFAULT_MAX_QUEUED = 200
 
 
@@ -163,7 +166,7 @@ class AnswerPool:
 
 def pool_from_env(env: dict[str, str] | None = None) -> AnswerPool:
     """A pool sized by FINOPS_ANSWER_WORKERS, FINOPS_ANSWER_QUEUE and
-    FINOPS_ANSWER_LANE_WORKERS (defaults 4, 200 and half the workers)."""
+    FINOPS_ANSWER_LANE_WORKERS (defaults 2, 200 and half the workers)."""
     env = dict(os.environ if env is None else env)
     workers = _positive(env, "FINOPS_ANSWER_WORKERS", DEFAULT_WORKERS)
     return AnswerPool(
