@@ -15,7 +15,8 @@ from tests.test_storage_advice_slack import text_of
 
 def test_compute_in_the_demo(demo: DemoStack) -> None:
     console = demo.console
-    answer = compute(console, "U0DEV", "C0FINOPS")
+    # a cold /compute waits for rightsizing's first scan too (moto's GetMetricData is slow)
+    answer = compute(console, "U0DEV", "C0FINOPS", timeout=120)
     shown = text_of(answer)
     assert len(answer["blocks"]) <= 50
     # data-batch-0: 4 x m5.large ($70.08 each in us-east-1) all spot at 70 % off.

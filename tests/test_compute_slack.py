@@ -28,7 +28,9 @@ def world(slack_stack: SlackStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         yield slack_stack
 
 
-def compute(console: SlackConsole, user: str, channel: str, args: str = "") -> dict[str, Any]:
+def compute(
+    console: SlackConsole, user: str, channel: str, args: str = "", *, timeout: float = 30
+) -> dict[str, Any]:
     before = len(console.ephemerals(user))
     console.send_command(user_id=user, channel_id=channel, text=f"/compute {args}".strip())
     return console.wait_for(  # type: ignore[no-any-return]
@@ -37,7 +39,7 @@ def compute(console: SlackConsole, user: str, channel: str, args: str = "") -> d
             for m in console.ephemerals(user)[before:]
             if "Compute savings:" in m["text"] and settled(m)
         ],
-        timeout=30,
+        timeout=timeout,
     )[-1]
 
 

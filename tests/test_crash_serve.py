@@ -306,8 +306,12 @@ def check_end(
     if case.undo:
         assert request.restore is not None and request.restore_state == "available"
     assert verify(services.db, now=services.now()) == []
-    shown = stack.console.state.find_message(message_id)
-    assert shown is not None and "(executed)" in shown["text"], shown
+
+    def redrawn() -> dict[str, Any] | None:  # the redraw follows the final write
+        shown = stack.console.state.find_message(message_id)
+        return shown if shown is not None and "(executed)" in shown["text"] else None
+
+    stack.console.wait_for(redrawn, timeout=15)
 
 
 def _steps(action: str) -> list[str]:
