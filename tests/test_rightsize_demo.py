@@ -17,7 +17,8 @@ from tests.test_storage_advice_slack import text_of
 
 def test_rightsize_in_the_demo(demo: DemoStack) -> None:
     console = demo.console
-    answer = rightsize(console, "U0DEV", "C0FINOPS", "region=us-east-1")
+    # the first scan of the demo's CPU metrics (moto's GetMetricData is slow, more so under load)
+    answer = rightsize(console, "U0DEV", "C0FINOPS", "region=us-east-1", timeout=120)
     shown = text_of(answer)
     # c5.xlarge $124.10 → c5.large $62.05 a month; m5.large stopped saves all $70.08;
     # the untagged idle t3.large $60.74. Three teams each: 3 x 70.08 + 3 x 62.05 + 60.74.

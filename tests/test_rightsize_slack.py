@@ -38,7 +38,9 @@ def world(slack_stack: SlackStack, monkeypatch: pytest.MonkeyPatch) -> Iterator[
         yield slack_stack
 
 
-def rightsize(console: SlackConsole, user: str, channel: str, args: str = "") -> dict[str, Any]:
+def rightsize(
+    console: SlackConsole, user: str, channel: str, args: str = "", *, timeout: float = 30
+) -> dict[str, Any]:
     before = len(console.ephemerals(user))
     console.send_command(user_id=user, channel_id=channel, text=f"/rightsize {args}".strip())
     return console.wait_for(  # type: ignore[no-any-return]
@@ -47,7 +49,7 @@ def rightsize(console: SlackConsole, user: str, channel: str, args: str = "") ->
             for m in console.ephemerals(user)[before:]
             if ("Rightsizing:" in m["text"] and settled(m)) or ":warning:" in text_of(m)
         ],
-        timeout=30,
+        timeout=timeout,
     )[-1]
 
 
