@@ -75,9 +75,12 @@ class TaggedResources(FindingKind):
         found: list[Finding] = []
         failures: list[list[str]] = []
         first_region = ctx.config.regions[0] if ctx.config.regions else ctx.region
-        for resource_type, lister in LISTERS.items():
-            if resource_type == "s3-bucket" and ctx.region != first_region:
-                continue  # buckets are global: listed once per account
+        listers = [  # buckets are global: listed once per account, in its first region
+            (t, lister)
+            for t, lister in LISTERS.items()
+            if t != "s3-bucket" or ctx.region == first_region
+        ]
+        for resource_type, lister in listers:
             try:
                 found += [as_finding(r, ctx) for r in lister(ctx.client, ctx.region, ctx.account)]
             except Exception as exc:  # one lister failing must not sink the others
@@ -85,9 +88,7 @@ class TaggedResources(FindingKind):
                     "listing %s in %s/%s failed: %s", resource_type, ctx.account, ctx.region, exc
                 )
                 failures.append([resource_type, describe_aws_error(exc)])
-        if failures and len(failures) == sum(
-            1 for t in LISTERS if t != "s3-bucket" or ctx.region == first_region
-        ):
+        if failures and len(failures) == len(listers):  # nothing listed: keep the last scan
             raise RuntimeError("; ".join(f"{t}: {m}" for t, m in failures))
         found.sort(key=lambda f: (f.region, f.resource_type, f.resource_id))
         return found, {FAILURES: failures}
