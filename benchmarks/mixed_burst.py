@@ -38,6 +38,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from burst_probes import count_aws_calls, time_phases
 
 COMMANDS = (
     "/orphans",
@@ -102,8 +105,8 @@ def serve_bot(
     env = _demo_environment(workdir, secret)
     env["SLACK_API_URL"] = api_url
     os.environ.update(env)
-    calls = _count_aws_calls()
-    phases = _time_phases()
+    calls = count_aws_calls()
+    phases = time_phases()
 
     from datetime import UTC, datetime
 
@@ -137,88 +140,6 @@ def serve_bot(
         elif order == "stop":
             break
     server.stop()
-
-
-def _count_aws_calls() -> collections.Counter[str]:
-    """Count every botocore API call made in this process, as `service:Operation`."""
-    from botocore.client import BaseClient
-
-    calls: collections.Counter[str] = collections.Counter()
-    lock = threading.Lock()
-    original = BaseClient._make_api_call
-
-    def counted(self: Any, operation: str, params: Any) -> Any:
-        with lock:
-            calls[f"{self.meta.service_model.service_name}:{operation}"] += 1
-        return original(self, operation, params)
-
-    BaseClient._make_api_call = counted  # type: ignore[method-assign]
-    return calls
-
-
-class PhaseClock:
-    """Where the bot's own time goes, measured inside its process: the server-side ack
-    (WSGI call, wall and this thread's CPU), each answer job's CPU on its worker thread,
-    and the whole process's CPU. CPU seconds do not depend on what else the machine
-    runs; wall times do."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._acks: list[tuple[float, float]] = []
-        self._jobs: dict[str, list[float]] = collections.defaultdict(list)
-        self._cpu = time.process_time()
-
-    def ack(self, wall: float, cpu: float) -> None:
-        with self._lock:
-            self._acks.append((wall, cpu))
-
-    def job(self, lane: str, cpu: float) -> None:
-        with self._lock:
-            self._jobs[lane].append(cpu)
-
-    def take(self) -> dict[str, Any]:
-        with self._lock:
-            taken = {
-                "acks": self._acks,
-                "jobs": dict(self._jobs),
-                "process_cpu": time.process_time() - self._cpu,
-            }
-            self._acks, self._jobs, self._cpu = (
-                [],
-                collections.defaultdict(list),
-                time.process_time(),
-            )
-        return taken
-
-
-def _time_phases() -> PhaseClock:
-    """Time the bot's WSGI calls and answer jobs (wrapping them; the bot is unchanged)."""
-    from bot.web import BotWsgi
-    from bot.workers import AnswerPool
-
-    clock = PhaseClock()
-    call, submit = BotWsgi.__call__, AnswerPool.submit
-
-    def timed_call(self: Any, environ: Any, start_response: Any) -> Any:
-        wall, cpu = time.perf_counter(), time.thread_time()
-        try:
-            return call(self, environ, start_response)
-        finally:
-            clock.ack(time.perf_counter() - wall, time.thread_time() - cpu)
-
-    def timed_submit(self: Any, job: Any, *, lane: str = "") -> Any:
-        def timed_job() -> None:
-            cpu = time.thread_time()
-            try:
-                job()
-            finally:
-                clock.job(lane, time.thread_time() - cpu)
-
-        return submit(self, timed_job, lane=lane)
-
-    BotWsgi.__call__ = timed_call  # type: ignore[method-assign]
-    AnswerPool.submit = timed_submit  # type: ignore[method-assign]
-    return clock
 
 
 # ------------------------------------------------------------------ the senders' process
