@@ -17,10 +17,10 @@ from bot.config import Settings
 from bot.services import Services, build_services
 from tests.conftest import make_env
 
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "data" / "focus-1.0-sample"
+#: The FOCUS 1.0 sample (1,000 real anonymized rows, CC BY 4.0: see its LICENSE.md), kept in
+#: the repository so the tests run from any clone.
+SAMPLE = Path(__file__).resolve().parent / "data" / "focus-1.0-sample"
 SAMPLE_CSV = "focus_sample_1000.csv"
-if not SAMPLE.exists():  # a worktree under /work/wt/<name>: shared/ is two levels up
-    SAMPLE = Path(__file__).resolve().parents[3] / "shared" / "data" / "focus-1.0-sample"
 NOW = datetime(2024, 10, 15, 12, 0, tzinfo=UTC)
 
 
