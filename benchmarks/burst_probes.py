@@ -89,3 +89,66 @@ def time_phases() -> PhaseClock:
     BotWsgi.__call__ = timed_call  # type: ignore[method-assign]
     AnswerPool.submit = timed_submit  # type: ignore[method-assign]
     return clock
+
+
+#: Where the bot's answer process writes its probes (set before the bot starts it).
+PROBE_DIR_ENV = "BURST_PROBE_DIR"
+
+
+def child_probes() -> None:
+    """The answer process's setup: the same probes, written (cumulative) to a file in
+    $BURST_PROBE_DIR every 0.1 s for the bot's process to read."""
+    import json
+    import os
+    from pathlib import Path
+
+    calls = count_aws_calls()
+    clock = time_phases()
+    started = time.process_time()
+    path = Path(os.environ[PROBE_DIR_ENV]) / "child.json"
+    jobs: dict[str, list[float]] = collections.defaultdict(list)
+
+    def report() -> None:
+        while True:
+            time.sleep(0.1)
+            for lane, cpus in clock.take()["jobs"].items():
+                jobs[lane].extend(cpus)
+            data = {"calls": dict(calls), "jobs": jobs, "cpu": time.process_time() - started}
+            scratch = path.with_suffix(".tmp")
+            scratch.write_text(json.dumps(data))
+            scratch.replace(path)
+
+    threading.Thread(target=report, name="burst-probes", daemon=True).start()
+
+
+class ChildProbes:
+    """What the answer process's probes wrote: its AWS calls, and its answer jobs and
+    CPU since the last `take`."""
+
+    def __init__(self, directory: str) -> None:
+        import pathlib
+
+        self._path = pathlib.Path(directory) / "child.json"
+        self._seen: dict[str, int] = {}
+        self._cpu = 0.0
+
+    def _read(self) -> dict[str, Any]:
+        import json
+
+        time.sleep(0.3)  # the file is at most 0.1 s old after this
+        try:
+            return dict(json.loads(self._path.read_text()))
+        except (OSError, ValueError):
+            return {"calls": {}, "jobs": {}, "cpu": self._cpu}
+
+    def calls(self) -> dict[str, int]:
+        return dict(self._read()["calls"])
+
+    def take(self) -> tuple[dict[str, list[float]], float]:
+        data = self._read()
+        jobs = {}
+        for lane, cpus in data["jobs"].items():
+            jobs[lane] = cpus[self._seen.get(lane, 0) :]
+            self._seen[lane] = len(cpus)
+        cpu, self._cpu = data["cpu"] - self._cpu, data["cpu"]
+        return jobs, cpu

@@ -40,7 +40,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from burst_probes import count_aws_calls, time_phases
+from burst_probes import PROBE_DIR_ENV, ChildProbes, child_probes, count_aws_calls, time_phases
 
 COMMANDS = (
     "/orphans",
@@ -104,6 +104,7 @@ def serve_bot(
 
     env = _demo_environment(workdir, secret)
     env["SLACK_API_URL"] = api_url
+    env[PROBE_DIR_ENV] = workdir
     os.environ.update(env)
     calls = count_aws_calls()
     phases = time_phases()
@@ -112,6 +113,7 @@ def serve_bot(
 
     import boto3
 
+    from bot.answers.front import answer_process_wanted
     from bot.config import Settings
     from bot.server import start_http_in_thread
     from bot.services import build_services
@@ -128,15 +130,25 @@ def serve_bot(
     )
     os.environ["AWS_ENDPOINT_URL_COST_EXPLORER"] = ce_url
     services = build_services(Settings.from_env())
-    server = start_http_in_thread(services)
+    separate = answer_process_wanted()  # as `finops-bot serve` does
+    server = start_http_in_thread(services, answer_process=separate, answer_setup=child_probes)
+    if separate and not server.answers.wait_ready(120):
+        raise SystemExit("the bot's answer process did not start")
+    child = ChildProbes(workdir)
     calls.clear()  # seeding is not the bot's work
     replies.put(server.url)
     while True:
         order = orders.get()
         if order == "calls":
-            replies.put(dict(calls))
+            both = collections.Counter(calls)
+            both.update(child.calls() if separate else {})
+            replies.put(dict(both))
         elif order == "phases":
-            replies.put(phases.take())
+            taken = phases.take()
+            if separate:  # answers ran in the answer process: its jobs and CPU count too
+                jobs, cpu = child.take()
+                taken["jobs"], taken["process_cpu"] = jobs, taken["process_cpu"] + cpu
+            replies.put(taken)
         elif order == "stop":
             break
     server.stop()
@@ -311,7 +323,7 @@ def burst(
             f"{statistics.median(server_cpus):.1f} ms, p95 {percentile(server_cpus, 95):.1f} ms"
         )
     print(
-        f"  in the bot: process CPU during the burst {phases['process_cpu']:.2f} s "
+        f"  in the bot (both processes): CPU during the burst {phases['process_cpu']:.2f} s "
         f"({phases['process_cpu'] / REQUESTS * 1000:.0f} ms per command)"
     )
     for lane, cpus in sorted(phases["jobs"].items()):

@@ -27,12 +27,18 @@ class _QuietTokenWarning(logging.Filter):
 
 
 def create_app(
-    services: Services, *, token_verification: bool = True, pool: AnswerPool | None = None
+    services: Services,
+    *,
+    token_verification: bool = True,
+    pool: AnswerPool | None = None,
+    acks_elsewhere: bool = False,
 ) -> App:
     """A Bolt app wired to `services`, with every handler registered.
 
     Every listener runs through one Dispatcher on the bot's own answer pool (`pool`, or one
-    sized from FINOPS_ANSWER_WORKERS). The Web API client talks to `SLACK_API_URL`, so the
+    sized from FINOPS_ANSWER_WORKERS). With `acks_elsewhere` the app answers requests
+    another process verified and acked (bot/answers): it checks no signature and delivers
+    what handlers ack through the response_url. The Web API client talks to `SLACK_API_URL`, so the
     local console can stand in for Slack.
     """
     from handlers import register
@@ -41,13 +47,13 @@ def create_app(
     client = make_web_client(settings)
     secret = settings.slack_signing_secret
     try:
-        app = _new_app(client, secret, token_verification)
+        app = _new_app(client, None if acks_elsewhere else secret, token_verification)
     except Exception as exc:  # Bolt checks the token with auth.test when it starts
         raise ConfigError(
             f"Slack Web API check (auth.test at {settings.slack_api_url}) failed: "
             f"{_reason(exc)}. Check SLACK_BOT_TOKEN and SLACK_API_URL."
         ) from None
-    dispatcher = Dispatcher(services, pool or pool_from_env())
+    dispatcher = Dispatcher(services, pool or pool_from_env(), acks_elsewhere=acks_elsewhere)
     app.middleware(_services_middleware(services))
     app.error(_error_handler(dispatcher))
     register(app, dispatcher)

@@ -131,8 +131,13 @@ def _metric_label(handler: Handler, args: Args, source: str) -> str | None:
 class Dispatcher:
     """Wraps handlers into quick listeners that run them on `pool`."""
 
-    def __init__(self, services: Services, pool: AnswerPool) -> None:
+    def __init__(
+        self, services: Services, pool: AnswerPool, *, acks_elsewhere: bool = False
+    ) -> None:
+        """`acks_elsewhere`: this process answers requests another one has acked already
+        (bot/answers): whatever a handler acks goes to the response_url instead."""
         self.services, self.pool = services, pool
+        self.acks_elsewhere = acks_elsewhere
 
     # ------------------------------------------------------------- wrappers
     def command(self, handler: Handler) -> Handler:
@@ -217,8 +222,8 @@ class Dispatcher:
         self, handler: Handler, wanted: set[str], args: Args, value: Payload | None, source: str
     ) -> None:
         proxy = AckProxy()
-        if source == "event":
-            proxy.close()  # nothing waits for an event handler's ack
+        if source == "event" or self.acks_elsewhere:
+            proxy.close()  # nothing waits for this ack: it is delivered late, if at all
         kwargs = {name: _argument(name, args, proxy, value) for name in wanted}
         received = time.perf_counter()
         label = _metric_label(handler, args, source)
@@ -248,7 +253,7 @@ class Dispatcher:
                 "Try again in a minute.",
             )
             return
-        if source == "event":
+        if source == "event" or (self.acks_elsewhere and admission.started):
             args.ack()
             return
         if not admission.started:
@@ -262,7 +267,7 @@ class Dispatcher:
         args.ack(**acked)
 
     def _ack_busy(self, args: Args, source: str, text: str) -> None:
-        if source == "command":
+        if source == "command" and not self.acks_elsewhere:
             args.ack(text=f":hourglass: {text}", response_type="ephemeral")
         else:  # Slack ignores an ack's body for clicks: say it through response_url
             args.ack()

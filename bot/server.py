@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-import os
 import signal
-import sys
+from collections.abc import Callable
 from types import FrameType
 
 from waitress.server import create_server
 
+from bot.answers.front import AnswerProcess, answer_process_wanted
 from bot.app import create_app
+from bot.interpreter import tune_switch_interval
 from bot.observability.exposition import start_usage_flusher
 from bot.observability.wsgi import ObservedWsgi
 from bot.services import Services
@@ -20,41 +21,18 @@ from bot.wsgi_thread import BackgroundServer
 log = logging.getLogger(__name__)
 
 HTTP_THREADS = 8
-#: The interpreter's thread switch interval in the bot's process (CPython's default is 5 ms).
-#: Every ack passes through several threads (waitress's loop, an HTTP thread, an answer
-#: worker) and each hand-over waits for the running thread to give up the interpreter;
-#: while answers render and scans parse on other threads, 5 ms per hand-over adds tens of
-#: milliseconds to an ack. 1 ms keeps hand-overs short at a negligible cost in switches.
-DEFAULT_SWITCH_INTERVAL_MS = 1.0
 
 
-def tune_switch_interval(env: dict[str, str] | None = None) -> float:
-    """Set the interpreter's switch interval from FINOPS_SWITCH_INTERVAL_MS (default 1 ms,
-    from 0.1 to 5 ms); returns the seconds set."""
-    text = (os.environ if env is None else env).get("FINOPS_SWITCH_INTERVAL_MS", "").strip()
-    milliseconds = DEFAULT_SWITCH_INTERVAL_MS
-    if text:
-        try:
-            milliseconds = float(text)
-        except ValueError:
-            milliseconds = -1.0
-        if not 0.1 <= milliseconds <= 5.0:
-            log.warning(
-                "FINOPS_SWITCH_INTERVAL_MS=%r is not between 0.1 and 5; using %s",
-                text,
-                DEFAULT_SWITCH_INTERVAL_MS,
-            )
-            milliseconds = DEFAULT_SWITCH_INTERVAL_MS
-    sys.setswitchinterval(milliseconds / 1000)
-    return milliseconds / 1000
-
-
-def make_wsgi(services: Services, *, token_verification: bool = True) -> ObservedWsgi:
-    """The bot's WSGI application, with `/metrics` and `/readyz` in front."""
+def make_wsgi(
+    services: Services, *, token_verification: bool = True, answers: AnswerProcess | None = None
+) -> ObservedWsgi:
+    """The bot's WSGI application, with `/metrics` and `/readyz` in front; commands, clicks
+    and events answered by `answers` when given (and ready)."""
     from handlers import COMMANDS
     from jobs.periods import job_periods
 
-    inner = BotWsgi(create_app(services, token_verification=token_verification), services)
+    app = create_app(services, token_verification=token_verification)
+    inner = BotWsgi(app, services, answers=answers)
     return ObservedWsgi(
         inner,
         services,
@@ -67,13 +45,19 @@ def serve_http(services: Services, *, host: str = "0.0.0.0", port: int | None = 
     """Serve `/slack/events` and `/healthz` with waitress until interrupted."""
     port = services.settings.port if port is None else port
     tune_switch_interval()
-    server = create_server(make_wsgi(services), host=host, port=port, threads=HTTP_THREADS)
+    answers = AnswerProcess(services.settings) if answer_process_wanted() else None
+    wsgi = make_wsgi(services, answers=answers)
+    server = create_server(wsgi, host=host, port=port, threads=HTTP_THREADS)
     start_usage_flusher(services)
     log.info(
         "serving HTTP on %s:%s (POST /slack/events, GET /healthz, /readyz, /metrics)", host, port
     )
     signal.signal(signal.SIGTERM, _exit_quietly)  # waitress finishes in-flight work on exit
-    server.run()
+    try:
+        server.run()
+    finally:
+        if answers is not None:
+            answers.stop()  # it finishes the answers it has first
     log.info("HTTP server stopped")
 
 
@@ -105,9 +89,28 @@ def serve_socket_mode(services: Services) -> None:
 
 
 def start_http_in_thread(
-    services: Services, *, host: str = "127.0.0.1", port: int = 0, token_verification: bool = True
+    services: Services,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    token_verification: bool = True,
+    answer_process: bool = False,
+    answer_setup: Callable[[], None] | None = None,
 ) -> BackgroundServer:
-    """Start the HTTP server in a daemon thread (demo and tests); `.url` is its base URL."""
+    """Start the HTTP server in a daemon thread (demo and tests); `.url` is its base URL.
+
+    `answer_process`: answer in a child process as `serve` does (its `.answers`), with
+    `answer_setup` run there first."""
     tune_switch_interval()
-    wsgi = make_wsgi(services, token_verification=token_verification)
-    return BackgroundServer(wsgi, host=host, port=port, threads=HTTP_THREADS, name="bot-http")
+    answers = AnswerProcess(services.settings, setup=answer_setup) if answer_process else None
+    wsgi = make_wsgi(services, token_verification=token_verification, answers=answers)
+    server = BackgroundServer(
+        wsgi,
+        host=host,
+        port=port,
+        threads=HTTP_THREADS,
+        name="bot-http",
+        on_stop=answers.stop if answers else None,
+    )
+    server.answers = answers
+    return server

@@ -4,6 +4,8 @@ Every POST to `/slack/events` is verified here (bot/verify.py) before Bolt sees 
 request that fails is answered 401/400 and causes nothing else. A verified body of a
 shape the bot does not handle is acknowledged and logged (bot/envelope.py). A Slack retry
 of a request already being answered is acknowledged and ignored (bot/redelivery.py).
+With an answer process (bot/answers), a verified command, click or event is acked here at
+once and answered there.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from slack_bolt import App
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 
+from bot.answers.front import forwardable
 from bot.dispatch import OUT_OF_DATE, allowed_response_url, post_notice, response_url_of
 from bot.envelope import shape_problem
 from bot.redelivery import Redeliveries
@@ -30,12 +33,19 @@ log = logging.getLogger(__name__)
 StartResponse = Callable[..., Any]
 
 
+class Forwarder(Protocol):
+    """Where verified requests may be answered instead of here (bot/answers/front.py)."""
+
+    def forward(self, body: str, headers: dict[str, str]) -> bool: ...
+
+
 class BotWsgi:
     """Routes requests: Slack events to Bolt, health checks to a JSON status."""
 
-    def __init__(self, app: App, services: Services) -> None:
+    def __init__(self, app: App, services: Services, *, answers: Forwarder | None = None) -> None:
         self._app = app
         self._services = services
+        self._answers = answers
         self.redeliveries = Redeliveries(services.db)
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
@@ -72,6 +82,12 @@ class BotWsgi:
         elif self.redeliveries.is_duplicate(key):
             log.info("ignored Slack retry %s of a request already answered", checked.retry_num)
             return _respond(start_response, BoltResponse(status=200, body=""), no_retry=True)
+        if (
+            self._answers is not None
+            and forwardable(checked.parsed)
+            and self._answers.forward(checked.body, checked.headers)
+        ):
+            return _respond(start_response, BoltResponse(status=200, body=""))
         request = BoltRequest(
             body=checked.body,
             query=str(environ.get("QUERY_STRING", "")),

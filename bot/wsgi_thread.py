@@ -26,11 +26,14 @@ class BackgroundServer:
         port: int = 0,
         threads: int = 8,
         name: str = "wsgi",
+        on_stop: Callable[[], None] | None = None,
     ) -> None:
         server = create_server(app, host=host, port=port, threads=threads, ident=name)
         if not isinstance(server, BaseWSGIServer):  # pragma: no cover - one host, one socket
             raise RuntimeError("expected a single listening socket")
         self._server: Any = server  # the stubs miss trigger.pull_trigger and _map
+        self._on_stop = on_stop
+        self.answers: Any = None  # the bot's answer process, when it has one
         self.host = host
         self.port = int(server.getsockname()[1])
         self.url = f"http://{host}:{self.port}"
@@ -55,3 +58,5 @@ class BackgroundServer:
             wasyncore.close_all(loop._map, ignore_all=True)
         thread.join(timeout=5)
         loop.task_dispatcher.shutdown(timeout=2)
+        if self._on_stop is not None:
+            self._on_stop()

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.server import tune_switch_interval
+from bot.interpreter import tune_switch_interval
 
 
 @pytest.fixture(autouse=True)

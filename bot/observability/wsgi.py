@@ -17,6 +17,7 @@ from urllib.parse import parse_qs
 
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, CollectorRegistry, generate_latest
 
+from bot.observability.children import MergedCollector, has_child_sources
 from bot.observability.db_collector import StateCollector
 from bot.observability.health import readiness
 from bot.observability.metrics import observe_ack
@@ -112,9 +113,14 @@ class ObservedWsgi:
 
 
 def _process_registry() -> CollectorRegistry:
-    """This process's metrics, or every process's in prometheus-client multiprocess mode."""
+    """This process's metrics (with its answer process's), or every process's in
+    prometheus-client multiprocess mode."""
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        return REGISTRY
+        if not has_child_sources():
+            return REGISTRY
+        merged = CollectorRegistry(auto_describe=False)
+        merged.register(MergedCollector())
+        return merged
     from prometheus_client import multiprocess
 
     registry = CollectorRegistry()

@@ -1,0 +1,93 @@
+"""The answer process itself: the bot's handlers on its own answer pool, fed by the
+acking process (bot/answers/front.py)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import signal
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from bot.config import Settings
+
+log = logging.getLogger(__name__)
+
+#: How often the child reports its metrics to the acking process (which serves /metrics).
+METRICS_SECONDS = 1.0
+
+
+def run_child(
+    settings: Settings,
+    inbox: Any,
+    replies: Any,
+    parent_pid: int,
+    *,
+    setup: Callable[[], None] | None = None,
+    log_level: int = logging.INFO,
+) -> None:
+    """Answer forwarded requests until told to stop (None) or the parent is gone."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which stops us
+    logging.basicConfig(
+        level=log_level, format="%(asctime)s %(levelname)s %(name)s[answers]: %(message)s"
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    if setup is not None:
+        setup()
+    from slack_bolt.request import BoltRequest
+
+    from bot.app import create_app
+    from bot.interpreter import tune_switch_interval
+    from bot.observability.children import snapshot
+    from bot.observability.exposition import start_usage_flusher
+    from bot.observability.usage import LEDGER
+    from bot.services import build_services
+    from bot.slack.worker import start_worker
+    from bot.workers import pool_from_env
+
+    tune_switch_interval()
+    services = build_services(settings, migrate=False)  # the acking process migrated
+    start_worker(services)  # wakes at once for what this process queues
+    start_usage_flusher(services)
+    pool = pool_from_env()
+    app = create_app(services, token_verification=False, pool=pool, acks_elsewhere=True)
+    stop_reporting = _report_metrics(replies, snapshot)
+    replies.put(("ready", os.getpid()))
+    while True:
+        try:
+            item = inbox.get(timeout=1.0)
+        except queue.Empty:
+            if os.getppid() != parent_pid:
+                log.warning("the acking process is gone; stopping")
+                break
+            continue
+        if item is None:
+            break
+        body, headers = item
+        try:
+            app.dispatch(BoltRequest(body=body, headers={k: [v] for k, v in headers.items()}))
+        except Exception as exc:  # Bolt itself failed; the request was acked already
+            log.error("could not dispatch a forwarded request: %s: %s", type(exc).__name__, exc)
+    pool.stop(timeout=10)
+    stop_reporting.set()
+    try:
+        LEDGER.flush(services.db, services.now())
+    except Exception:
+        log.exception("flushing API usage failed")
+    replies.put(("metrics", snapshot()))
+
+
+def _report_metrics(replies: Any, snapshot: Callable[[], list[Any]]) -> threading.Event:
+    stop = threading.Event()
+
+    def loop() -> None:
+        while not stop.wait(METRICS_SECONDS):
+            try:
+                replies.put(("metrics", snapshot()))
+            except (ValueError, OSError):
+                return
+
+    threading.Thread(target=loop, name="answer-metrics", daemon=True).start()
+    return stop

@@ -1,0 +1,128 @@
+"""The answer process (bot/answers): acks here, answers in a child process, and a child
+killed with SIGKILL is replaced while the acking process answers in the meantime."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from bot.answers.front import answer_process_wanted, forwardable
+from bot.config import Settings
+from bot.services import build_services
+from bot.wsgi_thread import BackgroundServer
+from standins.slack_console import SlackConsole
+from tests.conftest import BOT_TOKEN, CHANNELS, SIGNING_SECRET, USERS, SlackStack, make_env
+
+START_SECONDS = 90  # a spawned interpreter imports the whole bot (slow under a loaded CI)
+
+
+@pytest.fixture
+def answering(config_file: Path, sqlite_url: str) -> Iterator[tuple[SlackStack, BackgroundServer]]:
+    """Console + the bot over HTTP with its answer process, as `finops-bot serve` runs."""
+    from bot.server import start_http_in_thread
+
+    console = SlackConsole(
+        bot_url="http://127.0.0.1:9/unset",
+        signing_secret=SIGNING_SECRET,
+        bot_token=BOT_TOKEN,
+        channels=CHANNELS,
+        users=USERS,
+    )
+    console.start()
+    env = make_env(config_file, sqlite_url, SLACK_API_URL=console.api_url)
+    built = build_services(Settings.from_env(env))
+    running = start_http_in_thread(built, answer_process=True)
+    console.bot_url = f"{running.url}/slack/events"
+    assert running.answers.wait_ready(START_SECONDS), "the answer process did not start"
+    yield SlackStack(console=console, url=running.url, services=built), running
+    running.stop()
+    console.stop()
+    built.db.dispose()
+
+
+def _answers_to(console: SlackConsole, user: str, needle: str) -> list[str]:
+    return [m["text"] for m in console.ephemerals(user) if needle in (m.get("text") or "")]
+
+
+def test_commands_are_acked_empty_here_and_answered_by_the_child(
+    answering: tuple[SlackStack, BackgroundServer],
+) -> None:
+    stack, running = answering
+    console = stack.console
+    delivery = console.send_command(user_id="U0DEV", channel_id="C0FINOPS", text="/finops help")
+    assert delivery.status == 200 and delivery.body == ""  # the answer comes from the child
+    console.wait_for(lambda: _answers_to(console, "U0DEV", "finops-bot commands"), timeout=20)
+    # bad input: a clear answer through response_url, never a traceback
+    delivery = console.send_command(user_id="U0DEV", channel_id="C0FINOPS", text="/orphans kind=nope")
+    assert delivery.status == 200 and delivery.body == ""
+    said = console.wait_for(lambda: _answers_to(console, "U0DEV", "nope"), timeout=20)
+    assert not any("Traceback" in text for text in said)
+    # the child's counters are served by this process's /metrics
+    def counted() -> bool:
+        text = requests.get(f"{stack.url}/metrics", timeout=5).text
+        return 'finops_requests_total{command="/finops"' in text
+
+    console.wait_for(counted, timeout=10)
+    assert running.answers.pid != os.getpid()
+
+
+def test_a_killed_child_is_replaced_and_nothing_goes_unanswered(
+    answering: tuple[SlackStack, BackgroundServer],
+) -> None:
+    stack, running = answering
+    console, answers = stack.console, running.answers
+    first = answers.pid
+    assert first is not None
+    os.kill(first, signal.SIGKILL)
+    console.wait_for(lambda: not answers.ready, timeout=10)
+    # while it is down, this process answers itself: the help is in the ack
+    delivery = console.send_command(user_id="U0DEV", channel_id="C0FINOPS", text="/finops help")
+    assert delivery.status == 200 and "/cost" in delivery.body
+    assert answers.wait_ready(START_SECONDS), "no new answer process"
+    assert answers.pid not in (None, first) and answers.restarts == 1
+    before = len(_answers_to(console, "U0DEV", "finops-bot commands"))
+    delivery = console.send_command(user_id="U0DEV", channel_id="C0FINOPS", text="/finops help")
+    assert delivery.body == ""
+    console.wait_for(lambda: len(_answers_to(console, "U0DEV", "finops-bot commands")) > before, timeout=20)
+
+
+def test_a_stopped_server_ends_its_child(answering: tuple[SlackStack, BackgroundServer]) -> None:
+    _, running = answering
+    pid = running.answers.pid
+    running.stop()
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    pytest.fail("the answer process outlived its server")
+
+
+@pytest.mark.parametrize(
+    ("parsed", "expected"),
+    [
+        ({"command": "/cost", "text": ""}, True),
+        ({"type": "block_actions", "actions": []}, True),
+        ({"type": "event_callback", "event": {}}, True),
+        ({"type": "view_submission", "view": {}}, False),  # its ack carries the form's errors
+        ({"type": "url_verification", "challenge": "x"}, False),
+        ({"ssl_check": "1"}, False),
+    ],
+)
+def test_what_is_forwarded(parsed: dict[str, object], expected: bool) -> None:
+    assert forwardable(parsed) is expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("", True), ("1", True), ("0", False), ("off", False), ("No", False)]
+)
+def test_the_switch(value: str, expected: bool) -> None:
+    assert answer_process_wanted({"FINOPS_ANSWER_PROCESS": value}) is expected
