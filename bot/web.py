@@ -38,6 +38,9 @@ class Forwarder(Protocol):
 
     def forward(self, body: str, headers: dict[str, str]) -> bool: ...
 
+    @property
+    def ready(self) -> bool: ...
+
 
 class BotWsgi:
     """Routes requests: Slack events to Bolt, health checks to a JSON status."""
@@ -121,6 +124,8 @@ class BotWsgi:
             "config": "loaded",
             "teams": len(self._services.config.teams),
         }
+        if self._answers is not None:  # until it is up (or back), this process answers
+            body["answer_process"] = "ready" if self._answers.ready else "starting"
         behind = False
         if database_ok:
             try:

@@ -59,10 +59,13 @@ def test_commands_are_acked_empty_here_and_answered_by_the_child(
     assert delivery.status == 200 and delivery.body == ""  # the answer comes from the child
     console.wait_for(lambda: _answers_to(console, "U0DEV", "finops-bot commands"), timeout=20)
     # bad input: a clear answer through response_url, never a traceback
-    delivery = console.send_command(user_id="U0DEV", channel_id="C0FINOPS", text="/orphans kind=nope")
+    delivery = console.send_command(
+        user_id="U0DEV", channel_id="C0FINOPS", text="/orphans kind=nope"
+    )
     assert delivery.status == 200 and delivery.body == ""
     said = console.wait_for(lambda: _answers_to(console, "U0DEV", "nope"), timeout=20)
     assert not any("Traceback" in text for text in said)
+
     # the child's counters are served by this process's /metrics
     def counted() -> bool:
         text = requests.get(f"{stack.url}/metrics", timeout=5).text
@@ -89,7 +92,9 @@ def test_a_killed_child_is_replaced_and_nothing_goes_unanswered(
     before = len(_answers_to(console, "U0DEV", "finops-bot commands"))
     delivery = console.send_command(user_id="U0DEV", channel_id="C0FINOPS", text="/finops help")
     assert delivery.body == ""
-    console.wait_for(lambda: len(_answers_to(console, "U0DEV", "finops-bot commands")) > before, timeout=20)
+    console.wait_for(
+        lambda: len(_answers_to(console, "U0DEV", "finops-bot commands")) > before, timeout=20
+    )
 
 
 def test_a_stopped_server_ends_its_child(answering: tuple[SlackStack, BackgroundServer]) -> None:

@@ -8,6 +8,7 @@ step in the audit log, nothing done twice, and the Slack message showing the end
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -107,21 +108,24 @@ class Bot:
                 env=env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
+                start_new_session=True,  # a process group: serve and its answer process
             )
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             assert self.process.poll() is None, self.log.read_text()[-3000:]
             try:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as answer:
-                    if answer.status == 200:
+                    # its answer process up too: the cleanup runs there, as in production
+                    if json.loads(answer.read()).get("answer_process") == "ready":
                         return self
             except OSError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.2)
         raise AssertionError(f"bot did not start: {self.log.read_text()[-3000:]}")
 
     def kill(self) -> None:
         assert self.process is not None
-        os.kill(self.process.pid, signal.SIGKILL)
+        os.killpg(self.process.pid, signal.SIGKILL)  # the machine dies: both
         self.process.wait(10)
 
     def stop(self) -> None:

@@ -45,13 +45,15 @@ class Bot:
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # a process group: serve and its answer process
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert self.process.poll() is None, (self.cwd / "bot.log").read_text()
             try:
-                if requests.get(f"{self.url}/healthz", timeout=1).ok:
-                    return
+                answer = requests.get(f"{self.url}/healthz", timeout=1)
+                if answer.ok and answer.json().get("answer_process") == "ready":
+                    return  # its answer process up too, as in production
             except requests.RequestException:
                 pass
             time.sleep(0.2)
@@ -63,7 +65,7 @@ class Bot:
 
     def kill(self) -> None:
         if self.process is not None and self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGKILL)
+            os.killpg(self.process.pid, signal.SIGKILL)  # the machine dies: both
             self.process.wait(10)
 
 

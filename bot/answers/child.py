@@ -27,8 +27,12 @@ def run_child(
     *,
     setup: Callable[[], None] | None = None,
     log_level: int = logging.INFO,
+    recover: bool = False,
 ) -> None:
-    """Answer forwarded requests until told to stop (None) or the parent is gone."""
+    """Answer forwarded requests until told to stop (None) or the parent is gone.
+
+    `recover`: an earlier answer process ended (a crash, a kill): reconcile the cleanups
+    it may have left half done, as a restarted `serve` does."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the parent, which stops us
     logging.basicConfig(
         level=log_level, format="%(asctime)s %(levelname)s %(name)s[answers]: %(message)s"
@@ -46,14 +50,21 @@ def run_child(
     from bot.services import build_services
     from bot.slack.worker import start_worker
     from bot.workers import pool_from_env
+    from storage import health
 
     tune_switch_interval()
     services = build_services(settings, migrate=False)  # the acking process migrated
+    health.remember_file(services.db)  # a database file replaced under us is refused
     start_worker(services)  # wakes at once for what this process queues
     start_usage_flusher(services)
+    if recover:
+        from bot.remediation.recovery import start_recovery
+        from jobs.cleanups import redraw_request
+
+        start_recovery(services, process="answers", redraw=redraw_request)
     pool = pool_from_env()
     app = create_app(services, token_verification=False, pool=pool, acks_elsewhere=True)
-    stop_reporting = _report_metrics(replies, snapshot)
+    stop_reporting = _keep_house(replies, snapshot, lambda: health.database_problem(services.db))
     replies.put(("ready", os.getpid()))
     while True:
         try:
@@ -74,12 +85,19 @@ def run_child(
     stop_reporting.set()
     try:
         LEDGER.flush(services.db, services.now())
+        health.database_problem(services.db)  # writes audit events kept while it refused
     except Exception:
         log.exception("flushing API usage failed")
     replies.put(("metrics", snapshot()))
 
 
-def _report_metrics(replies: Any, snapshot: Callable[[], list[Any]]) -> threading.Event:
+def _keep_house(
+    replies: Any, snapshot: Callable[[], list[Any]], check_database: Callable[[], Any]
+) -> threading.Event:
+    """Every second: report metrics; while audit events wait for the database (it refused
+    writes), check it, which writes them once it takes writes again."""
+    from storage import audit
+
     stop = threading.Event()
 
     def loop() -> None:
@@ -88,6 +106,11 @@ def _report_metrics(replies: Any, snapshot: Callable[[], list[Any]]) -> threadin
                 replies.put(("metrics", snapshot()))
             except (ValueError, OSError):
                 return
+            if audit.deferred_count():
+                try:
+                    check_database()
+                except Exception:
+                    log.warning("deferred audit events not written yet", exc_info=True)
 
     threading.Thread(target=loop, name="answer-metrics", daemon=True).start()
     return stop

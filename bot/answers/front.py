@@ -117,7 +117,11 @@ class AnswerProcess:
         process = self._context.Process(
             target=run_child,
             args=(self._settings, inbox, replies, os.getpid()),
-            kwargs={"setup": self._setup, "log_level": logging.getLogger().level},
+            kwargs={
+                "setup": self._setup,
+                "log_level": logging.getLogger().level,
+                "recover": self._process is not None,  # an earlier one ended
+            },
             name="finops-answers",
             daemon=True,
         )
