@@ -81,11 +81,17 @@ def serve_socket_mode(services: Services) -> None:
     # Socket Mode has no HTTP port of its own: METRICS_PORT serves /metrics and /readyz
     start_metrics_port(services, job_periods=lambda: job_periods(services))
     log.info("connecting to Slack in Socket Mode")
-    DedupingSocketModeHandler(
-        create_app(services),
-        app_token.get_secret_value(),
-        redeliveries=Redeliveries(services.db),
-    ).start()
+    answers = AnswerProcess(services.settings) if answer_process_wanted() else None
+    try:
+        DedupingSocketModeHandler(
+            create_app(services),
+            app_token.get_secret_value(),
+            redeliveries=Redeliveries(services.db),
+            answers=answers,
+        ).start()
+    finally:
+        if answers is not None:
+            answers.stop()
 
 
 def start_http_in_thread(

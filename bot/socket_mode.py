@@ -3,7 +3,8 @@
 Over Socket Mode a retry comes as the same payload with `retry_attempt` ≥ 1 (the HTTP
 `X-Slack-Retry-Num`). Its original is remembered by the same `Redeliveries` as HTTP uses
 (memory at once, the database shortly after), so a retry of a request already being
-answered is acknowledged and dropped here, by this replica or another.
+answered is acknowledged and dropped here, by this replica or another. With an answer
+process (bot/answers), a command, click or event is acked here at once and answered there.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
+from bot.answers.front import SOCKET_MODE_HEADER, forwardable
 from bot.redelivery import Redeliveries
 
 log = logging.getLogger(__name__)
@@ -36,9 +38,12 @@ def payload_key(payload: dict[str, Any]) -> str:
 class DedupingSocketModeHandler(SocketModeHandler):
     """`SocketModeHandler` that acks and drops a retry whose original is being answered."""
 
-    def __init__(self, app: App, app_token: str, *, redeliveries: Redeliveries) -> None:
+    def __init__(
+        self, app: App, app_token: str, *, redeliveries: Redeliveries, answers: Any = None
+    ) -> None:
         super().__init__(app, app_token)
         self.redeliveries = redeliveries
+        self.answers = answers  # bot.answers.front.AnswerProcess, or None
 
     def handle(self, client: Any, req: SocketModeRequest) -> None:
         key = payload_key(req.payload)
@@ -46,6 +51,14 @@ class DedupingSocketModeHandler(SocketModeHandler):
             self.redeliveries.first_delivery(key)
         elif self.redeliveries.is_duplicate(key):
             log.info("ignored Slack retry %s of a request already answered", req.retry_attempt)
+            client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
+            return
+        if (
+            self.answers is not None
+            and isinstance(req.payload, dict)
+            and forwardable(req.payload)
+            and self.answers.forward(json.dumps(req.payload), {SOCKET_MODE_HEADER: "1"})
+        ):
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
             return
         super().handle(client, req)

@@ -131,3 +131,51 @@ def test_what_is_forwarded(parsed: dict[str, object], expected: bool) -> None:
 )
 def test_the_switch(value: str, expected: bool) -> None:
     assert answer_process_wanted({"FINOPS_ANSWER_PROCESS": value}) is expected
+
+
+class _Link:
+    """Stands in for the Socket Mode connection (Slack has no local Socket Mode server)."""
+
+    def __init__(self) -> None:
+        self.responses: list[object] = []
+
+    def send_socket_mode_response(self, response: object) -> None:
+        self.responses.append(response)
+
+
+def test_socket_mode_commands_are_answered_by_the_child_too(
+    answering: tuple[SlackStack, BackgroundServer],
+) -> None:
+    from slack_sdk.socket_mode.request import SocketModeRequest
+
+    from bot.app import create_app
+    from bot.redelivery import Redeliveries
+    from bot.socket_mode import DedupingSocketModeHandler
+    from standins.slack_console.state import ResponseTarget
+
+    stack, running = answering
+    console, services = stack.console, stack.services
+    handler = DedupingSocketModeHandler(
+        create_app(services),
+        "xapp-1-test",
+        redeliveries=Redeliveries(services.db),
+        answers=running.answers,
+    )
+    with console.state.lock:
+        url = console._response_url(ResponseTarget(user_id="U0DEV", channel_id="C0FINOPS"))
+    payload = {
+        "command": "/finops",
+        "text": "help",
+        "user_id": "U0DEV",
+        "user_name": "sam",
+        "channel_id": "C0FINOPS",
+        "team_id": "T0TEST",
+        "response_url": url,
+        "trigger_id": "1.2.3",
+    }
+    link = _Link()
+    handler.handle(
+        link, SocketModeRequest(type="slash_commands", envelope_id="e1", payload=payload)
+    )
+    assert len(link.responses) == 1 and getattr(link.responses[0], "payload", None) is None
+    console.wait_for(lambda: _answers_to(console, "U0DEV", "finops-bot commands"), timeout=20)

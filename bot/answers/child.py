@@ -40,8 +40,6 @@ def run_child(
     logging.getLogger("alembic").setLevel(logging.WARNING)
     if setup is not None:
         setup()
-    from slack_bolt.request import BoltRequest
-
     from bot.app import create_app
     from bot.interpreter import tune_switch_interval
     from bot.observability.children import snapshot
@@ -78,7 +76,7 @@ def run_child(
             break
         body, headers = item
         try:
-            app.dispatch(BoltRequest(body=body, headers={k: [v] for k, v in headers.items()}))
+            app.dispatch(_request(body, headers))
         except Exception as exc:  # Bolt itself failed; the request was acked already
             log.error("could not dispatch a forwarded request: %s: %s", type(exc).__name__, exc)
     pool.stop(timeout=10)
@@ -89,6 +87,19 @@ def run_child(
     except Exception:
         log.exception("flushing API usage failed")
     replies.put(("metrics", snapshot()))
+
+
+def _request(body: str, headers: dict[str, str]) -> Any:
+    """The Bolt request of a forwarded HTTP body or Socket Mode payload."""
+    import json
+
+    from slack_bolt.request import BoltRequest
+
+    from bot.answers.front import SOCKET_MODE_HEADER
+
+    if headers.get(SOCKET_MODE_HEADER):
+        return BoltRequest(body=json.loads(body), mode="socket_mode")
+    return BoltRequest(body=body, headers={k: [v] for k, v in headers.items()})
 
 
 def _keep_house(

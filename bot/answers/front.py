@@ -18,6 +18,8 @@ log = logging.getLogger(__name__)
 
 #: Request kinds the answer process takes: their ack carries nothing the user sees.
 FORWARDED_TYPES = frozenset({"block_actions", "event_callback"})
+#: Marks a forwarded Socket Mode payload (JSON, no signature) among forwarded HTTP bodies.
+SOCKET_MODE_HEADER = "x-finops-socket-mode"
 #: Requests forwarded and not yet taken by the child before forwarding is refused.
 MAX_FORWARDED = 1000
 #: Seconds to wait before starting the child again after it ended (doubling, capped).
