@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -141,6 +142,40 @@ def test_one_region_failing_is_reported_and_the_rest_counted(
     assert len(report.checked) == 5 and report.pct == Decimal("40.0")
     text = json.dumps(tags_message(report, owners={}))
     assert "Not everything could be read" in text and "eu-west-1 elastic-ip" in text
+
+
+def test_a_type_that_fails_on_a_refresh_keeps_its_last_good_resources(
+    svc: Services,
+    aws: boto3.Session,
+    clock: Clock,
+    ce: CostExplorerStandin,
+) -> None:
+    clock.moment = NOW
+    known_estate(aws)
+    assert len(tag_report(svc).checked) == 6  # the Elastic IP in eu-west-1 among them
+
+    def deny(**_: Any) -> None:
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "not authorized"}}, "DescribeAddresses"
+        )
+
+    svc.aws.client("ec2", region="eu-west-1").meta.events.register(
+        "before-call.ec2.DescribeAddresses", deny
+    )
+    clock.moment = NOW + timedelta(hours=1)  # the stored scan is stale: refreshed
+    report = tag_report(svc)
+    assert len(report.checked) == 6  # the address is still counted, from the last scan
+    assert [(f.region, f.kind) for f in report.failures] == [("eu-west-1", "elastic-ip")]
+    assert "AccessDenied" in report.failures[0].message
+    assert f"as of {NOW:%Y-%m-%d %H:%M} UTC are shown" in report.failures[0].message
+    clock.moment = NOW + timedelta(hours=2)  # fails again: still from the first scan
+    assert f"as of {NOW:%Y-%m-%d %H:%M} UTC" in tag_report(svc).failures[0].message
+    svc.aws.client("ec2", region="eu-west-1").meta.events.unregister(
+        "before-call.ec2.DescribeAddresses", deny
+    )
+    clock.moment = NOW + timedelta(hours=3)
+    report = tag_report(svc)
+    assert report.failures == [] and len(report.checked) == 6
 
 
 def test_cost_explorer_refusing_leaves_the_compliance_figures(

@@ -257,13 +257,19 @@ class FindingKind:
 
     def scan_target(self, ctx: TargetContext) -> tuple[list[Finding], dict[str, Any]]:
         """`scan`, plus what a listing shows besides findings (no-data instances, notes)
-        as JSON-safe extras; kinds with extras override this instead of `scan`."""
+        as JSON-safe extras; kinds with extras override this instead of `scan`. A kind that
+        could read only part of a target names the resource types it could not read in
+        `extras[PART_FAILURES]` ([type, message] pairs): the inventory then keeps that
+        type's last good findings (bot/inventory/partial.py)."""
         return self.scan(ctx), {}
 
     def recheck(self, ctx: TargetContext, resource_id: str) -> Finding:
         """The resource as it is now; NotEligible when it is no longer waste."""
         raise NotImplementedError
 
+
+#: Extras key of a partly read target: [resource type, message] pairs.
+PART_FAILURES = "failures"
 
 KINDS: dict[str, FindingKind] = {}
 

@@ -20,10 +20,11 @@ from datetime import timedelta
 from functools import partial
 
 from bot.aws import CURRENT_ACCOUNT, describe_aws_error
-from bot.findings.model import TargetContext
+from bot.findings.model import PART_FAILURES, TargetContext
 from bot.findings.registry import load_kinds
 from bot.findings.scope import caller_account, target_context
 from bot.inventory import store
+from bot.inventory.partial import keep_last_good
 from bot.inventory.store import TargetKey
 from bot.observability.metrics import observe_scan
 from bot.services import Services
@@ -107,6 +108,9 @@ class Refresher:
             started = time.perf_counter()
             findings, extras = kind.scan_target(ctx)
             observe_scan(key.kind, time.perf_counter() - started, ok=True)
+            if extras.get(PART_FAILURES):  # a part failed: keep its last good findings
+                previous = store.read(services.db, [key]).get(key)
+                findings, extras = keep_last_good(previous, findings, extras)
         except Exception as exc:  # one target failing must not sink the others
             observe_scan(key.kind, time.perf_counter() - started, ok=False)
             log.warning("inventory scan of %s failed: %s", key, exc)

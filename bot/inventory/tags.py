@@ -5,9 +5,12 @@ comes from elsewhere: cost data, as before."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from bot.config import FinopsConfig
 from bot.findings.scope import ScanFailure, ScanFilter
 from bot.inventory.listing import Listing, refresh_and_wait
+from bot.inventory.partial import KEPT
 from bot.services import Services
 from bot.tags.compliance import Checked, TagReport, check, spend_month, untagged_spend
 from bot.tags.kind import FAILURES, KIND, as_resource
@@ -29,11 +32,22 @@ def tag_failures(listing: Listing) -> list[ScanFailure]:
     for scan in listing.scans:
         if scan.key.kind != KIND:
             continue
+        kept = scan.extras.get(KEPT, {})
         for resource_type, message in scan.extras.get(FAILURES, []):
+            text = str(message)
+            if resource_type in kept:  # its last good resources are still counted
+                text += f"; its resources as of {_when(kept[resource_type])} are shown"
             failures.append(
-                ScanFailure(scan.key.account, scan.key.region, str(resource_type), str(message))
+                ScanFailure(scan.key.account, scan.key.region, str(resource_type), text)
             )
     return failures
+
+
+def _when(iso: object) -> str:
+    try:
+        return datetime.fromisoformat(str(iso)).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return str(iso)[:40]
 
 
 def checked_listing(listing: Listing, config: FinopsConfig, *, team: str | None) -> list[Checked]:

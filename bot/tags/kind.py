@@ -15,13 +15,20 @@ from decimal import Decimal
 from typing import Any
 
 from bot.aws import describe_aws_error
-from bot.findings.model import Finding, FindingKind, NotEligible, TargetContext, register
+from bot.findings.model import (
+    PART_FAILURES,
+    Finding,
+    FindingKind,
+    NotEligible,
+    TargetContext,
+    register,
+)
 from bot.tags.inventory import LISTERS, PERMISSIONS, TaggedResource
 
 log = logging.getLogger(__name__)
 KIND = "tags"
 #: Extras key: the listers that failed in this target, as [resource type, message] pairs.
-FAILURES = "failures"
+FAILURES = PART_FAILURES
 
 
 def as_finding(resource: TaggedResource, ctx: TargetContext) -> Finding:
