@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -32,8 +31,8 @@ from bot.render.text import code, esc, mention_user
 from bot.services import Services
 from bot.slack.outbound import outbound_for
 from bot.slack.worker import worker_for
-from bot.tags.compliance import check, missing_key, queue_owner_request
-from bot.tags.inventory import find_resource
+from bot.tags.compliance import missing_key, queue_owner_request
+from bot.tags.recheck import still_missing
 from handlers import listings
 from handlers.listings import ListingView, answer_listing, listing_message, register_view
 
@@ -162,34 +161,11 @@ def handle_csv(
     listings.handle_csv(ack, body, respond, context, ListingButton(c=COMMAND, q=_text(value.team)))
 
 
-def still_missing(
-    services: Services,
-    value: dict[str, Any],
-    *,
-    owner_of: Callable[[str], str | None] | None = None,
-) -> list[str] | str:
-    """The required tags the button's resource misses right now, or why nobody should be
-    asked (it is gone, has every tag now, or its Owner tag no longer resolves to the
-    button's user: `owner_of`). AWS errors fall back to the button's list."""
-    try:
-        resource = find_resource(
-            services.aws,
-            services.config,
-            resource_type=str(value["t"]),
-            region=str(value["r"]),
-            account=str(value["a"]),
-            resource_id=str(value["id"]),
-        )
-    except Exception:
-        log.warning("re-check of %s failed; using the listed tags", value.get("id"), exc_info=True)
-        return list(value.get("m", []))
-    if resource is None:
-        return f"`{value['id']}` no longer exists"
-    owner_tag = resource.tags.get(services.config.tags.owner, "").strip()
-    if owner_of is not None and owner_of(owner_tag) != value["o"]:
-        return f"`{value['id']}` is no longer tagged as theirs"
-    missing = list(check(resource, services.config).missing)
-    return missing or f"{code(value['id'])} has every required tag now"
+_WHY_NOT = {
+    "gone": "{id} no longer exists",
+    "not_theirs": "{id} is no longer tagged as theirs",
+    "complete": "{id} has every required tag now",
+}
 
 
 def handle_ask_owner(
@@ -207,17 +183,25 @@ def handle_ask_owner(
     user = body["user"]["id"]
     owner = value.o
     asked = value.model_dump()
-    missing = still_missing(
-        services, asked, owner_of=lambda tag: owner_ids({tag}, services).get(tag) if tag else None
+    now = still_missing(
+        services,
+        resource_type=value.t,
+        region=value.r,
+        account=value.a,
+        resource_id=value.id,
+        owner=owner,
+        listed=list(value.m),
+        owner_of=lambda tag: owner_ids({tag}, services).get(tag) if tag else None,
     )
-    if isinstance(missing, str):
+    if now.reason is not None:
+        why = _WHY_NOT[now.reason].format(id=code(value.id))
         respond(
-            **error_message(f"Nothing sent to {mention_user(owner)}: {missing}."),
+            **error_message(f"Nothing sent to {mention_user(owner)}: {why}."),
             response_type="ephemeral",
             replace_original=False,
         )
         return
-    asked["m"] = missing
+    asked["m"] = now.missing
     # the DM is queued with the audit record; a Slack retry of this click asks once
     key = f"tags-ask:{asked.get('id')}:{owner}:{action.get('action_ts') or services.now()}"
     queue_owner_request(
@@ -232,7 +216,7 @@ def handle_ask_owner(
     sent = worker_for(services).deliver_keys([key]).get(key)
     if sent is not None and sent.state == "failed":
         respond(
-            **error_message(f"Could not message <@{owner}> ({sent.last_error})."),
+            **error_message(f"Could not message {mention_user(owner)} ({esc(sent.last_error)})."),
             response_type="ephemeral",
             replace_original=False,
         )
