@@ -25,7 +25,15 @@ from tests.conftest import make_env
 from tests.orphans_fixtures import CONFIG, Estate, aws  # noqa: F401
 
 #: The kinds that read volumes or instances in one target.
-SHARING_KINDS = ("volume", "snapshot", "stopped-instance", "gp2-volume", "spot", "rightsizing")
+SHARING_KINDS = (
+    "volume",
+    "snapshot",
+    "stopped-instance",
+    "gp2-volume",
+    "spot",
+    "rightsizing",
+    "tags",
+)
 
 
 class Calls:
@@ -103,6 +111,7 @@ def test_kinds_of_one_target_share_one_volume_and_one_instance_listing(
     assert ids["gp2"] in results["gp2-volume"] and ids["gp3"] not in results["gp2-volume"]
     assert results["stopped-instance"] == [ids["stopped"]]
     assert results["snapshot"] == [ids["snapshot"]]
+    assert {ids["gp2"], ids["gp3"], ids["stopped"]} <= set(results["tags"])
     # Each describe asked for bounded pages.
     assert calls.params("DescribeVolumes")[0]["MaxResults"] == 500
     assert calls.params("DescribeInstances")[0]["MaxResults"] == 1000

@@ -68,37 +68,52 @@ def _pages(api: Any, operation: str, key: str, **kwargs: Any) -> list[Any]:
     return [item for page in paginator.paginate(**kwargs) for item in page.get(key, [])]
 
 
-def _instances(client: Callable[[str], Any], region: str, account: str) -> list[TaggedResource]:
+def instance_resources(
+    instances: list[dict[str, Any]], region: str, account: str
+) -> list[TaggedResource]:
+    """Described instances as taggable resources (terminated ones left out)."""
     found = []
-    for reservation in _pages(client("ec2"), "describe_instances", "Reservations"):
-        for inst in reservation.get("Instances", []):
-            if inst.get("State", {}).get("Name") in ("terminated", "shutting-down"):
-                continue
-            tags = tag_dict(inst.get("Tags"))
-            details = {
-                "state": str(inst.get("State", {}).get("Name", "")),
-                "instance_type": str(inst.get("InstanceType", "")),
-            }
-            found.append(
-                TaggedResource(
-                    inst["InstanceId"],
-                    "ec2-instance",
-                    region,
-                    account,
-                    tags,
-                    tags.get("Name", ""),
-                    details,
-                )
+    for inst in instances:
+        if inst.get("State", {}).get("Name") in ("terminated", "shutting-down"):
+            continue
+        tags = tag_dict(inst.get("Tags"))
+        details = {
+            "state": str(inst.get("State", {}).get("Name", "")),
+            "instance_type": str(inst.get("InstanceType", "")),
+        }
+        found.append(
+            TaggedResource(
+                inst["InstanceId"],
+                "ec2-instance",
+                region,
+                account,
+                tags,
+                tags.get("Name", ""),
+                details,
             )
+        )
     return found
 
 
-def _volumes(client: Callable[[str], Any], region: str, account: str) -> list[TaggedResource]:
+def _instances(client: Callable[[str], Any], region: str, account: str) -> list[TaggedResource]:
+    reservations = _pages(client("ec2"), "describe_instances", "Reservations")
+    instances = [i for r in reservations for i in r.get("Instances", [])]
+    return instance_resources(instances, region, account)
+
+
+def volume_resources(
+    volumes: list[dict[str, Any]], region: str, account: str
+) -> list[TaggedResource]:
+    """Described volumes as taggable resources."""
     return [
         TaggedResource(v["VolumeId"], "ebs-volume", region, account, tags, tags.get("Name", ""))
-        for v in _pages(client("ec2"), "describe_volumes", "Volumes")
+        for v in volumes
         for tags in [tag_dict(v.get("Tags"))]
     ]
+
+
+def _volumes(client: Callable[[str], Any], region: str, account: str) -> list[TaggedResource]:
+    return volume_resources(_pages(client("ec2"), "describe_volumes", "Volumes"), region, account)
 
 
 def _snapshots(client: Callable[[str], Any], region: str, account: str) -> list[TaggedResource]:

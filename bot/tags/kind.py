@@ -23,7 +23,13 @@ from bot.findings.model import (
     TargetContext,
     register,
 )
-from bot.tags.inventory import LISTERS, PERMISSIONS, TaggedResource
+from bot.tags.inventory import (
+    LISTERS,
+    PERMISSIONS,
+    TaggedResource,
+    instance_resources,
+    volume_resources,
+)
 
 log = logging.getLogger(__name__)
 KIND = "tags"
@@ -66,6 +72,21 @@ def as_resource(finding: Finding) -> TaggedResource:
     )
 
 
+#: Instance states /tags lists (terminated and shutting-down ones are gone).
+_LIVE_STATES = ("pending", "running", "stopping", "stopped")
+
+
+def _shared(resource_type: str, ctx: TargetContext) -> list[TaggedResource] | None:
+    """Volumes and instances from the target's shared describes (one pass for every kind
+    of the refresh, bot/findings/model.py); None for the types listed on their own."""
+    if resource_type == "ebs-volume":
+        return volume_resources(ctx.volumes(), ctx.region, ctx.account)
+    if resource_type == "ec2-instance":
+        instances = [i for state in _LIVE_STATES for i in ctx.instances(state)]
+        return instance_resources(instances, ctx.region, ctx.account)
+    return None
+
+
 @register
 class TaggedResources(FindingKind):
     """Every resource `/tags` checks: instances, volumes, snapshots, addresses, load
@@ -89,7 +110,10 @@ class TaggedResources(FindingKind):
         ]
         for resource_type, lister in listers:
             try:
-                found += [as_finding(r, ctx) for r in lister(ctx.client, ctx.region, ctx.account)]
+                listed = _shared(resource_type, ctx)
+                if listed is None:
+                    listed = lister(ctx.client, ctx.region, ctx.account)
+                found += [as_finding(r, ctx) for r in listed]
             except Exception as exc:  # one lister failing must not sink the others
                 log.warning(
                     "listing %s in %s/%s failed: %s", resource_type, ctx.account, ctx.region, exc
