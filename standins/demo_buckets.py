@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import boto3
 
 if TYPE_CHECKING:
-    from standins.demo_estate import EstateSummary
+    from standins.demo_summary import EstateSummary
 
 
 #: Daily S3 storage metrics (BucketSizeBytes, GiB per StorageType) for the demo buckets.
