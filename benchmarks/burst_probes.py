@@ -95,6 +95,13 @@ def time_phases() -> PhaseClock:
 PROBE_DIR_ENV = "BURST_PROBE_DIR"
 
 
+def peak_rss_mib() -> float:
+    """This process's peak resident memory, in MiB."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child_probes() -> None:
     """The answer process's setup: the same probes, written (cumulative) to a file in
     $BURST_PROBE_DIR every 0.1 s for the bot's process to read."""
@@ -113,7 +120,12 @@ def child_probes() -> None:
             time.sleep(0.1)
             for lane, cpus in clock.take()["jobs"].items():
                 jobs[lane].extend(cpus)
-            data = {"calls": dict(calls), "jobs": jobs, "cpu": time.process_time() - started}
+            data = {
+                "calls": dict(calls),
+                "jobs": jobs,
+                "cpu": time.process_time() - started,
+                "rss_mib": peak_rss_mib(),
+            }
             scratch = path.with_suffix(".tmp")
             scratch.write_text(json.dumps(data))
             scratch.replace(path)
@@ -143,6 +155,9 @@ class ChildProbes:
 
     def calls(self) -> dict[str, int]:
         return dict(self._read()["calls"])
+
+    def rss_mib(self) -> float:
+        return float(self._read().get("rss_mib", 0.0))
 
     def take(self) -> tuple[dict[str, list[float]], float]:
         data = self._read()

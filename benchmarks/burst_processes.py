@@ -11,7 +11,14 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from burst_probes import PROBE_DIR_ENV, ChildProbes, child_probes, count_aws_calls, time_phases
+from burst_probes import (
+    PROBE_DIR_ENV,
+    ChildProbes,
+    child_probes,
+    count_aws_calls,
+    peak_rss_mib,
+    time_phases,
+)
 
 
 # ------------------------------------------------------------------ AWS's process
@@ -97,6 +104,8 @@ def serve_bot(
             if separate:  # answers ran in the answer process: its jobs and CPU count too
                 jobs, cpu = child.take()
                 taken["jobs"], taken["process_cpu"] = jobs, taken["process_cpu"] + cpu
+                taken["child_rss_mib"] = child.rss_mib()
+            taken["rss_mib"] = peak_rss_mib()
             replies.put(taken)
         elif order == "stop":
             break

@@ -212,7 +212,9 @@ def burst(
         )
     print(
         f"  in the bot (both processes): CPU during the burst {phases['process_cpu']:.2f} s "
-        f"({phases['process_cpu'] / REQUESTS * 1000:.0f} ms per command)"
+        f"({phases['process_cpu'] / REQUESTS * 1000:.0f} ms per command); peak RSS "
+        f"{phases.get('rss_mib', 0):.0f} MiB acking"
+        + (f", {phases['child_rss_mib']:.0f} MiB answering" if "child_rss_mib" in phases else "")
     )
     for lane, cpus in sorted(phases["jobs"].items()):
         print(
