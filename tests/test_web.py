@@ -61,7 +61,7 @@ def test_healthz_is_503_when_the_database_is_gone(services: Services) -> None:
 
     services.db = Database("postgresql://nobody@127.0.0.1:1/none?connect_timeout=1")
     wsgi = BotWsgi.__new__(BotWsgi)
-    wsgi._services = services
+    wsgi._services, wsgi._answers = services, None
     status, body = wsgi.health()
     assert status == 503
     assert body["database"] == "unreachable"
