@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,24 @@ START_SECONDS = 90  # a spawned interpreter imports the whole bot (slow under a 
 @pytest.fixture
 def answering(config_file: Path, sqlite_url: str) -> Iterator[tuple[SlackStack, BackgroundServer]]:
     """Console + the bot over HTTP with its answer process, as `finops-bot serve` runs."""
+    yield from _stack(config_file, sqlite_url)
+
+
+@pytest.fixture
+def saturated(
+    config_file: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[tuple[SlackStack, BackgroundServer]]:
+    """The same, with one answer worker, one waiting place and a slow `/finops`."""
+    from tests.answer_child_setup import slow_finops
+
+    for name in ("FINOPS_ANSWER_WORKERS", "FINOPS_ANSWER_QUEUE", "FINOPS_ANSWER_LANE_WORKERS"):
+        monkeypatch.setenv(name, "1")  # the answer process inherits the environment
+    yield from _stack(config_file, sqlite_url, setup=slow_finops)
+
+
+def _stack(
+    config_file: Path, sqlite_url: str, setup: Callable[[], None] | None = None
+) -> Iterator[tuple[SlackStack, BackgroundServer]]:
     from bot.server import start_http_in_thread
 
     console = SlackConsole(
@@ -37,7 +55,7 @@ def answering(config_file: Path, sqlite_url: str) -> Iterator[tuple[SlackStack, 
     console.start()
     env = make_env(config_file, sqlite_url, SLACK_API_URL=console.api_url)
     built = build_services(Settings.from_env(env))
-    running = start_http_in_thread(built, answer_process=True)
+    running = start_http_in_thread(built, answer_process=True, answer_setup=setup)
     console.bot_url = f"{running.url}/slack/events"
     assert running.answers.wait_ready(START_SECONDS), "the answer process did not start"
     yield SlackStack(console=console, url=running.url, services=built), running
@@ -179,3 +197,22 @@ def test_socket_mode_commands_are_answered_by_the_child_too(
     )
     assert len(link.responses) == 1 and getattr(link.responses[0], "payload", None) is None
     console.wait_for(lambda: _answers_to(console, "U0DEV", "finops-bot commands"), timeout=20)
+
+
+def test_a_saturated_answer_process_says_busy_and_acks_stay_quick(
+    saturated: tuple[SlackStack, BackgroundServer],
+) -> None:
+    stack, _ = saturated
+    console = stack.console
+    timings = []
+    for _ in range(3):  # one runs, one waits, one finds the waiting place taken
+        started = time.monotonic()
+        delivery = console.send_command(user_id="U0DEV", channel_id="C0FINOPS", text="/finops help")
+        timings.append(time.monotonic() - started)
+        assert delivery.status == 200 and delivery.body == ""
+    assert max(timings) < 1.0  # the slow answers never held an ack
+    console.wait_for(lambda: _answers_to(console, "U0DEV", "your answer is queued"), timeout=20)
+    console.wait_for(lambda: _answers_to(console, "U0DEV", "was not queued"), timeout=20)
+    console.wait_for(
+        lambda: len(_answers_to(console, "U0DEV", "finops-bot commands")) == 2, timeout=30
+    )
