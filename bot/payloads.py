@@ -118,6 +118,8 @@ class ShowMoreButton(Payload):
     k: list[Annotated[str, Field(min_length=1, max_length=400)]] | None = Field(
         default=None, max_length=3
     )
+    #: The newest scan the first page read, Unix seconds (see ListingPageButton).
+    t: int | None = Field(default=None, ge=0, le=1 << 40)
 
     def problem(self, config: FinopsConfig) -> str | None:
         from bot.orphans.model import load_kinds
@@ -191,12 +193,14 @@ class ListingButton(Payload):
 class ListingPageButton(ListingButton):
     """ "Show more" on a listing: the command, its arguments, how many were shown before,
     and the identities (`kind|account|region|id`) of the last items shown, newest first:
-    the next page starts after them in the list as it is when clicked."""
+    the next page starts after them in the list as it is when clicked. `t`: the newest scan
+    (Unix seconds) the first page read, to tell when the list was refreshed since."""
 
     o: int = Field(ge=0, le=100_000)
     k: list[Annotated[str, Field(min_length=1, max_length=400)]] | None = Field(
         default=None, max_length=3
     )
+    t: int | None = Field(default=None, ge=0, le=1 << 40)
 
 
 class ModalMetadata(Payload):

@@ -287,7 +287,9 @@ def handle_show_more(
     services: Services = context["services"]
     scope = ScanFilter(team=value.team, region=value.region, kind=value.kind)
     respond(
-        **orphans_answer(services, scope, offset=value.offset, after=tuple(value.k or ())),
+        **orphans_answer(
+            services, scope, offset=value.offset, after=tuple(value.k or ()), since=value.t
+        ),
         replace_original=True,
         response_type="ephemeral",
     )

@@ -70,10 +70,20 @@ def listing_message(
     offset: int = 0,
     *,
     after: tuple[str, ...] = (),
+    since: int | None = None,
 ) -> dict[str, Any]:
     """A page of the listing with its "as of" line and buttons (the page after the items
-    `after` names, else from `offset`)."""
-    page = Page(command=view.command, text=text, offset=offset, size=view.page_size, after=after)
+    `after` names, else from `offset`; `since`: the newest scan the first page read, Unix
+    seconds: when a later one has landed, the page says so)."""
+    newest = int(listing.newest.timestamp()) if listing.newest else None
+    page = Page(
+        command=view.command,
+        text=text,
+        offset=offset,
+        size=view.page_size,
+        after=after,
+        since=since if since is not None else newest,
+    )
     message = view.render(services, listing, scope, page)
     return with_freshness(
         message,
@@ -82,6 +92,7 @@ def listing_message(
         as_of=listing.as_of,
         refreshing=listing.refreshing,
         failures=len(listing.failures),
+        moved=since is not None and newest is not None and newest > since,
     )
 
 
@@ -158,7 +169,9 @@ def handle_show_more(
     listing = read_listing(services, kinds=view.kinds(scope), scope=view.read_scope(scope))
     after = tuple(value.k or ())
     respond(
-        **listing_message(services, view, listing, scope, text, value.o, after=after),
+        **listing_message(
+            services, view, listing, scope, text, value.o, after=after, since=value.t
+        ),
         response_type="ephemeral",
         replace_original=True,
     )

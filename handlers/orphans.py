@@ -36,6 +36,7 @@ def _render(services: Services, listing: Listing, scope: ScanFilter, page: Page)
         prices=default_prices(),
         offset=page.offset,
         after=page.after,
+        since=page.since,
         open_requests=pending_requests(services, report.findings),
     )
 
@@ -62,13 +63,18 @@ def scope_text(scope: ScanFilter) -> str:
 
 
 def orphans_answer(
-    services: Services, scope: ScanFilter, *, offset: int = 0, after: tuple[str, ...] = ()
+    services: Services,
+    scope: ScanFilter,
+    *,
+    offset: int = 0,
+    after: tuple[str, ...] = (),
+    since: int | None = None,
 ) -> dict[str, Any]:
     """One page from the stored inventory (the "Show more" button: no rescan), starting
     after the findings the previous page ended with."""
     listing = read_listing(services, kinds=orphans_kinds(scope), scope=scope)
     text = scope_text(scope)
-    return listing_message(services, VIEW, listing, scope, text, offset, after=after)
+    return listing_message(services, VIEW, listing, scope, text, offset, after=after, since=since)
 
 
 def handle_orphans(

@@ -22,6 +22,7 @@ from bot.inventory import store
 from bot.inventory.refresh import refresher_for
 from bot.inventory.store import TargetKey
 from bot.payloads import ListingPageButton, ShowMoreButton
+from bot.render.listing import MOVED
 from bot.services import Services
 from handlers import listings, tags
 from handlers.cleanup_actions import handle_show_more as orphans_show_more
@@ -251,3 +252,37 @@ def test_show_more_neither_repeats_nor_skips_when_a_refresh_lands_between_clicks
         value = button(page, action)
     assert len(seen) == len(set(seen)), "a finding was shown twice"
     assert {f.resource_id for f in stored} <= set(seen), "a finding was skipped"
+
+
+@pytest.mark.parametrize("view", [SAVINGS, ORPHANS], ids=["savings", "orphans"])
+def test_a_later_page_says_when_the_list_was_refreshed_since_the_first(
+    svc: Services, stored: list[Finding], view: listings.ListingView
+) -> None:
+    scope = view.parse(svc, "")
+    listing = listings.read_listing(svc, kinds=view.kinds(scope), scope=scope)
+    first = listings.listing_message(svc, view, listing, scope, "", 0)
+    action = "listing_show_more" if view is SAVINGS else "orphans_show_more"
+
+    def next_page(value: str) -> dict[str, Any]:
+        answers = Answers()
+        if view is SAVINGS:
+            listings.handle_show_more(
+                answers.ack, answers.respond, {"services": svc}, ListingPageButton.decode(value)
+            )
+        else:
+            orphans_show_more(
+                answers.ack, {}, answers.respond, {"services": svc}, ShowMoreButton.decode(value)
+            )
+        return answers.last()
+
+    value = button(first, action)
+    assert value is not None
+    assert MOVED not in json.dumps(next_page(value))  # nothing refreshed: nothing to say
+    key = TargetKey("current", "us-east-1", "volume")  # a refresh lands a minute later
+    assert store.claim(svc.db, key, owner="test", now=NOW + MINUTE, ttl=MINUTE)
+    later = NOW + MINUTE
+    assert store.save(svc.db, key, owner="test", findings=stored, extras={}, now=later)
+    second = next_page(value)
+    assert MOVED in json.dumps(second)
+    value = button(second, action)  # the page after keeps the first page's "as of"
+    assert value is not None and MOVED in json.dumps(next_page(value))

@@ -35,6 +35,8 @@ class Listing:
     scans: list[StoredScan] = field(default_factory=list)
     #: Oldest scan among the targets that have one (what "as of" shows).
     as_of: datetime | None = None
+    #: Newest scan among them (a later page compares it with its first page's).
+    newest: datetime | None = None
     #: Targets with no stored scan yet.
     missing: int = 0
     #: A refresh of (some of) these targets is under way.
@@ -142,6 +144,7 @@ def build_listing(services: Services, scans: list[StoredScan], scope: ScanFilter
     listing = Listing(scans=scans)
     times = [s.scanned_at for s in scans if s.scanned_at is not None]
     listing.as_of = min(times) if times else None
+    listing.newest = max(times) if times else None
     listing.missing = sum(1 for s in scans if s.scanned_at is None)
     for scan in scans:
         listing.findings += [f for f in scan.findings if scope.keeps(f)]

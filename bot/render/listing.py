@@ -51,12 +51,15 @@ def listing_value(command: str, text: str) -> str:
     return ListingButton(c=command, q=text[:MAX_QUERY]).encode()
 
 
-def page_value(command: str, text: str, offset: int, after: Sequence[str] = ()) -> str:
+def page_value(
+    command: str, text: str, offset: int, after: Sequence[str] = (), since: int | None = None
+) -> str:
     """The value of a listing's "Show more" button: the command, its arguments, how many
-    were shown before the next page, and which items the page just shown ended with."""
+    were shown before the next page, which items the page just shown ended with, and the
+    newest scan the first page read (`since`)."""
     keys = [k for k in after if len(k) <= MAX_KEY][:PAGE_KEYS]
     while True:
-        value = ListingPageButton(c=command, q=text[:MAX_QUERY], o=offset, k=keys or None)
+        value = ListingPageButton(c=command, q=text[:MAX_QUERY], o=offset, k=keys or None, t=since)
         try:
             return value.encode()
         except ValueError:  # too long for a button: keep fewer anchors
@@ -90,7 +93,8 @@ class Page:
     a refresh landing between two clicks neither repeats nor skips an item that is in
     both lists: items added or removed before that point do not shift the page. When
     none of those items is listed any more, the page starts at `offset` (the count shown
-    before). An item whose own figure moved it across that point is the one exception.
+    before). An item whose own figure moved it across that point is the one exception:
+    `since` (the newest scan the first page read) lets it say the list was refreshed since.
     """
 
     command: str
@@ -98,6 +102,7 @@ class Page:
     offset: int = 0
     size: int = PAGE_SIZE
     after: tuple[str, ...] = ()
+    since: int | None = None
 
     def start(self, ordered: Sequence[Any]) -> int:
         """Where this page starts in `ordered`."""
@@ -130,15 +135,27 @@ class Page:
                         "type": "button",
                         "action_id": ListingAction.SHOW_MORE.value,
                         "text": {"type": "plain_text", "text": f"Show more ({count - end} left)"},
-                        "value": page_value(self.command, self.text, end, anchors),
+                        "value": page_value(
+                            self.command, self.text, end, anchors, since=self.since
+                        ),
                     }
                 ],
             },
         ]
 
 
-def freshness_line(as_of: datetime | None, *, refreshing: bool, failures: int = 0) -> str:
-    """`as of 14:05 UTC`, `as of 14:05 UTC, refreshing…`, or `scanning…` (nothing yet)."""
+#: Said on a later page when the list was refreshed since its first page.
+MOVED = (
+    "refreshed since the first page: a finding whose figure changed may have moved to an "
+    "earlier page or be shown again; Refresh starts over"
+)
+
+
+def freshness_line(
+    as_of: datetime | None, *, refreshing: bool, failures: int = 0, moved: bool = False
+) -> str:
+    """`as of 14:05 UTC`, `as of 14:05 UTC, refreshing…`, or `scanning…` (nothing yet);
+    `moved`: the list was refreshed since this listing's first page."""
     if as_of is None:
         line = "scanning… (nothing stored yet; this answer updates when the scan lands)"
     else:
@@ -147,6 +164,8 @@ def freshness_line(as_of: datetime | None, *, refreshing: bool, failures: int = 
             line += ", refreshing… (this answer updates when it lands)"
     if failures:
         line += f" · {failures} target(s) failed: last good findings shown"
+    if moved:
+        line += f" · {MOVED}"
     return line
 
 
@@ -182,13 +201,15 @@ def with_freshness(
     as_of: datetime | None,
     refreshing: bool,
     failures: int = 0,
+    moved: bool = False,
 ) -> dict[str, Any]:
     """`message` with the "as of" line and the buttons at its end (blocks before the
     last one give way when Slack's 50-block limit would be passed)."""
     blocks = list(message.get("blocks", []))
     while len(blocks) + 2 > MAX_BLOCKS and len(blocks) > 2:
         blocks.pop(-2)
-    blocks.append(context(freshness_line(as_of, refreshing=refreshing, failures=failures)))
+    line = freshness_line(as_of, refreshing=refreshing, failures=failures, moved=moved)
+    blocks.append(context(line))
     blocks.append(listing_buttons(command, text, refreshing=refreshing))
     return {**message, "blocks": blocks}
 

@@ -53,13 +53,17 @@ def request_value(finding: Finding) -> str:
     ).encode()
 
 
-def show_more_value(scope: ScanFilter, offset: int, after: list[str] | None = None) -> str:
-    """The "Show more" button's value: the scope, how many were shown before, and the
-    identities of the last findings shown (where the next page starts, see `Page`)."""
+def show_more_value(
+    scope: ScanFilter, offset: int, after: list[str] | None = None, since: int | None = None
+) -> str:
+    """The "Show more" button's value: the scope, how many were shown before, the
+    identities of the last findings shown (where the next page starts, see `Page`) and
+    the newest scan the first page read (`since`)."""
     keys = [k for k in after or [] if len(k) <= MAX_KEY][:PAGE_KEYS]
     while True:
         try:
-            return ShowMoreButton(**asdict(scope), offset=offset, k=keys or None).encode()
+            value = ShowMoreButton(**asdict(scope), offset=offset, k=keys or None, t=since)
+            return value.encode()
         except ValueError:
             if not keys:
                 raise
@@ -114,8 +118,10 @@ def orphans_message(
     page_size: int = PAGE_SIZE,
     open_requests: dict[str, int] | None = None,
     after: tuple[str, ...] = (),
+    since: int | None = None,
 ) -> dict[str, Any]:
-    """The `/orphans` answer: one page of findings, grouped by kind, most expensive first."""
+    """The `/orphans` answer: one page of findings, grouped by kind, most expensive first
+    (`since`: the newest scan the first page read, carried by Show more)."""
     open_requests = open_requests or {}
     waste = open_waste(result.findings)
     total = format_money(waste.amount)
@@ -175,7 +181,10 @@ def orphans_message(
                         "action_id": OrphanAction.SHOW_MORE.value,
                         "text": {"type": "plain_text", "text": f"Show more ({count - end} left)"},
                         "value": show_more_value(
-                            scope, end, [identity(x) for x in reversed(page[:shown][-PAGE_KEYS:])]
+                            scope,
+                            end,
+                            [identity(x) for x in reversed(page[:shown][-PAGE_KEYS:])],
+                            since,
                         ),
                     }
                 ],
