@@ -20,6 +20,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.answers.front import SOCKET_MODE_HEADER, forwardable
+from bot.dispatch import SLACK_HOOKS, response_url_of
 from bot.redelivery import Redeliveries
 
 log = logging.getLogger(__name__)
@@ -57,8 +58,17 @@ class DedupingSocketModeHandler(SocketModeHandler):
             self.answers is not None
             and isinstance(req.payload, dict)
             and forwardable(req.payload)
-            and self.answers.forward(json.dumps(req.payload), {SOCKET_MODE_HEADER: "1"})
+            and self.answers.forward(
+                json.dumps(req.payload),
+                {SOCKET_MODE_HEADER: "1"},
+                reply_to=_slack_url(response_url_of(req.payload)),
+            )
         ):
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
             return
         super().handle(client, req)
+
+
+def _slack_url(url: str | None) -> str | None:
+    """A response_url on Slack's own hosts (the only ones told if an answer is lost)."""
+    return url if url is not None and url.startswith(SLACK_HOOKS) else None

@@ -36,7 +36,9 @@ StartResponse = Callable[..., Any]
 class Forwarder(Protocol):
     """Where verified requests may be answered instead of here (bot/answers/front.py)."""
 
-    def forward(self, body: str, headers: dict[str, str]) -> bool: ...
+    def forward(
+        self, body: str, headers: dict[str, str], *, reply_to: str | None = None
+    ) -> bool: ...
 
     @property
     def ready(self) -> bool: ...
@@ -85,12 +87,11 @@ class BotWsgi:
         elif self.redeliveries.is_duplicate(key):
             log.info("ignored Slack retry %s of a request already answered", checked.retry_num)
             return _respond(start_response, BoltResponse(status=200, body=""), no_retry=True)
-        if (
-            self._answers is not None
-            and forwardable(checked.parsed)
-            and self._answers.forward(checked.body, checked.headers)
-        ):
-            return _respond(start_response, BoltResponse(status=200, body=""))
+        if self._answers is not None and forwardable(checked.parsed):
+            url = response_url_of(checked.parsed)
+            reply_to = url if url and allowed_response_url(url, self._services) else None
+            if self._answers.forward(checked.body, checked.headers, reply_to=reply_to):
+                return _respond(start_response, BoltResponse(status=200, body=""))
         request = BoltRequest(
             body=checked.body,
             query=str(environ.get("QUERY_STRING", "")),

@@ -164,12 +164,14 @@ class AnswerPool:
         return lane, job
 
 
-def pool_from_env(env: dict[str, str] | None = None) -> AnswerPool:
-    """A pool sized by FINOPS_ANSWER_WORKERS, FINOPS_ANSWER_QUEUE and
+def pool_from_env(
+    env: dict[str, str] | None = None, *, pool_class: type[AnswerPool] = AnswerPool
+) -> AnswerPool:
+    """A pool (of `pool_class`) sized by FINOPS_ANSWER_WORKERS, FINOPS_ANSWER_QUEUE and
     FINOPS_ANSWER_LANE_WORKERS (defaults 2, 200 and half the workers)."""
     env = dict(os.environ if env is None else env)
     workers = _positive(env, "FINOPS_ANSWER_WORKERS", DEFAULT_WORKERS)
-    return AnswerPool(
+    return pool_class(
         workers=workers,
         max_queued=_positive(env, "FINOPS_ANSWER_QUEUE", DEFAULT_MAX_QUEUED),
         lane_workers=_positive(env, "FINOPS_ANSWER_LANE_WORKERS", default_lane_workers(workers)),

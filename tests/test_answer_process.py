@@ -40,6 +40,14 @@ def saturated(
     yield from _stack(config_file, sqlite_url, setup=slow_finops)
 
 
+@pytest.fixture
+def slow(config_file: Path, sqlite_url: str) -> Iterator[tuple[SlackStack, BackgroundServer]]:
+    """The same, with a slow `/finops` in the answer process."""
+    from tests.answer_child_setup import slow_finops
+
+    yield from _stack(config_file, sqlite_url, setup=slow_finops)
+
+
 def _stack(
     config_file: Path, sqlite_url: str, setup: Callable[[], None] | None = None
 ) -> Iterator[tuple[SlackStack, BackgroundServer]]:
@@ -216,3 +224,28 @@ def test_a_saturated_answer_process_says_busy_and_acks_stay_quick(
     console.wait_for(
         lambda: len(_answers_to(console, "U0DEV", "finops-bot commands")) == 2, timeout=30
     )
+
+
+def test_users_whose_answer_a_killed_child_owed_are_told(
+    slow: tuple[SlackStack, BackgroundServer],
+) -> None:
+    from bot.answers.front import LOST
+
+    stack, running = slow
+    console, answers = stack.console, running.answers
+    delivery = console.send_command(user_id="U0DEV", channel_id="C0FINOPS", text="/finops help")
+    assert delivery.body == ""
+    console.wait_for(lambda: answers.in_flight() == 1, timeout=5)
+    time.sleep(0.3)  # the answer job is running (it takes 1.5 s)
+    os.kill(answers.pid, signal.SIGKILL)
+    told = console.wait_for(lambda: _answers_to(console, "U0DEV", "stopped while working"))
+    assert told == [LOST] and answers.in_flight() == 0
+    # an answer the child finished is not owed: the next child answers, nobody is told
+    assert answers.wait_ready(START_SECONDS)
+    console.send_command(user_id="U0DEV", channel_id="C0FINOPS", text="/finops help")
+    console.wait_for(lambda: _answers_to(console, "U0DEV", "finops-bot commands"), timeout=20)
+    console.wait_for(lambda: answers.in_flight() == 0, timeout=5)
+    os.kill(answers.pid, signal.SIGKILL)
+    console.wait_for(lambda: not answers.ready, timeout=10)
+    time.sleep(1.0)
+    assert len(_answers_to(console, "U0DEV", "stopped while working")) == 1

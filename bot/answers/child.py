@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.config import Settings
+from bot.workers import Admission, AnswerPool
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,9 @@ def run_child(
         from jobs.cleanups import redraw_request
 
         start_recovery(services, process="answers", redraw=redraw_request)
-    pool = pool_from_env()
+    pool = pool_from_env(pool_class=ReportingPool)
+    assert isinstance(pool, ReportingPool)
+    pool.replies = replies
     app = create_app(services, token_verification=False, pool=pool, acks_elsewhere=True)
     stop_reporting = _keep_house(replies, snapshot, lambda: health.database_problem(services.db))
     replies.put(("ready", os.getpid()))
@@ -78,11 +81,16 @@ def run_child(
             continue
         if item is None:
             break
-        body, headers = item
+        number, body, headers = item
+        pool.current, pool.claimed = number, False
         try:
             app.dispatch(_request(body, headers))
         except Exception as exc:  # Bolt itself failed; the request was acked already
             log.error("could not dispatch a forwarded request: %s: %s", type(exc).__name__, exc)
+        finally:
+            pool.current = None
+            if not pool.claimed:  # answered (or refused) without an answer job
+                replies.put(("done", number))
     pool.stop(timeout=10)
     stop_reporting.set()
     try:
@@ -91,6 +99,32 @@ def run_child(
     except Exception:
         log.exception("flushing API usage failed")
     replies.put(("metrics", snapshot()))
+
+
+class ReportingPool(AnswerPool):
+    """The answer pool, telling the acking process when the job of each forwarded request
+    is done (so it knows whom to tell if this process dies first)."""
+
+    current: int | None = None  # the forwarded request being dispatched (one thread)
+    claimed: bool = False  # a job of it was queued
+    replies: Any = None
+
+    def submit(self, job: Callable[[], None], *, lane: str = "") -> Admission:
+        number = self.current
+        if number is None:
+            return super().submit(job, lane=lane)
+        self.claimed = True
+
+        def reported() -> None:
+            try:
+                job()
+            finally:
+                self.replies.put(("done", number))
+
+        admission = super().submit(reported, lane=lane)
+        if admission.refused:
+            self.replies.put(("done", number))
+        return admission
 
 
 def _request(body: str, headers: dict[str, str]) -> Any:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import multiprocessing
 import os
 import queue
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from bot.config import Settings
 from bot.observability.children import add_child_source, remove_child_source
@@ -22,6 +23,11 @@ FORWARDED_TYPES = frozenset({"block_actions", "event_callback"})
 SOCKET_MODE_HEADER = "x-finops-socket-mode"
 #: Requests forwarded and not yet taken by the child before forwarding is refused.
 MAX_FORWARDED = 1000
+#: Told through the response_url of each request the child had not answered when it ended.
+LOST = (
+    ":warning: The bot's answering process stopped while working on this (it is being "
+    "restarted). If no answer appears, run it again: an approved cleanup is finished anyway."
+)
 #: Seconds to wait before starting the child again after it ended (doubling, capped).
 RESTART_BASE_SECONDS, RESTART_MAX_SECONDS = 1.0, 30.0
 _OFF = {"0", "false", "no", "off"}
@@ -58,6 +64,8 @@ class AnswerProcess:
         self._inbox: Any = None
         self._replies: Any = None
         self._snapshot: list[Any] = []
+        self._in_flight: dict[int, str] = {}  # request number -> its response_url
+        self._numbers = itertools.count(1)
         self.restarts = 0
         self._spawn()
         add_child_source(self.metrics)
@@ -83,17 +91,28 @@ class AnswerProcess:
         """The child's last reported metric families (bot/observability/children.py)."""
         return self._snapshot
 
-    def forward(self, body: str, headers: dict[str, str]) -> bool:
-        """Hand a verified request to the child; False when it cannot take it now."""
+    def forward(self, body: str, headers: dict[str, str], *, reply_to: str | None = None) -> bool:
+        """Hand a verified request to the child; False when it cannot take it now. Should
+        the child end before answering it, `reply_to` (its allowed response_url) is told."""
         if not self._ready.is_set():
             return False
+        number = next(self._numbers)
         with self._lock:
             inbox = self._inbox
+            if reply_to:
+                self._in_flight[number] = reply_to
         try:
-            inbox.put_nowait((body, headers))
+            inbox.put_nowait((number, body, headers))
         except (queue.Full, ValueError, OSError, AssertionError):
+            with self._lock:
+                self._in_flight.pop(number, None)
             return False
         return True
+
+    def in_flight(self) -> int:
+        """Forwarded requests with a response_url the child has not finished answering."""
+        with self._lock:
+            return len(self._in_flight)
 
     def stop(self, timeout: float = 10.0) -> None:
         """Let the child finish what it has, then end it."""
@@ -128,6 +147,9 @@ class AnswerProcess:
             daemon=True,
         )
         process.start()
+        # Only the child writes replies: without this process's copy of the write end, a
+        # child killed in the middle of a message gives EOF here, never a read that hangs.
+        cast(Any, replies)._writer.close()
         with self._lock:
             self._process, self._inbox, self._replies = process, inbox, replies
         log.info("started the answer process (pid %s)", process.pid)
@@ -142,6 +164,7 @@ class AnswerProcess:
             if self._stopping.is_set() or process.is_alive():
                 continue
             self._ready.clear()
+            self._tell_lost()
             delay = min(RESTART_MAX_SECONDS, RESTART_BASE_SECONDS * 2**failures)
             failures += 1
             log.error(
@@ -166,3 +189,27 @@ class AnswerProcess:
             self._ready.set()
         elif kind == "metrics":
             self._snapshot = value
+        elif kind == "done":
+            with self._lock:
+                self._in_flight.pop(value, None)
+
+    def _tell_lost(self) -> None:
+        """The child ended: say so to everyone whose answer it still owed."""
+        from bot.dispatch import post_notice
+
+        while True:  # what it reported done before it ended is not owed
+            try:
+                kind, value = self._replies.get_nowait()
+            except (queue.Empty, EOFError, OSError, ValueError):
+                break
+            if kind == "done":
+                with self._lock:
+                    self._in_flight.pop(value, None)
+        with self._lock:
+            owed, self._in_flight = list(self._in_flight.values()), {}
+        if owed:
+            log.warning(
+                "the answer process ended owing %d answer(s); telling their users", len(owed)
+            )
+        for url in owed:
+            post_notice(url, {"text": LOST})
