@@ -10,7 +10,7 @@ from pathlib import Path
 
 import boto3
 
-from tests.test_crash_serve import (  # the crash suite's stack: moto behind a proxy, console
+from tests.crash_serve_fixtures import (  # the crash suite's stack: moto behind a proxy, console
     CASES,
     Bot,
     Stack,
