@@ -17,7 +17,7 @@ import boto3
 import requests
 
 from bot.demo import DemoStack
-from tests.test_console_browser import _wait, driver  # noqa: F401 - the browser fixture
+from tests.browser_fixtures import _wait, driver  # noqa: F401 - the browser fixture
 
 
 def test_demo_bot_is_healthy_and_wired_to_the_stand_ins(demo: DemoStack) -> None:

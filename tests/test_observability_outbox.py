@@ -16,7 +16,7 @@ from tests.outbox_fixtures import (  # noqa: F401 - fixtures
     request_cleanup,
     stack,
 )
-from tests.test_observability import scrape, value
+from tests.observability_fixtures import scrape, value
 
 
 def _count(method: str, outcome: str) -> float:
