@@ -7,6 +7,7 @@ import time
 
 from prometheus_client import REGISTRY
 
+from tests.observability_fixtures import scrape, value
 from tests.outbox_fixtures import (  # noqa: F401 - fixtures
     Stack,
     approvals,
@@ -16,7 +17,6 @@ from tests.outbox_fixtures import (  # noqa: F401 - fixtures
     request_cleanup,
     stack,
 )
-from tests.observability_fixtures import scrape, value
 
 
 def _count(method: str, outcome: str) -> float:
