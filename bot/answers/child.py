@@ -79,6 +79,9 @@ def run_child(
                 log.warning("the acking process is gone; stopping")
                 break
             continue
+        except (EOFError, OSError):  # the queue itself is gone: so is the acking process
+            log.warning("lost the acking process's queue; stopping")
+            break
         if item is None:
             break
         number, body, headers = item
