@@ -106,6 +106,7 @@ def test_kinds_of_one_target_share_one_volume_and_one_instance_listing(
         thread.join()
     made = calls.count()
     assert made["DescribeVolumes"] == 1 and made["DescribeInstances"] == 1, made
+    assert made["DescribeSnapshots"] == 1, made  # `snapshot` and `tags` share it too
     # What each kind found still comes from its own filter of the shared listings.
     assert results["volume"] == [] or set(results["volume"]) <= {ids["gp2"], ids["gp3"]}
     assert ids["gp2"] in results["gp2-volume"] and ids["gp3"] not in results["gp2-volume"]

@@ -165,6 +165,20 @@ class TargetContext:
         """Every EBS volume of the target: one DescribeVolumes pass, shared by the kinds."""
         return self.cached("volumes", lambda: self.paginate("ec2", "describe_volumes", "Volumes"))
 
+    def snapshots(self) -> list[dict[str, Any]]:
+        """The target's own EBS snapshots: one DescribeSnapshots pass, shared by the kinds."""
+        return self.cached(
+            "snapshots",
+            lambda: self.paginate("ec2", "describe_snapshots", "Snapshots", OwnerIds=["self"]),
+        )
+
+    def addresses(self) -> list[dict[str, Any]]:
+        """The target's Elastic IPs: one DescribeAddresses call (it is not paginated: every
+        address at once), shared by the kinds."""
+        return self.cached(
+            "addresses", lambda: list(self.client("ec2").describe_addresses()["Addresses"])
+        )
+
     def instances(self, state: str) -> list[dict[str, Any]]:
         """The target's instances in `state` (running, stopped...): one DescribeInstances
         pass of every instance, shared by the kinds, filtered here."""

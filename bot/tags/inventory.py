@@ -116,16 +116,26 @@ def _volumes(client: Callable[[str], Any], region: str, account: str) -> list[Ta
     return volume_resources(_pages(client("ec2"), "describe_volumes", "Volumes"), region, account)
 
 
-def _snapshots(client: Callable[[str], Any], region: str, account: str) -> list[TaggedResource]:
+def snapshot_resources(
+    snapshots: list[dict[str, Any]], region: str, account: str
+) -> list[TaggedResource]:
+    """Described snapshots as taggable resources."""
     return [
         TaggedResource(s["SnapshotId"], "ebs-snapshot", region, account, tags, tags.get("Name", ""))
-        for s in _pages(client("ec2"), "describe_snapshots", "Snapshots", OwnerIds=["self"])
+        for s in snapshots
         for tags in [tag_dict(s.get("Tags"))]
     ]
 
 
-def _addresses(client: Callable[[str], Any], region: str, account: str) -> list[TaggedResource]:
-    addresses = client("ec2").describe_addresses().get("Addresses", [])  # not paginated
+def _snapshots(client: Callable[[str], Any], region: str, account: str) -> list[TaggedResource]:
+    snapshots = _pages(client("ec2"), "describe_snapshots", "Snapshots", OwnerIds=["self"])
+    return snapshot_resources(snapshots, region, account)
+
+
+def address_resources(
+    addresses: list[dict[str, Any]], region: str, account: str
+) -> list[TaggedResource]:
+    """Described Elastic IPs as taggable resources."""
     return [
         TaggedResource(
             a.get("AllocationId") or a["PublicIp"],
@@ -138,6 +148,11 @@ def _addresses(client: Callable[[str], Any], region: str, account: str) -> list[
         for a in addresses
         for tags in [tag_dict(a.get("Tags"))]
     ]
+
+
+def _addresses(client: Callable[[str], Any], region: str, account: str) -> list[TaggedResource]:
+    addresses = client("ec2").describe_addresses().get("Addresses", [])  # not paginated
+    return address_resources(addresses, region, account)
 
 
 def _load_balancers(

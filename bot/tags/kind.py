@@ -27,7 +27,9 @@ from bot.tags.inventory import (
     LISTERS,
     PERMISSIONS,
     TaggedResource,
+    address_resources,
     instance_resources,
+    snapshot_resources,
     volume_resources,
 )
 
@@ -77,10 +79,15 @@ _LIVE_STATES = ("pending", "running", "stopping", "stopped")
 
 
 def _shared(resource_type: str, ctx: TargetContext) -> list[TaggedResource] | None:
-    """Volumes and instances from the target's shared describes (one pass for every kind
-    of the refresh, bot/findings/model.py); None for the types listed on their own."""
+    """Volumes, snapshots, addresses and instances from the target's shared describes (one
+    pass for every kind of the refresh, bot/findings/model.py); None for the types listed
+    on their own (load balancers, buckets)."""
     if resource_type == "ebs-volume":
         return volume_resources(ctx.volumes(), ctx.region, ctx.account)
+    if resource_type == "ebs-snapshot":
+        return snapshot_resources(ctx.snapshots(), ctx.region, ctx.account)
+    if resource_type == "elastic-ip":
+        return address_resources(ctx.addresses(), ctx.region, ctx.account)
     if resource_type == "ec2-instance":
         instances = [i for state in _LIVE_STATES for i in ctx.instances(state)]
         return instance_resources(instances, ctx.region, ctx.account)

@@ -41,9 +41,7 @@ class UnassociatedAddresses(FindingKind):
         )
 
     def scan(self, ctx: TargetContext) -> list[Finding]:
-        # DescribeAddresses is not paginated: it returns every address at once.
-        addresses = ctx.client("ec2").describe_addresses()["Addresses"]
-        return [self._finding(ctx, a) for a in addresses if self._free(a)]
+        return [self._finding(ctx, a) for a in ctx.addresses() if self._free(a)]
 
     def recheck(self, ctx: TargetContext, resource_id: str) -> Finding:
         addresses = ctx.client("ec2").describe_addresses(

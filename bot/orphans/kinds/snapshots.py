@@ -85,7 +85,7 @@ class OrphanedSnapshots(FindingKind):
         )
 
     def scan(self, ctx: TargetContext) -> list[Finding]:
-        snapshots = ctx.paginate("ec2", "describe_snapshots", "Snapshots", OwnerIds=["self"])
+        snapshots = ctx.snapshots()
         if not snapshots:
             return []  # nothing to check against volumes and AMIs
         amis = _ami_snapshot_ids(ctx)  # while another kind may still be listing the volumes
