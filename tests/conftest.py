@@ -128,6 +128,20 @@ USERS = {
 }
 
 
+def start_console() -> SlackConsole:
+    """The Slack console with the tests' signing secret, token, channels and users, started;
+    set its `bot_url` once the bot is up."""
+    console = SlackConsole(
+        bot_url="http://127.0.0.1:9/unset",
+        signing_secret=SIGNING_SECRET,
+        bot_token=BOT_TOKEN,
+        channels=CHANNELS,
+        users=USERS,
+    )
+    console.start()
+    return console
+
+
 @dataclass
 class SlackStack:
     """The bot served over HTTP, with the local console standing in for Slack."""
@@ -142,14 +156,7 @@ def slack_stack(config_file: Path, sqlite_url: str) -> Iterator[SlackStack]:
     """Console (Slack Web API + signed deliveries) and the bot's HTTP server, both real."""
     from bot.server import start_http_in_thread
 
-    console = SlackConsole(
-        bot_url="http://127.0.0.1:9/unset",
-        signing_secret=SIGNING_SECRET,
-        bot_token=BOT_TOKEN,
-        channels=CHANNELS,
-        users=USERS,
-    )
-    console.start()
+    console = start_console()
     env = make_env(config_file, sqlite_url, SLACK_API_URL=console.api_url)
     built = build_services(Settings.from_env(env))
     running = start_http_in_thread(built)

@@ -29,7 +29,7 @@ from bot.remediation import service
 from bot.services import Services, build_services
 from handlers.cleanup_actions import announce_request
 from standins.slack_console import SlackConsole
-from tests.conftest import BOT_TOKEN, CHANNELS, SIGNING_SECRET, USERS
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET, start_console
 from tests.fault_proxy import FaultProxy
 from tests.orphans_fixtures import AWS_ENV, CONFIG
 from tests.test_remediation_flow import ref
@@ -57,14 +57,7 @@ def stack() -> Iterator[Stack]:
     host, port = server.get_host_and_port()
     moto_url = f"http://{host}:{port}"
     proxy = FaultProxy(moto_url).start()
-    console = SlackConsole(
-        bot_url="http://127.0.0.1:9/unset",
-        signing_secret=SIGNING_SECRET,
-        bot_token=BOT_TOKEN,
-        channels=CHANNELS,
-        users=USERS,
-    )
-    console.start()
+    console = start_console()
     os.environ["AWS_ENDPOINT_URL"] = proxy.url
     yield Stack(moto_url=moto_url, proxy=proxy, console=console)
     console.stop()

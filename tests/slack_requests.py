@@ -21,16 +21,13 @@ from sqlalchemy import inspect, select
 
 from bot.config import Settings
 from bot.services import build_services
-from standins.slack_console import SlackConsole
 from storage.db import Database
 from tests.conftest import (
-    BOT_TOKEN,
-    CHANNELS,
     SIGNING_SECRET,
     TEST_CONFIG,
-    USERS,
     SlackStack,
     make_env,
+    start_console,
 )
 
 
@@ -42,14 +39,7 @@ def module_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SlackStac
     workdir = tmp_path_factory.mktemp("stack")
     config = workdir / "finops.yml"
     config.write_text(TEST_CONFIG)
-    console = SlackConsole(
-        bot_url="http://127.0.0.1:9/unset",
-        signing_secret=SIGNING_SECRET,
-        bot_token=BOT_TOKEN,
-        channels=CHANNELS,
-        users=USERS,
-    )
-    console.start()
+    console = start_console()
     env = make_env(config, f"sqlite:///{workdir / 'bot.db'}", SLACK_API_URL=console.api_url)
     built = build_services(Settings.from_env(env))
     running = start_http_in_thread(built)

@@ -17,7 +17,11 @@ from bot.config import Settings
 from bot.services import build_services
 from bot.wsgi_thread import BackgroundServer
 from standins.slack_console import SlackConsole
-from tests.conftest import BOT_TOKEN, CHANNELS, SIGNING_SECRET, USERS, SlackStack, make_env
+from tests.conftest import (
+    SlackStack,
+    make_env,
+    start_console,
+)
 
 START_SECONDS = 90  # a spawned interpreter imports the whole bot (slow under a loaded CI)
 
@@ -53,14 +57,7 @@ def _stack(
 ) -> Iterator[tuple[SlackStack, BackgroundServer]]:
     from bot.server import start_http_in_thread
 
-    console = SlackConsole(
-        bot_url="http://127.0.0.1:9/unset",
-        signing_secret=SIGNING_SECRET,
-        bot_token=BOT_TOKEN,
-        channels=CHANNELS,
-        users=USERS,
-    )
-    console.start()
+    console = start_console()
     env = make_env(config_file, sqlite_url, SLACK_API_URL=console.api_url)
     built = build_services(Settings.from_env(env))
     running = start_http_in_thread(built, answer_process=True, answer_setup=setup)

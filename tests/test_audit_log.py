@@ -65,17 +65,9 @@ def slack_console_names() -> dict[str, str]:
     from slack_sdk import WebClient
 
     from bot.slack.outbound import Outbound
-    from standins.slack_console import SlackConsole
-    from tests.conftest import BOT_TOKEN, CHANNELS, SIGNING_SECRET, USERS
+    from tests.conftest import BOT_TOKEN, start_console
 
-    console = SlackConsole(
-        bot_url="http://127.0.0.1:9/unset",
-        signing_secret=SIGNING_SECRET,
-        bot_token=BOT_TOKEN,
-        channels=CHANNELS,
-        users=USERS,
-    )
-    console.start()
+    console = start_console()
     try:
         name_of = slack_names(Outbound(WebClient(token=BOT_TOKEN, base_url=console.api_url)))
         return {user: name_of(user) for user in ("U0LEAD", "U0DEV", "U0NOBODY")}

@@ -16,7 +16,7 @@ from bot.render.cost import CostAction, money
 from bot.server import start_http_in_thread
 from bot.services import build_services
 from standins.slack_console import SlackConsole
-from tests.conftest import BOT_TOKEN, CHANNELS, SIGNING_SECRET, USERS, make_env
+from tests.conftest import make_env, start_console
 from tests.cost_fixtures import COST_CONFIG, TODAY, CostStack, exact, make_stack
 from tests.test_e2e_console import all_text
 
@@ -34,14 +34,7 @@ def cost_slack(
     """The bot over HTTP with the console as Slack and the stand-in as Cost Explorer."""
     generator = make_stack(tmp_path, sqlite_url, monkeypatch)
     stack = next(generator)
-    console = SlackConsole(
-        bot_url="http://127.0.0.1:9/unset",
-        signing_secret=SIGNING_SECRET,
-        bot_token=BOT_TOKEN,
-        channels=CHANNELS,
-        users=USERS,
-    )
-    console.start()
+    console = start_console()
     config = tmp_path / "finops.yml"
     config.write_text(COST_CONFIG)
     services = build_services(

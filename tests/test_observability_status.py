@@ -18,7 +18,7 @@ from bot.observability.wsgi import ObservedWsgi
 from bot.services import Services, build_services
 from storage.db import Database
 from storage.migrate import upgrade
-from tests.conftest import TEST_CONFIG, make_env
+from tests.conftest import TEST_CONFIG, make_env, start_console
 from tests.observability_fixtures import (  # noqa: F401 - fixtures
     bot_url,
     scrape,
@@ -105,19 +105,10 @@ ADMIN_CONFIG = TEST_CONFIG.replace(
 @pytest.fixture
 def admin_stack(tmp_path: Path, sqlite_url: str) -> Iterator[Any]:
     from bot.server import start_http_in_thread
-    from standins.slack_console import SlackConsole
-    from tests.conftest import BOT_TOKEN, CHANNELS, SIGNING_SECRET, USERS
 
     config = tmp_path / "admin.yml"
     config.write_text(ADMIN_CONFIG)
-    console = SlackConsole(
-        bot_url="http://127.0.0.1:9/unset",
-        signing_secret=SIGNING_SECRET,
-        bot_token=BOT_TOKEN,
-        channels=CHANNELS,
-        users=USERS,
-    )
-    console.start()
+    console = start_console()
     built = build_services(
         Settings.from_env(make_env(config, sqlite_url, SLACK_API_URL=console.api_url))
     )
