@@ -68,6 +68,7 @@ def _exit_quietly(signum: int, _frame: FrameType | None) -> None:
 
 def serve_socket_mode(services: Services) -> None:
     """Connect to Slack over Socket Mode (no public URL needed)."""
+    from bot.dispatch import allowed_response_url
     from bot.redelivery import Redeliveries
     from bot.socket_mode import DedupingSocketModeHandler
 
@@ -88,6 +89,7 @@ def serve_socket_mode(services: Services) -> None:
             app_token.get_secret_value(),
             redeliveries=Redeliveries(services.db),
             answers=answers,
+            url_allowed=lambda url: allowed_response_url(url, services),
         ).start()
     finally:
         if answers is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import App
@@ -20,7 +21,7 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 
 from bot.answers.front import SOCKET_MODE_HEADER, forwardable
-from bot.dispatch import SLACK_HOOKS, response_url_of
+from bot.dispatch import response_url_of
 from bot.redelivery import Redeliveries
 
 log = logging.getLogger(__name__)
@@ -40,11 +41,20 @@ class DedupingSocketModeHandler(SocketModeHandler):
     """`SocketModeHandler` that acks and drops a retry whose original is being answered."""
 
     def __init__(
-        self, app: App, app_token: str, *, redeliveries: Redeliveries, answers: Any = None
+        self,
+        app: App,
+        app_token: str,
+        *,
+        redeliveries: Redeliveries,
+        answers: Any = None,
+        url_allowed: Callable[[Any], bool] = lambda _url: False,
     ) -> None:
+        """`answers` (bot.answers.front.AnswerProcess) answers commands, clicks and events;
+        `url_allowed` says which response_urls it may tell if it loses an answer."""
         super().__init__(app, app_token)
         self.redeliveries = redeliveries
-        self.answers = answers  # bot.answers.front.AnswerProcess, or None
+        self.answers = answers
+        self.url_allowed = url_allowed
 
     def handle(self, client: Any, req: SocketModeRequest) -> None:
         key = payload_key(req.payload)
@@ -61,14 +71,13 @@ class DedupingSocketModeHandler(SocketModeHandler):
             and self.answers.forward(
                 json.dumps(req.payload),
                 {SOCKET_MODE_HEADER: "1"},
-                reply_to=_slack_url(response_url_of(req.payload)),
+                reply_to=self._reply_to(req.payload),
             )
         ):
             client.send_socket_mode_response(SocketModeResponse(envelope_id=req.envelope_id))
             return
         super().handle(client, req)
 
-
-def _slack_url(url: str | None) -> str | None:
-    """A response_url on Slack's own hosts (the only ones told if an answer is lost)."""
-    return url if url is not None and url.startswith(SLACK_HOOKS) else None
+    def _reply_to(self, payload: dict[str, Any]) -> str | None:
+        url = response_url_of(payload)
+        return url if url is not None and self.url_allowed(url) else None

@@ -172,6 +172,7 @@ def test_socket_mode_commands_are_answered_by_the_child_too(
     from slack_sdk.socket_mode.request import SocketModeRequest
 
     from bot.app import create_app
+    from bot.dispatch import allowed_response_url
     from bot.redelivery import Redeliveries
     from bot.socket_mode import DedupingSocketModeHandler
     from standins.slack_console.state import ResponseTarget
@@ -183,6 +184,7 @@ def test_socket_mode_commands_are_answered_by_the_child_too(
         "xapp-1-test",
         redeliveries=Redeliveries(services.db),
         answers=running.answers,
+        url_allowed=lambda url: allowed_response_url(url, services),
     )
     with console.state.lock:
         url = console._response_url(ResponseTarget(user_id="U0DEV", channel_id="C0FINOPS"))
@@ -201,7 +203,9 @@ def test_socket_mode_commands_are_answered_by_the_child_too(
         link, SocketModeRequest(type="slash_commands", envelope_id="e1", payload=payload)
     )
     assert len(link.responses) == 1 and getattr(link.responses[0], "payload", None) is None
+    assert running.answers.in_flight() == 1  # owed (its response_url told if lost) until done
     console.wait_for(lambda: _answers_to(console, "U0DEV", "finops-bot commands"), timeout=20)
+    console.wait_for(lambda: running.answers.in_flight() == 0, timeout=5)
 
 
 def test_a_saturated_answer_process_says_busy_and_acks_stay_quick(
