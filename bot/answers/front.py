@@ -94,10 +94,10 @@ class AnswerProcess:
     def forward(self, body: str, headers: dict[str, str], *, reply_to: str | None = None) -> bool:
         """Hand a verified request to the child; False when it cannot take it now. Should
         the child end before answering it, `reply_to` (its allowed response_url) is told."""
-        if not self._ready.is_set():
-            return False
         number = next(self._numbers)
-        with self._lock:
+        with self._lock:  # checked under the lock `_tell_lost` takes after clearing ready:
+            if not self._ready.is_set():  # so what is owed is either told or refused here
+                return False
             inbox = self._inbox
             if reply_to:
                 self._in_flight[number] = reply_to
