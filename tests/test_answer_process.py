@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.services import build_services
 from bot.wsgi_thread import BackgroundServer
 from standins.slack_console import SlackConsole
+from tests.answer_child_setup import GATE_ENV, Gate, slow_finops
 from tests.conftest import (
     SlackStack,
     make_env,
@@ -34,22 +35,31 @@ def answering(config_file: Path, sqlite_url: str) -> Iterator[tuple[SlackStack, 
 
 @pytest.fixture
 def saturated(
-    config_file: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[tuple[SlackStack, BackgroundServer]]:
-    """The same, with one answer worker, one waiting place and a slow `/finops`."""
-    from tests.answer_child_setup import slow_finops
-
+    config_file: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[tuple[SlackStack, BackgroundServer, Gate]]:
+    """The same, with one answer worker, one waiting place and a `/finops` held at a gate."""
     for name in ("FINOPS_ANSWER_WORKERS", "FINOPS_ANSWER_QUEUE", "FINOPS_ANSWER_LANE_WORKERS"):
         monkeypatch.setenv(name, "1")  # the answer process inherits the environment
-    yield from _stack(config_file, sqlite_url, setup=slow_finops)
+    gate = _gate(monkeypatch, tmp_path)
+    for stack, running in _stack(config_file, sqlite_url, setup=slow_finops):
+        yield stack, running, gate
 
 
 @pytest.fixture
-def slow(config_file: Path, sqlite_url: str) -> Iterator[tuple[SlackStack, BackgroundServer]]:
-    """The same, with a slow `/finops` in the answer process."""
-    from tests.answer_child_setup import slow_finops
+def slow(
+    config_file: Path, sqlite_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[tuple[SlackStack, BackgroundServer, Gate]]:
+    """The same, with a `/finops` held at a gate in the answer process."""
+    gate = _gate(monkeypatch, tmp_path)
+    for stack, running in _stack(config_file, sqlite_url, setup=slow_finops):
+        yield stack, running, gate
 
-    yield from _stack(config_file, sqlite_url, setup=slow_finops)
+
+def _gate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Gate:
+    root = tmp_path / "gate"
+    root.mkdir()
+    monkeypatch.setenv(GATE_ENV, str(root))
+    return Gate(root)
 
 
 def _stack(
@@ -134,6 +144,36 @@ def test_a_stopped_server_ends_its_child(answering: tuple[SlackStack, Background
     pytest.fail("the answer process outlived its server")
 
 
+def test_a_server_stopped_while_it_replaces_its_child_leaves_no_child(
+    answering: tuple[SlackStack, BackgroundServer],
+) -> None:
+    import multiprocessing
+    import threading
+
+    _, running = answering
+    answers = running.answers
+    spawning = threading.Event()
+    spawn = answers._spawn
+
+    def slow_spawn() -> None:  # widens the moment a replacement is being started
+        spawning.set()
+        time.sleep(0.5)
+        spawn()
+
+    answers._spawn = slow_spawn  # type: ignore[method-assign]
+    os.kill(answers.pid, signal.SIGKILL)
+    assert spawning.wait(15)
+    running.stop()
+
+    def children() -> list[str]:
+        return [p.name for p in multiprocessing.active_children() if p.name == "finops-answers"]
+
+    deadline = time.monotonic() + 15
+    while children() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert children() == []
+
+
 @pytest.mark.parametrize(
     ("parsed", "expected"),
     [
@@ -209,40 +249,50 @@ def test_socket_mode_commands_are_answered_by_the_child_too(
 
 
 def test_a_saturated_answer_process_says_busy_and_acks_stay_quick(
-    saturated: tuple[SlackStack, BackgroundServer],
+    saturated: tuple[SlackStack, BackgroundServer, Gate],
 ) -> None:
-    stack, _ = saturated
+    stack, _, gate = saturated
     console = stack.console
     timings = []
-    for _ in range(3):  # one runs, one waits, one finds the waiting place taken
+
+    def command() -> None:
         started = time.monotonic()
         delivery = console.send_command(user_id="U0DEV", channel_id="C0FINOPS", text="/finops help")
         timings.append(time.monotonic() - started)
         assert delivery.status == 200 and delivery.body == ""
-    assert max(timings) < 1.0  # the slow answers never held an ack
+
+    command()  # runs, and is held at the gate
+    console.wait_for(lambda: gate.started() == 1, timeout=20)
+    command()  # waits in the one waiting place
     console.wait_for(lambda: _answers_to(console, "U0DEV", "your answer is queued"), timeout=20)
+    command()  # finds the waiting place taken
     console.wait_for(lambda: _answers_to(console, "U0DEV", "was not queued"), timeout=20)
+    assert max(timings) < 1.0  # the held answers never held an ack
+    assert gate.started() == 1
+    gate.release()
     console.wait_for(
         lambda: len(_answers_to(console, "U0DEV", "finops-bot commands")) == 2, timeout=30
     )
+    assert gate.started() == 2
 
 
 def test_users_whose_answer_a_killed_child_owed_are_told(
-    slow: tuple[SlackStack, BackgroundServer],
+    slow: tuple[SlackStack, BackgroundServer, Gate],
 ) -> None:
     from bot.answers.front import LOST
 
-    stack, running = slow
+    stack, running, gate = slow
     console, answers = stack.console, running.answers
     delivery = console.send_command(user_id="U0DEV", channel_id="C0FINOPS", text="/finops help")
     assert delivery.body == ""
-    console.wait_for(lambda: answers.in_flight() == 1, timeout=5)
-    time.sleep(0.3)  # the answer job is running (it takes 1.5 s)
+    console.wait_for(lambda: gate.started() == 1, timeout=20)  # its answer is running, held
+    assert answers.in_flight() == 1
     os.kill(answers.pid, signal.SIGKILL)
     told = console.wait_for(lambda: _answers_to(console, "U0DEV", "stopped while working"))
     assert told == [LOST] and answers.in_flight() == 0
     # an answer the child finished is not owed: the next child answers, nobody is told
     assert answers.wait_ready(START_SECONDS)
+    gate.release()
     console.send_command(user_id="U0DEV", channel_id="C0FINOPS", text="/finops help")
     console.wait_for(lambda: _answers_to(console, "U0DEV", "finops-bot commands"), timeout=20)
     console.wait_for(lambda: answers.in_flight() == 0, timeout=5)

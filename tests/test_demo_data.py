@@ -46,9 +46,9 @@ def test_covers_the_days_before_today_only(items: list[LineItem]) -> None:
 
 
 def test_size_and_speed() -> None:
-    started = time.perf_counter()
+    started = time.thread_time()  # this thread's CPU: a busy CI machine's other work is not ours
     items = demo_line_items(today=TODAY)
-    assert time.perf_counter() - started < 1.0
+    assert time.thread_time() - started < 1.0
     assert 5_000 < len(items) < 15_000
 
 

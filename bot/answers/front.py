@@ -119,6 +119,9 @@ class AnswerProcess:
         self._stopping.set()
         self._ready.clear()
         remove_child_source(self.metrics)
+        # The watcher may be starting a replacement right now: let it finish first, so the
+        # child ended below is the newest one and none is left behind without its parent.
+        self._watcher.join(5)
         with self._lock:
             process, inbox = self._process, self._inbox
         with contextlib.suppress(queue.Full, ValueError, OSError, AssertionError):
@@ -127,7 +130,6 @@ class AnswerProcess:
         if process.is_alive():
             process.terminate()
             process.join(2)
-        self._watcher.join(2)
 
     # ------------------------------------------------------------ internals
     def _spawn(self) -> None:
