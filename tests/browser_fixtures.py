@@ -13,6 +13,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
 from standins.slack_console import BackgroundServer, SlackConsole
+from tests.conftest import start_console
 
 pytestmark = pytest.mark.browser
 
@@ -66,14 +67,7 @@ def driver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
 @pytest.fixture
 def console() -> Iterator[SlackConsole]:
-    c = SlackConsole(
-        bot_url="http://127.0.0.1:9/unused",
-        signing_secret=SECRET,
-        bot_token=TOKEN,
-        channels=CHANNELS,
-        users=USERS,
-    )
-    c.start()
+    c = start_console(signing_secret=SECRET, bot_token=TOKEN, channels=CHANNELS, users=USERS)
     yield c
     c.stop()
 

@@ -128,15 +128,21 @@ USERS = {
 }
 
 
-def start_console() -> SlackConsole:
-    """The Slack console with the tests' signing secret, token, channels and users, started;
-    set its `bot_url` once the bot is up."""
+def start_console(
+    *,
+    signing_secret: str = SIGNING_SECRET,
+    bot_token: str = BOT_TOKEN,
+    channels: dict[str, str] | None = None,
+    users: dict[str, dict[str, str]] | None = None,
+) -> SlackConsole:
+    """The Slack console, started, with the tests' signing secret, token, channels and users
+    unless given; set its `bot_url` once the bot is up."""
     console = SlackConsole(
         bot_url="http://127.0.0.1:9/unset",
-        signing_secret=SIGNING_SECRET,
-        bot_token=BOT_TOKEN,
-        channels=CHANNELS,
-        users=USERS,
+        signing_secret=signing_secret,
+        bot_token=bot_token,
+        channels=CHANNELS if channels is None else channels,
+        users=USERS if users is None else users,
     )
     console.start()
     return console
