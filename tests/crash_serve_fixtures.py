@@ -21,14 +21,17 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 from slack_sdk import WebClient
+from sqlalchemy import select
 
 from bot.audit_export import events
 from bot.audit_verify import verify
 from bot.config import Settings
 from bot.remediation import service
 from bot.services import Services, build_services
+from bot.slack.worker import LEASE
 from handlers.cleanup_actions import announce_request
 from standins.slack_console import SlackConsole
+from storage.models_outbox import OutboxMessage
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, start_console
 from tests.fault_proxy import FaultProxy
 from tests.orphans_fixtures import AWS_ENV, CONFIG
@@ -268,13 +271,33 @@ def interrupt(
         again = Bot(env, tmp_path / "bot.log").start()
         stack.console.bot_url = f"{again.url}/slack/events"
         try:
-            _wait_final(services, request_id)
-            time.sleep(0.5)  # the redraw follows the final write
+            final = _wait_final(services, request_id)
+            _wait_redrawn(services, stack, message_id, f"({final.state})")  # while it runs
         finally:
             again.stop()
     finally:
         bot.stop()
     return services, request_id, resource, message_id
+
+
+def _wait_redrawn(services: Services, stack: Stack, message_id: str, shows: str) -> None:
+    """Wait for the approval message to show `shows`, with the restarted bot running: the
+    redraw follows the final write, and a row the killed bot held is sent once its outbox
+    lease (60 s) lapses."""
+
+    def redrawn() -> bool:
+        shown = stack.console.state.find_message(message_id)
+        return shown is not None and shows in shown["text"]
+
+    try:
+        stack.console.wait_for(redrawn, timeout=LEASE.total_seconds() + 30)
+    except AssertionError as exc:
+        with services.db.session() as session:
+            rows = [
+                (r.dedupe_key, r.state, r.revision, r.delivered_revision, r.claimed_by)
+                for r in session.scalars(select(OutboxMessage))
+            ]
+        raise AssertionError(f"{exc}\noutbox: {rows}") from None
 
 
 def check_end(
@@ -298,11 +321,8 @@ def check_end(
         assert request.restore is not None and request.restore_state == "available"
     assert verify(services.db, now=services.now()) == []
 
-    def redrawn() -> dict[str, Any] | None:  # the redraw follows the final write
-        shown = stack.console.state.find_message(message_id)
-        return shown if shown is not None and "(executed)" in shown["text"] else None
-
-    stack.console.wait_for(redrawn, timeout=15)
+    shown = stack.console.state.find_message(message_id)  # redrawn before the bot stopped
+    assert shown is not None and "(executed)" in shown["text"], shown
 
 
 def _steps(action: str) -> list[str]:

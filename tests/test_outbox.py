@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy import update as outbox_update
 
 from bot.config import Settings
 from bot.services import Services, build_services
@@ -255,3 +256,33 @@ def test_two_replicas_share_the_spacing_of_a_channel(
     assert elapsed >= 5 * 0.5 * 0.9
     for built in replicas:
         built.db.dispose()
+
+
+def test_a_row_held_by_a_dead_worker_goes_once_its_lease_lapses(
+    svc: Services, console: SlackConsole
+) -> None:
+    """A process killed while sending leaves its claim: nobody else sends the row until
+    the lease lapses (the sender may still be alive), then one worker does, once."""
+    post(svc, "d:1", text="v1")
+    with svc.db.session() as session:  # v2 queued, and a worker killed sending it
+        assert outbox.replace(session, key="d:1", message={"text": "v2"})
+        session.execute(
+            outbox_update(OutboxMessage)
+            .where(OutboxMessage.dedupe_key == "d:1")
+            .values(claimed_by="gone:1:0", claimed_until=datetime.now(UTC) + timedelta(minutes=1))
+        )
+    assert worker(svc).deliver_due() == 0
+    started = time.monotonic()
+    held = worker(svc).deliver_keys(["d:1"], wait=0.5)["d:1"]
+    assert held is not None and held.state == "pending" and time.monotonic() - started < 2
+    assert [m["text"] for m in console.messages("C0PAY")] == ["v1"]
+    with svc.db.session() as session:  # the lease lapses
+        session.execute(
+            outbox_update(OutboxMessage)
+            .where(OutboxMessage.dedupe_key == "d:1")
+            .values(claimed_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    assert worker(svc).drain(timeout=5) == 0
+    assert [m["text"] for m in console.messages("C0PAY")] == ["v2"]
+    assert len([c for c in console.calls("chat.update") if c["ok"]]) == 1
+    assert row(svc, "d:1").state == "delivered"
