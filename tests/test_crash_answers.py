@@ -18,6 +18,7 @@ from tests.crash_serve_fixtures import (  # the crash suite's stack: moto behind
     _open_and_post,
     _services,
     _wait_final,
+    _wait_redrawn,
     check_end,
     stack,
 )
@@ -55,8 +56,8 @@ def test_answer_process_killed_mid_cleanup_is_replaced_and_reconciles(
         time.sleep(0.2)
         os.kill(child, signal.SIGKILL)  # only the answer process: serve lives on
         assert rule.finished.wait(10)
-        _wait_final(services, request_id)
-        time.sleep(0.5)  # the redraw follows the final write
+        final = _wait_final(services, request_id)
+        _wait_redrawn(services, stack, message_id, f"({final.state})")  # while it runs
         assert bot.process.poll() is None
         assert child not in answer_pids(bot.process.pid)
     finally:
