@@ -286,3 +286,34 @@ def test_a_row_held_by_a_dead_worker_goes_once_its_lease_lapses(
     assert [m["text"] for m in console.messages("C0PAY")] == ["v2"]
     assert len([c for c in console.calls("chat.update") if c["ok"]]) == 1
     assert row(svc, "d:1").state == "delivered"
+
+
+def test_asked_now_while_another_worker_sends_an_older_revision_ends_in_the_latest(
+    svc: Services, console: SlackConsole
+) -> None:
+    """A handler asks for a row another worker is sending: once that worker is done (with
+    the revision it had), the newer revision goes now, not at the next poll."""
+    import threading
+
+    post(svc, "r:1", text="v1")
+    with svc.db.session() as session:  # v2 queued while another worker holds the row
+        assert outbox.replace(session, key="r:1", message={"text": "v2"})
+        session.execute(
+            outbox_update(OutboxMessage)
+            .where(OutboxMessage.dedupe_key == "r:1")
+            .values(claimed_by="other:1:0", claimed_until=datetime.now(UTC) + timedelta(minutes=1))
+        )
+
+    def other_done() -> None:  # it delivered its older revision: released, still pending
+        time.sleep(0.3)
+        with svc.db.session() as session:
+            session.execute(
+                outbox_update(OutboxMessage)
+                .where(OutboxMessage.dedupe_key == "r:1")
+                .values(claimed_until=None)
+            )
+
+    threading.Thread(target=other_done).start()
+    sent = worker(svc).deliver_keys(["r:1"], wait=3)["r:1"]
+    assert sent is not None and sent.state == "delivered"
+    assert [m["text"] for m in console.messages("C0PAY")] == ["v2"]

@@ -164,7 +164,8 @@ class OutboxWorker(Outcomes):
         self, keys: list[str], *, wait: float = 3.0
     ) -> dict[str, OutboxMessage | None]:
         """Try the rows under `keys` once now (in order); each row as it is afterwards.
-        A row another worker is sending is waited for (up to `wait` seconds)."""
+        A row another worker is sending is waited for (up to `wait` seconds), then tried
+        again: what that worker sent may be an older revision than the one asked for."""
         found: dict[str, OutboxMessage | None] = {}
         for key in keys:
             with self.services.db.session() as session:
@@ -172,6 +173,7 @@ class OutboxWorker(Outcomes):
             if row is not None:
                 if self._deliver(row.id, patient=True) is None:  # another worker has it
                     self._await_other(key, timeout=wait)
+                    self._deliver(row.id, patient=True)  # still pending: ours now, if free
                 with self.services.db.session() as session:
                     row = outbox.find(session, key)
             found[key] = row
