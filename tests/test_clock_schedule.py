@@ -123,7 +123,7 @@ def test_a_second_clock_stays_on_standby_then_takes_over(
     started = time.monotonic()
     for scheduler in schedulers:
         scheduler.start()
-    try:  # until two runs ended (a busy machine may take longer than 2 s)
+    try:  # until two runs are recorded (a busy machine may take longer than 2 s)
         while len(_ping_runs(first)) < 2 and time.monotonic() - started < 20:
             time.sleep(0.1)
     finally:

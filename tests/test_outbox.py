@@ -313,7 +313,9 @@ def test_asked_now_while_another_worker_sends_an_older_revision_ends_in_the_late
                 .values(claimed_until=None)
             )
 
-    threading.Thread(target=other_done).start()
+    other = threading.Thread(target=other_done)
+    other.start()
     sent = worker(svc).deliver_keys(["r:1"], wait=3)["r:1"]
+    other.join()
     assert sent is not None and sent.state == "delivered"
     assert [m["text"] for m in console.messages("C0PAY")] == ["v2"]
